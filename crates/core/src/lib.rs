@@ -1,0 +1,16 @@
+//! wxbase's domain: configuration, users and sessions, the login use case, and the [`Store`]
+//! trait that the storage backends implement. No HTTP and no SQL live here.
+
+pub mod auth;
+pub mod config;
+pub mod session;
+pub mod store;
+pub mod time;
+pub mod user;
+
+pub use auth::{AuthError, AuthService, LoginOutcome};
+pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, RawSettings};
+pub use session::{SessionToken, TokenHash};
+pub use store::{LoginRecord, NewLogin, Store, StoreError};
+pub use time::Timestamp;
+pub use user::{User, UserId};

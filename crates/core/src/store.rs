@@ -1,0 +1,80 @@
+//! The storage interface. SQLite and PostgreSQL implement it in `wxbase-store`; everything that
+//! must be shared between instances goes through it.
+
+use async_trait::async_trait;
+use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
+
+use crate::{Timestamp, TokenHash, User};
+
+/// A boxed error from a storage backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or refused the connection.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// The database answered with an error.
+    #[error("the database failed")]
+    Backend(#[source] BoxError),
+    /// Stored data does not make sense (for example an invalid openid in a row).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// One successful `jscode2session`, to be recorded as a user and a new session.
+#[derive(Debug, Clone)]
+pub struct NewLogin {
+    /// The mini-program.
+    pub app_id: AppId,
+    /// The user's openid.
+    pub openid: OpenId,
+    /// The user's unionid, if WeChat sent one (a known unionid is never erased by `None`).
+    pub unionid: Option<UnionId>,
+    /// The new session_key, replacing the user's previous one.
+    pub session_key: Secret,
+    /// Hash of the new session token.
+    pub token_hash: TokenHash,
+    /// When the login happened.
+    pub at: Timestamp,
+    /// When the new session expires.
+    pub expires_at: Timestamp,
+}
+
+/// The user a login was recorded for.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    /// The user, as stored after the login.
+    pub user: User,
+    /// Whether this login created the user.
+    pub is_new: bool,
+}
+
+/// Storage for wxbase. Every method is atomic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Creates or updates the user and creates the session, in one transaction. Concurrent
+    /// logins of one new user create exactly one user, and exactly one of them reports `is_new`.
+    async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError>;
+
+    /// The user owning the session with this token hash, if the session exists and has not
+    /// expired at `now`.
+    async fn session_user(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Deletes a session. Returns whether it existed.
+    async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError>;
+
+    /// Deletes every session that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// How many users an app has.
+    async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError>;
+}

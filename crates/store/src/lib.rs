@@ -1,0 +1,14 @@
+//! The [`Store`](wxbase_core::Store) implementations: SQLite (one machine, the default) and
+//! PostgreSQL (many instances sharing one database). Each runs its own migrations at start, and
+//! both pass the same conformance suite (`tests/conformance.rs`).
+
+mod errors;
+mod migrations;
+pub mod postgres;
+mod rows;
+pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;

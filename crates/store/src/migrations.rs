@@ -1,0 +1,25 @@
+//! Schema migrations: numbered SQL files compiled into the binary, applied once each, in order.
+
+/// One migration.
+pub struct Migration {
+    /// Its number; applied in ascending order.
+    pub version: i64,
+    /// A short name, recorded with it.
+    pub name: &'static str,
+    /// The SQL, possibly several statements.
+    pub sql: &'static str,
+}
+
+/// SQLite's migrations.
+pub const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "users_and_sessions",
+    sql: include_str!("../migrations/sqlite/0001_users_and_sessions.sql"),
+}];
+
+/// PostgreSQL's migrations.
+pub const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "users_and_sessions",
+    sql: include_str!("../migrations/postgres/0001_users_and_sessions.sql"),
+}];
