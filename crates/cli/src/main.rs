@@ -1,1 +1,52 @@
-fn main() {}
+//! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, print config.
+
+mod args;
+mod database;
+mod emulator_cmd;
+mod logging;
+mod serve;
+mod shutdown;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command, ConfigCommand};
+
+/// The documented example configuration, also at config/wxbase.example.toml.
+const EXAMPLE_CONFIG: &str = include_str!("../../../config/wxbase.example.toml");
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Emulator(args) => emulator_cmd::run(args).await,
+            Command::Migrate(args) => database::migrate(args).await,
+            Command::Config {
+                command: ConfigCommand::Example,
+            } => {
+                print!("{EXAMPLE_CONFIG}");
+                Ok(())
+            }
+            Command::Config {
+                command: ConfigCommand::Check(args),
+            } => args.load().map(|config| println!("{config:#?}")),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -19,7 +19,9 @@ pub enum AuthError {
     #[error("{0}")]
     BadRequest(&'static str),
     /// WeChat refused the login code: unknown, expired, already used or blocked.
-    #[error("the login code was refused by WeChat (errcode {0}): call wx.login again for a fresh code")]
+    #[error(
+        "the login code was refused by WeChat (errcode {0}): call wx.login again for a fresh code"
+    )]
     InvalidCode(ErrCode),
     /// No session, an expired one, or a malformed token.
     #[error("not logged in, or the session expired: log in again")]
@@ -74,14 +76,21 @@ impl AuthService {
         app: AppCredentials,
         session_ttl: Duration,
     ) -> Self {
-        Self { store, wechat, app, session_ttl }
+        Self {
+            store,
+            wechat,
+            app,
+            session_ttl,
+        }
     }
 
     /// Exchanges a `wx.login` code with WeChat and opens a session for its user.
     pub async fn login(&self, code: &str) -> Result<LoginOutcome, AuthError> {
         let code = code.trim();
         if code.is_empty() {
-            return Err(AuthError::BadRequest("code is required: pass the code from wx.login"));
+            return Err(AuthError::BadRequest(
+                "code is required: pass the code from wx.login",
+            ));
         }
         if code.len() > MAX_CODE_LEN || code.chars().any(|c| c.is_control()) {
             return Err(AuthError::BadRequest("code is not a wx.login code"));
@@ -105,7 +114,12 @@ impl AuthService {
                 expires_at,
             })
             .await?;
-        Ok(LoginOutcome { token, expires_at, user: record.user, is_new: record.is_new })
+        Ok(LoginOutcome {
+            token,
+            expires_at,
+            user: record.user,
+            is_new: record.is_new,
+        })
     }
 
     /// The user holding `token`, if its session is live.

@@ -26,16 +26,56 @@ pub struct Setting {
 
 /// Every setting wxbase reads.
 pub const SETTINGS: &[Setting] = &[
-    Setting { name: "server.listen", env: "WXBASE_LISTEN", default: "127.0.0.1:8080" },
-    Setting { name: "server.data_dir", env: "WXBASE_DATA_DIR", default: "./data" },
-    Setting { name: "server.body_limit_bytes", env: "WXBASE_BODY_LIMIT_BYTES", default: "1048576" },
-    Setting { name: "database.url", env: "WXBASE_DATABASE_URL", default: "" },
-    Setting { name: "database.max_connections", env: "WXBASE_DATABASE_MAX_CONNECTIONS", default: "8" },
-    Setting { name: "wechat.app_id", env: "WXBASE_APP_ID", default: "" },
-    Setting { name: "wechat.app_secret", env: "WXBASE_APP_SECRET", default: "" },
-    Setting { name: "wechat.api_base_url", env: "WXBASE_WECHAT_API_BASE_URL", default: "https://api.weixin.qq.com" },
-    Setting { name: "wechat.timeout_ms", env: "WXBASE_WECHAT_TIMEOUT_MS", default: "5000" },
-    Setting { name: "session.ttl_seconds", env: "WXBASE_SESSION_TTL_SECONDS", default: "604800" },
+    Setting {
+        name: "server.listen",
+        env: "WXBASE_LISTEN",
+        default: "127.0.0.1:8080",
+    },
+    Setting {
+        name: "server.data_dir",
+        env: "WXBASE_DATA_DIR",
+        default: "./data",
+    },
+    Setting {
+        name: "server.body_limit_bytes",
+        env: "WXBASE_BODY_LIMIT_BYTES",
+        default: "1048576",
+    },
+    Setting {
+        name: "database.url",
+        env: "WXBASE_DATABASE_URL",
+        default: "",
+    },
+    Setting {
+        name: "database.max_connections",
+        env: "WXBASE_DATABASE_MAX_CONNECTIONS",
+        default: "8",
+    },
+    Setting {
+        name: "wechat.app_id",
+        env: "WXBASE_APP_ID",
+        default: "",
+    },
+    Setting {
+        name: "wechat.app_secret",
+        env: "WXBASE_APP_SECRET",
+        default: "",
+    },
+    Setting {
+        name: "wechat.api_base_url",
+        env: "WXBASE_WECHAT_API_BASE_URL",
+        default: "https://api.weixin.qq.com",
+    },
+    Setting {
+        name: "wechat.timeout_ms",
+        env: "WXBASE_WECHAT_TIMEOUT_MS",
+        default: "5000",
+    },
+    Setting {
+        name: "session.ttl_seconds",
+        env: "WXBASE_SESSION_TTL_SECONDS",
+        default: "604800",
+    },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -166,8 +206,10 @@ impl RawSettings {
     ) -> Result<Self, ConfigError> {
         let mut raw = Self::default();
         if let Some(path) = path {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
             raw.merge_toml(path, &text)?;
         }
         raw.merge_env(env);
@@ -176,12 +218,17 @@ impl RawSettings {
 
     /// Overlays the settings of a TOML document read from `path`.
     pub fn merge_toml(&mut self, path: &Path, text: &str) -> Result<(), ConfigError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-            path: path.to_owned(),
-            message: e.message().to_owned(),
-        })?;
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: path.to_owned(),
+                    message: e.message().to_owned(),
+                })?;
         for (section, body) in &table {
-            let unknown = |name: String| ConfigError::Unknown { path: path.to_owned(), name };
+            let unknown = |name: String| ConfigError::Unknown {
+                path: path.to_owned(),
+                name,
+            };
             let toml::Value::Table(body) = body else {
                 return Err(unknown(section.clone()));
             };
@@ -239,9 +286,12 @@ impl RawSettings {
             Some(url) => self.field("database.url", parse_database_url(url))?,
         };
         Ok(Config {
-            listen: self.field("server.listen", self.text("server.listen").parse().map_err(
-                |_| "expected an address like 127.0.0.1:8080".to_owned(),
-            ))?,
+            listen: self.field(
+                "server.listen",
+                self.text("server.listen")
+                    .parse()
+                    .map_err(|_| "expected an address like 127.0.0.1:8080".to_owned()),
+            )?,
             body_limit_bytes: self.number("server.body_limit_bytes", 1024, 64 * 1024 * 1024)?,
             data_dir,
             database,
@@ -272,7 +322,11 @@ impl RawSettings {
     }
 
     fn field<T>(&self, name: &'static str, parsed: Result<T, String>) -> Result<T, ConfigError> {
-        parsed.map_err(|reason| ConfigError::Invalid { name, origin: self.origin(name), reason })
+        parsed.map_err(|reason| ConfigError::Invalid {
+            name,
+            origin: self.origin(name),
+            reason,
+        })
     }
 
     fn number<T>(&self, name: &'static str, min: u64, max: u64) -> Result<T, ConfigError>
@@ -298,7 +352,10 @@ impl RawSettings {
         match (self.value("wechat.app_id"), self.value("wechat.app_secret")) {
             (None, None) => Ok(None),
             (Some(app_id), Some(secret)) => Ok(Some(AppCredentials {
-                app_id: self.field("wechat.app_id", AppId::parse(app_id).map_err(|e| e.to_string()))?,
+                app_id: self.field(
+                    "wechat.app_id",
+                    AppId::parse(app_id).map_err(|e| e.to_string()),
+                )?,
                 app_secret: Secret::new(secret),
             })),
             (Some(_), None) => Err(ConfigError::Invalid {
@@ -320,7 +377,10 @@ fn find_setting(name: &str) -> Option<&'static Setting> {
 }
 
 fn parse_database_url(url: &str) -> Result<DatabaseUrl, String> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or_default();
         if path.is_empty() {
             return Err("an sqlite URL needs a file path, e.g. sqlite://data/wxbase.db".to_owned());

@@ -77,4 +77,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many users an app has.
     async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError>;
+
+    /// Closes every connection (SQLite also checkpoints its WAL). Later calls fail.
+    async fn close(&self);
 }

@@ -60,7 +60,10 @@ mod tests {
             Timestamp::from_millis(1_714_036_504_123).to_rfc3339(),
             "2024-04-25T09:15:04.123Z"
         );
-        assert_eq!(Timestamp::from_millis(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_millis(0).to_rfc3339(),
+            "1970-01-01T00:00:00Z"
+        );
     }
 
     #[test]

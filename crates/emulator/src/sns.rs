@@ -32,7 +32,12 @@ fn exchange(
     state: &EmulatorState,
     query: &HashMap<String, String>,
 ) -> Result<serde_json::Value, WxError> {
-    let param = |name: &str| query.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let param = |name: &str| {
+        query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let appid = param("appid").ok_or(WxError::new(41002, "appid missing"))?;
     let secret = param("secret").ok_or(WxError::new(41004, "appsecret missing"))?;
     let code = param("js_code").ok_or(WxError::new(41008, "missing code"))?;

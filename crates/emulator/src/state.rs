@@ -50,7 +50,9 @@ impl EmulatorState {
 
     /// The tables, even if a handler panicked while holding them.
     pub fn tables(&self) -> MutexGuard<'_, Tables> {
-        self.tables.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.tables
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     pub fn app(&self, appid: &str) -> Option<&EmulatedApp> {

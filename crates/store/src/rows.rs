@@ -16,7 +16,8 @@ where
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let corrupt = |what: &str, e: wxbase_wechat::IdError| StoreError::Corrupt(format!("{what}: {e}"));
+    let corrupt =
+        |what: &str, e: wxbase_wechat::IdError| StoreError::Corrupt(format!("{what}: {e}"));
     let app_id: String = row.try_get("app_id").map_err(store_error)?;
     let openid: String = row.try_get("openid").map_err(store_error)?;
     let unionid: Option<String> = row.try_get("unionid").map_err(store_error)?;

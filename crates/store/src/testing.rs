@@ -53,7 +53,9 @@ impl TestDatabase {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("wxbase.db");
-        let store = SqliteStore::open(&path, 4).await.expect("a fresh SQLite store");
+        let store = SqliteStore::open(&path, 4)
+            .await
+            .expect("a fresh SQLite store");
         Self {
             store: Arc::new(store),
             url: format!("sqlite://{}", path.display()),
@@ -90,7 +92,11 @@ impl TestDatabase {
         let store = PostgresStore::connect(&Secret::new(url.clone()), 8)
             .await
             .expect("a fresh PostgreSQL store");
-        Some(Self { store: Arc::new(store), url, _dir: None })
+        Some(Self {
+            store: Arc::new(store),
+            url,
+            _dir: None,
+        })
     }
 }
 

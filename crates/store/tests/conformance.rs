@@ -10,7 +10,12 @@ fn app(id: &str) -> AppId {
     AppId::parse(id).expect("valid appid")
 }
 
-fn login(app_id: &str, openid: &str, unionid: Option<&str>, at: Timestamp) -> (NewLogin, SessionToken) {
+fn login(
+    app_id: &str,
+    openid: &str,
+    unionid: Option<&str>,
+    at: Timestamp,
+) -> (NewLogin, SessionToken) {
     let token = SessionToken::generate();
     let login = NewLogin {
         app_id: app(app_id),
@@ -33,7 +38,10 @@ mod cases {
         let record = store.record_login(&new).await.expect("recorded");
         assert!(record.is_new);
         assert_eq!(record.user.openid.as_str(), "o-alice");
-        assert_eq!(record.user.unionid.as_ref().map(UnionId::as_str), Some("u-alice"));
+        assert_eq!(
+            record.user.unionid.as_ref().map(UnionId::as_str),
+            Some("u-alice")
+        );
         assert_eq!(record.user.created_at, now);
         assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 1);
     }
@@ -54,9 +62,18 @@ mod cases {
 
     pub async fn a_known_unionid_is_kept_when_a_login_has_none(store: Arc<dyn Store>) {
         let now = Timestamp::now();
-        store.record_login(&login("wxapp", "o-bob", Some("u-bob"), now).0).await.expect("first");
-        let again = store.record_login(&login("wxapp", "o-bob", None, now).0).await.expect("again");
-        assert_eq!(again.user.unionid.as_ref().map(UnionId::as_str), Some("u-bob"));
+        store
+            .record_login(&login("wxapp", "o-bob", Some("u-bob"), now).0)
+            .await
+            .expect("first");
+        let again = store
+            .record_login(&login("wxapp", "o-bob", None, now).0)
+            .await
+            .expect("again");
+        assert_eq!(
+            again.user.unionid.as_ref().map(UnionId::as_str),
+            Some("u-bob")
+        );
     }
 
     pub async fn a_session_finds_its_user_until_it_expires(store: Arc<dyn Store>) {
@@ -66,9 +83,17 @@ mod cases {
         let found = store.session_user(&token.hash(), now).await.expect("query");
         assert_eq!(found.map(|u| u.id), Some(record.user.id));
         let after_expiry = now.plus(Duration::from_secs(3601));
-        assert!(store.session_user(&token.hash(), after_expiry).await.expect("query").is_none());
+        assert!(store
+            .session_user(&token.hash(), after_expiry)
+            .await
+            .expect("query")
+            .is_none());
         let stranger = SessionToken::generate();
-        assert!(store.session_user(&stranger.hash(), now).await.expect("query").is_none());
+        assert!(store
+            .session_user(&stranger.hash(), now)
+            .await
+            .expect("query")
+            .is_none());
     }
 
     pub async fn a_deleted_session_no_longer_finds_its_user(store: Arc<dyn Store>) {
@@ -76,8 +101,15 @@ mod cases {
         let (new, token) = login("wxapp", "o-dave", None, now);
         store.record_login(&new).await.expect("recorded");
         assert!(store.delete_session(&token.hash()).await.expect("delete"));
-        assert!(!store.delete_session(&token.hash()).await.expect("delete again"));
-        assert!(store.session_user(&token.hash(), now).await.expect("query").is_none());
+        assert!(!store
+            .delete_session(&token.hash())
+            .await
+            .expect("delete again"));
+        assert!(store
+            .session_user(&token.hash(), now)
+            .await
+            .expect("query")
+            .is_none());
     }
 
     pub async fn each_login_opens_its_own_session(store: Arc<dyn Store>) {
@@ -86,26 +118,53 @@ mod cases {
         let (second, second_token) = login("wxapp", "o-erin", None, now);
         store.record_login(&first).await.expect("first");
         store.record_login(&second).await.expect("second");
-        store.delete_session(&first_token.hash()).await.expect("logout one");
-        assert!(store.session_user(&second_token.hash(), now).await.expect("query").is_some());
+        store
+            .delete_session(&first_token.hash())
+            .await
+            .expect("logout one");
+        assert!(store
+            .session_user(&second_token.hash(), now)
+            .await
+            .expect("query")
+            .is_some());
     }
 
     pub async fn expired_sessions_are_purged(store: Arc<dyn Store>) {
         let now = Timestamp::now();
         let (old, old_token) = login("wxapp", "o-old", None, now);
         store.record_login(&old).await.expect("recorded");
-        let (fresh, fresh_token) = login("wxapp", "o-fresh", None, now.plus(Duration::from_secs(7200)));
+        let (fresh, fresh_token) = login(
+            "wxapp",
+            "o-fresh",
+            None,
+            now.plus(Duration::from_secs(7200)),
+        );
         store.record_login(&fresh).await.expect("recorded");
         let purge_at = now.plus(Duration::from_secs(3601));
-        assert_eq!(store.delete_expired_sessions(purge_at).await.expect("purge"), 1);
+        assert_eq!(
+            store
+                .delete_expired_sessions(purge_at)
+                .await
+                .expect("purge"),
+            1
+        );
         assert!(!store.delete_session(&old_token.hash()).await.expect("gone"));
-        assert!(store.delete_session(&fresh_token.hash()).await.expect("kept"));
+        assert!(store
+            .delete_session(&fresh_token.hash())
+            .await
+            .expect("kept"));
     }
 
     pub async fn the_same_openid_in_two_apps_is_two_users(store: Arc<dyn Store>) {
         let now = Timestamp::now();
-        let a = store.record_login(&login("wxone", "o-same", None, now).0).await.expect("a");
-        let b = store.record_login(&login("wxtwo", "o-same", None, now).0).await.expect("b");
+        let a = store
+            .record_login(&login("wxone", "o-same", None, now).0)
+            .await
+            .expect("a");
+        let b = store
+            .record_login(&login("wxtwo", "o-same", None, now).0)
+            .await
+            .expect("b");
         assert!(a.is_new && b.is_new);
         assert_ne!(a.user.id, b.user.id);
         assert_eq!(store.count_users(&app("wxone")).await.expect("count"), 1);
@@ -177,12 +236,18 @@ async fn an_sqlite_file_keeps_users_and_sessions_across_a_restart() {
     let path = dir.path().join("nested").join("wxbase.db");
     let now = Timestamp::now();
     let (new, token) = login("wxapp", "o-persist", None, now);
-    let store = wxbase_store::SqliteStore::open(&path, 2).await.expect("open");
+    let store = wxbase_store::SqliteStore::open(&path, 2)
+        .await
+        .expect("open");
     let created = store.record_login(&new).await.expect("recorded");
-    store.close().await;
+    Store::close(&store).await;
 
-    let reopened = wxbase_store::SqliteStore::open(&path, 2).await.expect("reopen");
-    let found = reopened.session_user(&token.hash(), now).await.expect("query");
+    let reopened = wxbase_store::SqliteStore::open(&path, 2)
+        .await
+        .expect("reopen");
+    let found = reopened
+        .session_user(&token.hash(), now)
+        .await
+        .expect("query");
     assert_eq!(found.map(|u| u.id), Some(created.user.id));
 }
-

@@ -3,14 +3,20 @@
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 #[test]
 fn defaults_give_a_local_sqlite_server() {
     let config = RawSettings::default().parse().expect("defaults are valid");
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
-    assert_eq!(config.database, DatabaseUrl::Sqlite(PathBuf::from("./data/wxbase.db")));
+    assert_eq!(
+        config.database,
+        DatabaseUrl::Sqlite(PathBuf::from("./data/wxbase.db"))
+    );
     assert_eq!(config.session_ttl, Duration::from_secs(7 * 24 * 3600));
     assert!(config.app.is_none());
 }
@@ -19,8 +25,12 @@ fn defaults_give_a_local_sqlite_server() {
 fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
     let mut raw = RawSettings::default();
     let file = "[server]\nlisten = \"0.0.0.0:9000\"\n[wechat]\napp_id = \"wx1234567890abcdef\"\napp_secret = \"s3cret\"\ntimeout_ms = 2000\n";
-    raw.merge_toml(Path::new("wxbase.toml"), file).expect("valid file");
-    raw.merge_env(env(&[("WXBASE_LISTEN", "127.0.0.1:7000"), ("UNRELATED", "x")]));
+    raw.merge_toml(Path::new("wxbase.toml"), file)
+        .expect("valid file");
+    raw.merge_env(env(&[
+        ("WXBASE_LISTEN", "127.0.0.1:7000"),
+        ("UNRELATED", "x"),
+    ]));
     let config = raw.parse().expect("valid");
     assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
     assert_eq!(config.wechat_timeout, Duration::from_millis(2000));
@@ -43,7 +53,10 @@ fn out_of_range_numbers_are_refused() {
     let mut raw = RawSettings::default();
     raw.merge_env(env(&[("WXBASE_SESSION_TTL_SECONDS", "5")]));
     let message = raw.parse().expect_err("too short").to_string();
-    assert!(message.contains("session.ttl_seconds") && message.contains("between"), "{message}");
+    assert!(
+        message.contains("session.ttl_seconds") && message.contains("between"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -59,25 +72,42 @@ fn unknown_settings_in_the_file_are_refused() {
 fn a_secret_without_an_app_id_is_refused() {
     let mut raw = RawSettings::default();
     raw.merge_env(env(&[("WXBASE_APP_SECRET", "s")]));
-    assert!(raw.parse().expect_err("incomplete").to_string().contains("wechat.app_id"));
+    assert!(raw
+        .parse()
+        .expect_err("incomplete")
+        .to_string()
+        .contains("wechat.app_id"));
 }
 
 #[test]
 fn database_urls_pick_the_backend() {
     let mut raw = RawSettings::default();
-    raw.merge_env(env(&[("WXBASE_DATABASE_URL", "postgres://postgres@127.0.0.1/test")]));
+    raw.merge_env(env(&[(
+        "WXBASE_DATABASE_URL",
+        "postgres://postgres@127.0.0.1/test",
+    )]));
     let config = raw.parse().expect("valid");
     assert!(matches!(config.database, DatabaseUrl::Postgres(_)));
-    assert!(!format!("{config:?}").contains("127.0.0.1/test"), "URL is redacted in Debug");
+    assert!(
+        !format!("{config:?}").contains("127.0.0.1/test"),
+        "URL is redacted in Debug"
+    );
 
     raw.merge_env(env(&[("WXBASE_DATABASE_URL", "mysql://x")]));
-    assert!(raw.parse().expect_err("unsupported").to_string().contains("database.url"));
+    assert!(raw
+        .parse()
+        .expect_err("unsupported")
+        .to_string()
+        .contains("database.url"));
 }
 
 #[test]
 fn debug_output_redacts_the_app_secret() {
     let mut raw = RawSettings::default();
-    raw.merge_env(env(&[("WXBASE_APP_ID", "wx1"), ("WXBASE_APP_SECRET", "topsecretvalue")]));
+    raw.merge_env(env(&[
+        ("WXBASE_APP_ID", "wx1"),
+        ("WXBASE_APP_SECRET", "topsecretvalue"),
+    ]));
     let config = raw.parse().expect("valid");
     assert!(!format!("{config:?}").contains("topsecretvalue"));
 }
@@ -92,6 +122,10 @@ fn the_example_file_is_valid_and_lists_every_setting() {
     for setting in SETTINGS {
         let key = setting.name.rsplit('.').next().unwrap_or(setting.name);
         assert!(example.contains(key), "example misses {}", setting.name);
-        assert!(example.contains(setting.env), "example misses {}", setting.env);
+        assert!(
+            example.contains(setting.env),
+            "example misses {}",
+            setting.env
+        );
     }
 }

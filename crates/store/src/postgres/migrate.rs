@@ -34,14 +34,20 @@ pub async fn apply(pool: &PgPool) -> Result<(), StoreError> {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        sqlx::query("INSERT INTO wxbase_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(Timestamp::now().as_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tracing::info!(version = migration.version, name = migration.name, "applied PostgreSQL migration");
+        sqlx::query(
+            "INSERT INTO wxbase_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(Timestamp::now().as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied PostgreSQL migration"
+        );
     }
     tx.commit().await.map_err(store_error)
 }

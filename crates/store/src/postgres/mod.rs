@@ -32,11 +32,6 @@ impl PostgresStore {
         migrate::apply(&pool).await?;
         Ok(Self { pool })
     }
-
-    /// Closes every connection.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 #[async_trait]
@@ -78,7 +73,10 @@ impl Store for PostgresStore {
         .await
         .map_err(store_error)?;
         let is_new: bool = sqlx::Row::try_get(&row, "is_new").map_err(store_error)?;
-        Ok(LoginRecord { user: user_from_row(&row)?, is_new })
+        Ok(LoginRecord {
+            user: user_from_row(&row)?,
+            is_new,
+        })
     }
 
     async fn session_user(
@@ -124,5 +122,9 @@ impl Store for PostgresStore {
             .await
             .map_err(store_error)?;
         Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }

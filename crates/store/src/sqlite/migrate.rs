@@ -39,14 +39,20 @@ async fn apply_pending(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreErr
             .execute(&mut *conn)
             .await
             .map_err(store_error)?;
-        sqlx::query("INSERT INTO wxbase_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(Timestamp::now().as_millis())
-            .execute(&mut *conn)
-            .await
-            .map_err(store_error)?;
-        tracing::info!(version = migration.version, name = migration.name, "applied SQLite migration");
+        sqlx::query(
+            "INSERT INTO wxbase_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(Timestamp::now().as_millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied SQLite migration"
+        );
     }
     Ok(())
 }

@@ -56,12 +56,6 @@ impl SqliteStore {
             .map_err(store_error)?;
         Ok(Self { writer, readers })
     }
-
-    /// Closes every connection, checkpointing the WAL.
-    pub async fn close(&self) {
-        self.readers.close().await;
-        self.writer.close().await;
-    }
 }
 
 #[async_trait]
@@ -169,5 +163,10 @@ impl Store for SqliteStore {
             .await
             .map_err(store_error)?;
         Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
     }
 }

@@ -1,0 +1,104 @@
+//! Command-line arguments, and how they layer over the configuration file and environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use wxbase_core::{Config, RawSettings};
+
+/// A self-hosted backend for WeChat mini-programs.
+#[derive(Debug, Parser)]
+#[command(name = "wxbase", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the backend.
+    Serve(ServeArgs),
+    /// Run the WeChat emulator on its own.
+    Emulator(EmulatorArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(ConfigArgs),
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the documented example configuration file.
+    Example,
+    /// Load the configuration, check it and print it (secrets redacted).
+    Check(ConfigArgs),
+}
+
+/// Where the configuration comes from; flags override the file and `WXBASE_*` variables.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// A TOML configuration file (see `wxbase config example`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (server.listen).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Database URL: sqlite://FILE or postgres://... (database.url).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite file and local data (server.data_dir).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    /// Defaults, file, environment, flags; then validation.
+    pub fn load(&self) -> anyhow::Result<Config> {
+        let mut raw = RawSettings::load(self.config.as_deref(), std::env::vars())?;
+        if let Some(listen) = &self.listen {
+            raw.set_flag("server.listen", listen.clone());
+        }
+        if let Some(url) = &self.database_url {
+            raw.set_flag("database.url", url.clone());
+        }
+        if let Some(dir) = &self.data_dir {
+            raw.set_flag("server.data_dir", dir.display().to_string());
+        }
+        raw.parse().context("invalid configuration")
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Development mode: start the WeChat emulator beside the server and point the WeChat
+    /// client at it, so everything works with no WeChat account.
+    #[arg(long)]
+    pub dev: bool,
+    /// Where the emulator listens in development mode.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    pub emulator_listen: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
+    /// The AppID the emulator serves (default: the development app).
+    #[arg(long, env = "WXBASE_APP_ID", value_name = "APPID")]
+    pub app_id: Option<String>,
+    /// The AppSecret it accepts for that app.
+    #[arg(
+        long,
+        env = "WXBASE_APP_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub app_secret: Option<String>,
+}

@@ -1,0 +1,191 @@
+//! The `wxbase` binary as a user runs it: `serve --dev`, a restart on the same data directory,
+//! configuration errors, `config example`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_wxbase");
+
+/// A `wxbase serve --dev` process on free ports, killed when dropped.
+struct DevServer {
+    child: Child,
+    api: String,
+    emulator: String,
+}
+
+impl DevServer {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(BINARY)
+            .args([
+                "serve",
+                "--dev",
+                "--listen",
+                "127.0.0.1:0",
+                "--emulator-listen",
+                "127.0.0.1:0",
+            ])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("WXBASE_DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("wxbase starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut url_after = |prefix: &str| -> String {
+            let line = lines
+                .next()
+                .expect("wxbase printed its banner")
+                .expect("utf-8");
+            let rest = line
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("expected `{prefix}...`, got `{line}`"));
+            rest.split_whitespace().next().expect("a URL").to_owned()
+        };
+        let api = url_after("wxbase listening on ");
+        let emulator = url_after("WeChat emulator listening on ");
+        DevServer {
+            child,
+            api,
+            emulator,
+        }
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn post(url: String, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+async fn login(server: &DevServer, user: &str) -> Value {
+    let code = post(
+        format!("{}/__emulator/login-code", server.emulator),
+        json!({ "user": user }),
+    )
+    .await;
+    post(
+        format!("{}/api/auth/login", server.api),
+        json!({ "code": code["code"] }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn serve_dev_logs_a_user_in_and_the_sqlite_file_survives_a_restart() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (token, openid) = {
+        let server = DevServer::start(data.path());
+        let answer = login(&server, "alice").await;
+        assert_eq!(answer["code"], 1, "{answer}");
+        assert_eq!(answer["data"]["user"]["isNew"], true);
+        (
+            answer["data"]["token"].as_str().expect("token").to_owned(),
+            answer["data"]["user"]["openid"].clone(),
+        )
+    };
+    assert!(
+        data.path().join("wxbase.db").exists(),
+        "the database lives in the data dir"
+    );
+
+    let server = DevServer::start(data.path());
+    let me: Value = reqwest::Client::new()
+        .get(format!("{}/api/me", server.api))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(me["code"], 1, "the session survived the restart: {me}");
+    assert_eq!(me["data"]["openid"], openid);
+    let again = login(&server, "alice").await;
+    assert_eq!(
+        again["data"]["user"]["isNew"], false,
+        "the user survived the restart"
+    );
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_and_is_named() {
+    let output = Command::new(BINARY)
+        .args(["serve", "--dev"])
+        .env("WXBASE_LISTEN", "nowhere")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("server.listen") && stderr.contains("WXBASE_LISTEN"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_without_an_app_and_without_dev_explains_what_to_set() {
+    let output = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("WXBASE_APP_ID")
+        .env_remove("WXBASE_APP_SECRET")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("WXBASE_APP_ID") && stderr.contains("--dev"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_example_prints_the_committed_example() {
+    let output = Command::new(BINARY)
+        .args(["config", "example"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/wxbase.example.toml"
+    ))
+    .expect("the example is committed");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
+}
+
+#[test]
+fn config_check_redacts_the_app_secret() {
+    let output = Command::new(BINARY)
+        .args(["config", "check"])
+        .env("WXBASE_APP_ID", "wx1234567890abcdef")
+        .env("WXBASE_APP_SECRET", "very-secret-value")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("wx1234567890abcdef"));
+    assert!(!stdout.contains("very-secret-value"), "{stdout}");
+}

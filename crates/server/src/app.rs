@@ -1,0 +1,120 @@
+//! Assembles the application: state, routes, fallbacks and the middleware stack.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use wxbase_core::AuthService;
+
+use crate::envelope::{ApiError, ErrorCode};
+use crate::routes;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Login, sessions and users.
+    pub auth: Arc<AuthService>,
+}
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+/// Every route, without middleware. Tests may add routes before [`with_middleware`].
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::me::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Adds the state and the middleware every request passes through: request ids, tracing,
+/// panic recovery and the body limit.
+pub fn with_middleware(
+    router: Router<AppState>,
+    state: AppState,
+    settings: &AppSettings,
+) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
+}
+
+/// One span per request, carrying its id so every log line inside names it.
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+}
+
+/// A panicking handler: logged, and answered in the envelope; the server keeps serving.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic".to_owned());
+    tracing::error!(panic = %detail, "a handler panicked");
+    ApiError::new(
+        ErrorCode::Internal,
+        "internal error: see the server log for this request id",
+    )
+    .into_response()
+}
+
+/// Unknown routes: the envelope under `/api`, a plain 404 elsewhere.
+async fn not_found(request: Request) -> Response {
+    if is_api(&request) {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no route {} {}", request.method(), request.uri().path()),
+        )
+        .into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    if is_api(&request) {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!(
+                "{} is not allowed on {}",
+                request.method(),
+                request.uri().path()
+            ),
+        )
+        .into_response()
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
+}
+
+fn is_api(request: &Request) -> bool {
+    let path = request.uri().path();
+    path == "/api" || path.starts_with("/api/")
+}

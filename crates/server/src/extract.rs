@@ -1,0 +1,84 @@
+//! Extractors that turn requests into typed input or an [`ApiError`], never a bare rejection.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+use wxbase_core::User;
+
+use crate::app::AppState;
+use crate::envelope::{ApiError, ErrorCode};
+
+/// A JSON body. Content-Type is not required (`wx.request` sets it, curl users often forget);
+/// an empty, oversized or malformed body becomes an envelope error.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
+                } else {
+                    ApiError::bad_request(format!(
+                        "could not read the request body: {}",
+                        rejection.body_text()
+                    ))
+                }
+            })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request(
+                "the request body is empty: send a JSON object",
+            ));
+        }
+        serde_json::from_slice(&body).map(ApiJson).map_err(|e| {
+            ApiError::bad_request(format!("the request body is not the expected JSON: {e}"))
+        })
+    }
+}
+
+/// The bearer token of the request, unchecked.
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let missing = || {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "missing header Authorization: Bearer <token> (the token from /api/auth/login)",
+            )
+        };
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(missing)?;
+        let value = value.to_str().map_err(|_| missing())?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(missing)?;
+        Ok(Self(token.trim().to_owned()))
+    }
+}
+
+/// The logged-in user, from a live session.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let BearerToken(token) = BearerToken::from_request_parts(parts, state).await?;
+        let user = state.auth.authenticate(&token).await?;
+        Ok(Self(user))
+    }
+}

@@ -1,0 +1,61 @@
+//! `POST /api/auth/login` and `POST /api/auth/logout`.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::envelope::{ApiResult, Success};
+use crate::extract::{ApiJson, BearerToken};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginResponse {
+    token: String,
+    expires_at: String,
+    user: LoginUser,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginUser {
+    openid: String,
+    unionid: Option<String>,
+    is_new: bool,
+}
+
+/// Exchanges the `wx.login` code for a session token.
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<LoginResponse> {
+    let outcome = state.auth.login(&request.code).await?;
+    Ok(Success(LoginResponse {
+        token: outcome.token.expose().to_owned(),
+        expires_at: outcome.expires_at.to_rfc3339(),
+        user: LoginUser {
+            openid: outcome.user.openid.to_string(),
+            unionid: outcome.user.unionid.map(|u| u.to_string()),
+            is_new: outcome.is_new,
+        },
+    }))
+}
+
+/// Ends the session of the bearer token.
+async fn logout(State(state): State<AppState>, BearerToken(token): BearerToken) -> ApiResult<()> {
+    state.auth.logout(&token).await?;
+    Ok(Success(()))
+}

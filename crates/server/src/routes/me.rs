@@ -1,0 +1,31 @@
+//! `GET /api/me`: the logged-in user.
+
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::envelope::{ApiResult, Success};
+use crate::extract::CurrentUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/me", get(me))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Me {
+    openid: String,
+    unionid: Option<String>,
+    created_at: String,
+    last_login_at: String,
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> ApiResult<Me> {
+    Ok(Success(Me {
+        openid: user.openid.to_string(),
+        unionid: user.unionid.map(|u| u.to_string()),
+        created_at: user.created_at.to_rfc3339(),
+        last_login_at: user.last_login_at.to_rfc3339(),
+    }))
+}

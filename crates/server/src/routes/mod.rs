@@ -1,0 +1,5 @@
+//! The routes, one module per resource; each exports `router()`.
+
+pub mod auth;
+pub mod health;
+pub mod me;

@@ -1,0 +1,252 @@
+//! Spawns the emulator and a wxbase server for one test, and speaks to them over HTTP.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use serde_json::{json, Value};
+use wxbase_core::{AppCredentials, AuthService};
+use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
+use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
+use wxbase_store::testing::{Backend, TestDatabase};
+use wxbase_wechat::{AppId, ClientConfig, Secret, WechatClient};
+
+pub const APP_ID: &str = "wxe2e0000000000001";
+pub const APP_SECRET: &str = "e2e-secret-0000000000000000000001";
+
+/// How to build the app under test.
+pub struct Options {
+    /// Where wxbase's WeChat client points; `None`: the test's emulator.
+    pub wechat_base_url: Option<String>,
+    /// The WeChat client's timeout.
+    pub wechat_timeout: Duration,
+    /// The app secret wxbase is configured with.
+    pub app_secret: &'static str,
+    /// Extra routes mounted before the middleware (e.g. a panicking one).
+    pub extra_routes: Router<AppState>,
+    /// `server.body_limit_bytes`.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            wechat_base_url: None,
+            wechat_timeout: Duration::from_secs(5),
+            app_secret: APP_SECRET,
+            extra_routes: Router::new(),
+            body_limit_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// A running emulator and wxbase server over a fresh database.
+pub struct TestApp {
+    pub base_url: String,
+    pub emulator_url: String,
+    pub http: reqwest::Client,
+    pub db: TestDatabase,
+    _emulator: RunningEmulator,
+}
+
+impl TestApp {
+    /// The app with default options; `None` when the backend is unavailable and not required.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Option<Self> {
+        let db = TestDatabase::new(backend).await?;
+        let emulator = Emulator::new(EmulatorConfig::single_app(APP_ID, APP_SECRET))
+            .spawn("127.0.0.1:0".parse().expect("address"))
+            .await
+            .expect("emulator starts");
+        let wechat = WechatClient::new(&ClientConfig {
+            base_url: options
+                .wechat_base_url
+                .unwrap_or_else(|| emulator.base_url()),
+            timeout: options.wechat_timeout,
+        })
+        .expect("client");
+        let credentials = AppCredentials {
+            app_id: AppId::parse(APP_ID).expect("appid"),
+            app_secret: Secret::new(options.app_secret),
+        };
+        let auth = AuthService::new(
+            db.store.clone(),
+            wechat,
+            credentials,
+            Duration::from_secs(3600),
+        );
+        let state = AppState {
+            auth: Arc::new(auth),
+        };
+        let settings = AppSettings {
+            body_limit_bytes: options.body_limit_bytes,
+        };
+        let router = with_middleware(api_router().merge(options.extra_routes), state, &settings);
+        let server = Server::bind("127.0.0.1:0".parse().expect("address"), router)
+            .await
+            .expect("server binds");
+        let base_url = format!("http://{}", server.local_addr().expect("address"));
+        tokio::spawn(server.run_until(std::future::pending()));
+        Some(Self {
+            base_url,
+            emulator_url: emulator.base_url(),
+            http: reqwest::Client::new(),
+            db,
+            _emulator: emulator,
+        })
+    }
+
+    /// What `wx.login` would give test person `user`.
+    pub async fn login_code(&self, user: &str) -> String {
+        let answer: Value = self
+            .http
+            .post(format!("{}/__emulator/login-code", self.emulator_url))
+            .json(&json!({ "user": user }))
+            .send()
+            .await
+            .expect("emulator answers")
+            .json()
+            .await
+            .expect("JSON");
+        answer["code"].as_str().expect("a code").to_owned()
+    }
+
+    /// The emulator's view of test person `user`.
+    pub async fn emulator_user(&self, user: &str) -> Value {
+        self.http
+            .get(format!("{}/__emulator/users/{user}", self.emulator_url))
+            .send()
+            .await
+            .expect("emulator answers")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// Moves the emulator's clock forward.
+    pub async fn advance_emulator_clock(&self, seconds: u64) {
+        let status = self
+            .http
+            .post(format!("{}/__emulator/clock/advance", self.emulator_url))
+            .json(&json!({ "seconds": seconds }))
+            .send()
+            .await
+            .expect("emulator answers")
+            .status();
+        assert!(status.is_success());
+    }
+
+    /// POSTs raw bytes to wxbase and returns the envelope, asserting HTTP 200.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("wxbase answers");
+        envelope_of(response).await
+    }
+
+    /// POSTs JSON to wxbase and returns the envelope.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        self.post_raw(path, body.to_string()).await
+    }
+
+    /// Logs in with `code`.
+    pub async fn login(&self, code: &str) -> Value {
+        self.post("/api/auth/login", json!({ "code": code })).await
+    }
+
+    /// Logs test person `user` in and returns the session token.
+    pub async fn login_as(&self, user: &str) -> String {
+        let code = self.login_code(user).await;
+        let answer = self.login(&code).await;
+        assert_eq!(answer["code"], 1, "login failed: {answer}");
+        answer["data"]["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// A request with a bearer token; returns the envelope.
+    pub async fn with_token(&self, method: reqwest::Method, path: &str, token: &str) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("wxbase answers");
+        envelope_of(response).await
+    }
+
+    /// How many users the test app has.
+    pub async fn user_count(&self) -> u64 {
+        self.db
+            .store
+            .count_users(&AppId::parse(APP_ID).expect("appid"))
+            .await
+            .expect("count")
+    }
+}
+
+/// Reads an `/api` envelope, checking it came with HTTP 200 and a request id.
+pub async fn envelope_of(response: reqwest::Response) -> Value {
+    assert_eq!(
+        response.status(),
+        200,
+        "the envelope always comes with HTTP 200"
+    );
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "every response has a request id"
+    );
+    response.json().await.expect("the body is JSON")
+}
+
+/// Asserts that `answer` is a failure with error code `error`.
+pub fn assert_failure(answer: &Value, error: &str) {
+    assert_eq!(answer["code"], 0, "{answer}");
+    assert_eq!(answer["error"], error, "{answer}");
+    assert!(answer["data"].is_null(), "{answer}");
+    assert!(
+        answer["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{answer}"
+    );
+}
+
+/// Runs each listed case against SQLite and against PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn(
+                        wxbase_store::testing::Backend::Sqlite,
+                    ).await {
+                        super::$case(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn(
+                        wxbase_store::testing::Backend::Postgres,
+                    ).await {
+                        super::$case(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
