@@ -23,6 +23,11 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(ConfigArgs),
+    /// The central access_token.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -36,6 +41,21 @@ pub enum ConfigCommand {
     Example,
     /// Load the configuration, check it and print it (secrets redacted).
     Check(ConfigArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print the stored token's expiry and source.
+    Show(TokenShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenShowArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print the token itself too.
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// Where the configuration comes from; flags override the file and `WXBASE_*` variables.

@@ -6,12 +6,13 @@ mod emulator_cmd;
 mod logging;
 mod serve;
 mod shutdown;
+mod token_cmd;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, ConfigCommand};
+use crate::args::{Cli, Command, ConfigCommand, TokenCommand};
 
 /// The documented example configuration, also at config/wxbase.example.toml.
 const EXAMPLE_CONFIG: &str = include_str!("../../../config/wxbase.example.toml");
@@ -31,6 +32,9 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
             Command::Migrate(args) => database::migrate(args).await,
+            Command::Token {
+                command: TokenCommand::Show(args),
+            } => token_cmd::show(args).await,
             Command::Config {
                 command: ConfigCommand::Example,
             } => {

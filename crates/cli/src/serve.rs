@@ -1,11 +1,10 @@
 //! `wxbase serve`: the backend, and with `--dev` the WeChat emulator beside it.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use wxbase_core::{AppCredentials, AuthService, Config};
+use wxbase_core::{AppCredentials, Config};
 use wxbase_emulator::{EmulatedApp, Emulator, EmulatorConfig, RunningEmulator};
 use wxbase_server::{
     api_router, spawn_session_purge, with_middleware, AppSettings, AppState, Server,
@@ -37,10 +36,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         timeout: config.wechat_timeout,
     })
     .context("cannot build the WeChat HTTP client")?;
-    let auth = AuthService::new(store.clone(), wechat, app.clone(), config.session_ttl);
-    let state = AppState {
-        auth: Arc::new(auth),
-    };
+    let state = AppState::new(
+        store.clone(),
+        wechat,
+        app.clone(),
+        config.session_ttl,
+        config.token.clone(),
+    );
     let settings = AppSettings {
         body_limit_bytes: config.body_limit_bytes,
     };

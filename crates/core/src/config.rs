@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use wxbase_wechat::{AppId, Secret};
 
+use crate::token::{TokenMode, TokenSettings};
+
 /// One known setting.
 #[derive(Debug, Clone, Copy)]
 pub struct Setting {
@@ -25,57 +27,21 @@ pub struct Setting {
 }
 
 /// Every setting wxbase reads.
+#[rustfmt::skip]
 pub const SETTINGS: &[Setting] = &[
-    Setting {
-        name: "server.listen",
-        env: "WXBASE_LISTEN",
-        default: "127.0.0.1:8080",
-    },
-    Setting {
-        name: "server.data_dir",
-        env: "WXBASE_DATA_DIR",
-        default: "./data",
-    },
-    Setting {
-        name: "server.body_limit_bytes",
-        env: "WXBASE_BODY_LIMIT_BYTES",
-        default: "1048576",
-    },
-    Setting {
-        name: "database.url",
-        env: "WXBASE_DATABASE_URL",
-        default: "",
-    },
-    Setting {
-        name: "database.max_connections",
-        env: "WXBASE_DATABASE_MAX_CONNECTIONS",
-        default: "8",
-    },
-    Setting {
-        name: "wechat.app_id",
-        env: "WXBASE_APP_ID",
-        default: "",
-    },
-    Setting {
-        name: "wechat.app_secret",
-        env: "WXBASE_APP_SECRET",
-        default: "",
-    },
-    Setting {
-        name: "wechat.api_base_url",
-        env: "WXBASE_WECHAT_API_BASE_URL",
-        default: "https://api.weixin.qq.com",
-    },
-    Setting {
-        name: "wechat.timeout_ms",
-        env: "WXBASE_WECHAT_TIMEOUT_MS",
-        default: "5000",
-    },
-    Setting {
-        name: "session.ttl_seconds",
-        env: "WXBASE_SESSION_TTL_SECONDS",
-        default: "604800",
-    },
+    Setting { name: "server.listen", env: "WXBASE_LISTEN", default: "127.0.0.1:8080" },
+    Setting { name: "server.data_dir", env: "WXBASE_DATA_DIR", default: "./data" },
+    Setting { name: "server.body_limit_bytes", env: "WXBASE_BODY_LIMIT_BYTES", default: "1048576" },
+    Setting { name: "database.url", env: "WXBASE_DATABASE_URL", default: "" },
+    Setting { name: "database.max_connections", env: "WXBASE_DATABASE_MAX_CONNECTIONS", default: "8" },
+    Setting { name: "wechat.app_id", env: "WXBASE_APP_ID", default: "" },
+    Setting { name: "wechat.app_secret", env: "WXBASE_APP_SECRET", default: "" },
+    Setting { name: "wechat.api_base_url", env: "WXBASE_WECHAT_API_BASE_URL", default: "https://api.weixin.qq.com" },
+    Setting { name: "wechat.timeout_ms", env: "WXBASE_WECHAT_TIMEOUT_MS", default: "5000" },
+    Setting { name: "wechat.token_mode", env: "WXBASE_WECHAT_TOKEN_MODE", default: "stable" },
+    Setting { name: "wechat.token_refresh_margin_seconds", env: "WXBASE_WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", default: "300" },
+    Setting { name: "wechat.busy_retries", env: "WXBASE_WECHAT_BUSY_RETRIES", default: "3" },
+    Setting { name: "session.ttl_seconds", env: "WXBASE_SESSION_TTL_SECONDS", default: "604800" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -178,6 +144,8 @@ pub struct Config {
     pub wechat_api_base_url: String,
     /// Timeout of one WeChat API call.
     pub wechat_timeout: Duration,
+    /// How the central access_token is obtained and refreshed.
+    pub token: TokenSettings,
     /// How long a session token stays valid.
     pub session_ttl: Duration,
 }
@@ -302,6 +270,19 @@ impl RawSettings {
                 parse_base_url(self.text("wechat.api_base_url")),
             )?,
             wechat_timeout: Duration::from_millis(self.number("wechat.timeout_ms", 1, 120_000)?),
+            token: TokenSettings {
+                mode: self.field(
+                    "wechat.token_mode",
+                    parse_token_mode(self.text("wechat.token_mode")),
+                )?,
+                refresh_margin: Duration::from_secs(self.number(
+                    "wechat.token_refresh_margin_seconds",
+                    0,
+                    3600,
+                )?),
+                busy_retries: self.number("wechat.busy_retries", 0, 10)?,
+                ..TokenSettings::default()
+            },
             session_ttl: Duration::from_secs(self.number(
                 "session.ttl_seconds",
                 60,
@@ -391,6 +372,17 @@ fn parse_database_url(url: &str) -> Result<DatabaseUrl, String> {
         return Ok(DatabaseUrl::Postgres(Secret::new(url)));
     }
     Err("expected a URL starting with sqlite:// or postgres://".to_owned())
+}
+
+fn parse_token_mode(mode: &str) -> Result<TokenMode, String> {
+    match mode {
+        "stable" => Ok(TokenMode::Stable),
+        "legacy" => Ok(TokenMode::Legacy),
+        _ => Err(
+            "expected stable (POST /cgi-bin/stable_token) or legacy (GET /cgi-bin/token)"
+                .to_owned(),
+        ),
+    }
 }
 
 fn parse_base_url(url: &str) -> Result<String, String> {

@@ -3,14 +3,18 @@
 
 pub mod auth;
 pub mod config;
+pub mod open_data;
 pub mod session;
 pub mod store;
 pub mod time;
+pub mod token;
 pub mod user;
 
 pub use auth::{AuthError, AuthService, LoginOutcome};
 pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, RawSettings};
+pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};
 pub use store::{LoginRecord, NewLogin, Store, StoreError};
 pub use time::Timestamp;
-pub use user::{User, UserId};
+pub use token::{StoredToken, TokenError, TokenManager, TokenMode, TokenSettings, TokenStore};
+pub use user::{Phone, Profile, User, UserId, UserUpdate};

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
-use crate::{Timestamp, TokenHash, User};
+use crate::token::TokenStore;
+use crate::{Timestamp, TokenHash, User, UserId, UserUpdate};
 
 /// A boxed error from a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -53,7 +54,7 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: TokenStore {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -77,6 +78,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many users an app has.
     async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError>;
+
+    /// The session_key of the user's latest login (never sent to a client).
+    async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError>;
+
+    /// Applies one change to a user and returns the user as stored after it.
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError>;
 
     /// Closes every connection (SQLite also checkpoints its WAL). Later calls fail.
     async fn close(&self);

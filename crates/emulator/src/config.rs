@@ -1,4 +1,5 @@
-//! What the emulator pretends to be: which apps exist, with which secrets, and its time limits.
+//! What the emulator pretends to be: which apps exist, with which secrets, its time limits
+//! and quotas.
 
 use std::time::Duration;
 
@@ -20,6 +21,31 @@ pub struct EmulatorConfig {
     pub apps: Vec<EmulatedApp>,
     /// How long a login code stays valid (WeChat: 5 minutes).
     pub login_code_ttl: Duration,
+    /// How long a phone-number code stays valid (WeChat: 5 minutes).
+    pub phone_code_ttl: Duration,
+    /// The starting [`Limits`]; `POST /__emulator/settings` changes them at run time.
+    pub limits: Limits,
+}
+
+/// Token lifetime and daily quotas: what tests shrink so they need not wait or call 2000 times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a new access token lives (WeChat: 7200 s). Tokens already issued keep theirs.
+    pub token_lifetime: Duration,
+    /// Calls per app and day to `GET /cgi-bin/token` (WeChat: 2000 for a new account).
+    pub token_daily_quota: u64,
+    /// Calls per app and day to `POST /cgi-bin/stable_token` (WeChat: 500 000).
+    pub stable_token_daily_quota: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            token_lifetime: Duration::from_secs(7200),
+            token_daily_quota: 2000,
+            stable_token_daily_quota: 500_000,
+        }
+    }
 }
 
 impl EmulatorConfig {
@@ -45,6 +71,8 @@ impl Default for EmulatorConfig {
                 unionid_bound: true,
             }],
             login_code_ttl: Duration::from_secs(300),
+            phone_code_ttl: Duration::from_secs(300),
+            limits: Limits::default(),
         }
     }
 }

@@ -1,17 +1,43 @@
 //! A local, stateful fake of WeChat's servers for offline development and tests.
 //!
 //! It speaks the protocol of `api.weixin.qq.com` (always HTTP 200, `errcode` + `errmsg` with a
-//! `rid:` suffix) and adds a control API under `/__emulator/` that plays the mini-program's part:
-//! handing out login codes as `wx.login` would, reading call counts, moving the clock.
+//! `rid:` suffix) and adds a control API under `/__emulator/` that plays the mini-program's part
+//! and the test harness's. Every expiry follows the emulator's clock.
+//!
+//! WeChat endpoints: `GET /sns/jscode2session`, `GET /cgi-bin/token`,
+//! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`.
+//!
+//! Control API (JSON bodies whatever the Content-Type; failures are HTTP 400 `{"error"}`):
+//! - `POST /__emulator/login-code` `{"user", "appid"?}` → `{"code"}` (what `wx.login` gives)
+//! - `GET /__emulator/users/{user}?appid=` → `{"user", "appid", "openid", "unionid",
+//!   "sessionKey", "phoneNumber"}`
+//! - `POST /__emulator/phone-code` `{"user", "appid"?}` → `{"code"}` (getPhoneNumber button)
+//! - `POST /__emulator/encrypted-data` `{"user", "kind": "phone"|"userinfo", "appid"?,
+//!   "watermarkAppid"?}` → `{"encryptedData", "iv"}` under the current session_key
+//! - `POST /__emulator/user-profile` `{"user", "appid"?}` → `{"rawData", "signature"}`
+//! - `GET|POST /__emulator/settings` `{"tokenLifetimeSeconds"?, "tokenDailyQuota"?,
+//!   "stableTokenDailyQuota"?}` → all three
+//! - `POST /__emulator/tokens/invalidate` `{"appid"?}` → `{"appid", "invalidated"}`
+//! - `POST /__emulator/faults` `{"endpoint", "times"?, "errcode"?, "delayMs"?, "drop"?}`,
+//!   `GET` and `DELETE` the same path → `{"faults": [...]}` / `{"cleared"}`
+//! - `GET /__emulator/stats` → `{"calls": {endpoint: count}}`
+//! - `POST /__emulator/clock/advance` `{"seconds"}` → `{"advancedSeconds", "now"}`
 
+mod access;
+mod cgi_token;
 mod clock;
 pub mod config;
 mod control;
 mod counting;
+mod faults;
 mod people;
+mod quota;
 mod reply;
+mod request;
 mod sns;
 mod state;
+mod tokens;
+mod wxa_phone;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,10 +46,14 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use config::{EmulatedApp, EmulatorConfig};
+pub use config::{EmulatedApp, EmulatorConfig, Limits};
 use state::EmulatorState;
 
 /// The emulator: its state and the HTTP routes over it.
+///
+/// A clone is another handle to the same emulator: servers spawned from clones share codes,
+/// tokens, faults and the clock. Each [`Emulator::new`] starts from nothing and shares no state
+/// with any other emulator (there is no global state), so tests can run side by side.
 #[derive(Clone)]
 pub struct Emulator {
     state: Arc<EmulatorState>,
@@ -37,11 +67,18 @@ impl Emulator {
         }
     }
 
-    /// The emulator's routes: WeChat's API plus the `/__emulator/` control API.
+    /// The emulator's routes: WeChat's API plus the `/__emulator/` control API. Every call is
+    /// counted first, then faults apply, then the route runs.
     pub fn router(&self) -> Router {
         Router::new()
             .merge(sns::router())
+            .merge(cgi_token::router())
+            .merge(wxa_phone::router())
             .merge(control::router())
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                faults::apply_faults,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 counting::count_calls,

@@ -5,7 +5,7 @@ use axum::Json;
 use serde_json::json;
 
 /// A WeChat API error answer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WxError {
     /// The errcode.
     pub code: i64,
@@ -18,7 +18,78 @@ impl WxError {
     pub const fn new(code: i64, message: &'static str) -> Self {
         Self { code, message }
     }
+
+    /// The error WeChat gives for `code`, with its usual errmsg (protocol reference §5), or
+    /// `emulated fault` as the errmsg for a code this table does not know.
+    pub fn for_code(code: i64) -> Self {
+        KNOWN
+            .iter()
+            .copied()
+            .find(|known| known.code == code)
+            .unwrap_or(Self::new(code, "emulated fault"))
+    }
 }
+
+/// -1: busy, retry.
+pub const SYSTEM_ERROR: WxError = WxError::new(-1, "system error");
+/// 40001: a superseded, revoked or unknown access_token.
+pub const INVALID_CREDENTIAL: WxError = WxError::new(
+    40001,
+    "invalid credential, access_token is invalid or not latest",
+);
+/// 40002: `grant_type` is not `client_credential`.
+pub const INVALID_GRANT_TYPE: WxError = WxError::new(40002, "invalid grant_type");
+/// 40013: unknown appid.
+pub const INVALID_APPID: WxError = WxError::new(40013, "invalid appid");
+/// 40014: an access_token that cannot be one (wrong length or characters).
+pub const INVALID_ACCESS_TOKEN: WxError = WxError::new(40014, "invalid access_token");
+/// 40029: unknown, used, expired or foreign code.
+pub const INVALID_CODE: WxError = WxError::new(40029, "invalid code");
+/// 40125: wrong AppSecret.
+pub const INVALID_APPSECRET: WxError = WxError::new(40125, "invalid appsecret");
+/// 41001: no `access_token` query parameter.
+pub const ACCESS_TOKEN_MISSING: WxError = WxError::new(41001, "access_token missing");
+/// 41002: no appid.
+pub const APPID_MISSING: WxError = WxError::new(41002, "appid missing");
+/// 41004: no secret.
+pub const APPSECRET_MISSING: WxError = WxError::new(41004, "appsecret missing");
+/// 41008: no code.
+pub const CODE_MISSING: WxError = WxError::new(41008, "missing code");
+/// 42001: the access_token outlived its lifetime.
+pub const ACCESS_TOKEN_EXPIRED: WxError = WxError::new(42001, "access_token expired");
+/// 43002: the endpoint takes POST only.
+pub const REQUIRE_POST: WxError = WxError::new(43002, "require POST method");
+/// 44002: the POST body is empty.
+pub const EMPTY_POST_DATA: WxError = WxError::new(44002, "empty post data");
+/// 45009: a daily quota is used up.
+pub const DAILY_QUOTA: WxError = WxError::new(45009, "reach max api daily quota limit");
+/// 47001: the body is not the JSON the endpoint expects.
+pub const DATA_FORMAT_ERROR: WxError = WxError::new(47001, "data format error");
+
+/// Every error above, for [`WxError::for_code`].
+const KNOWN: &[WxError] = &[
+    SYSTEM_ERROR,
+    INVALID_CREDENTIAL,
+    INVALID_GRANT_TYPE,
+    INVALID_APPID,
+    INVALID_ACCESS_TOKEN,
+    INVALID_CODE,
+    INVALID_APPSECRET,
+    ACCESS_TOKEN_MISSING,
+    APPID_MISSING,
+    APPSECRET_MISSING,
+    CODE_MISSING,
+    ACCESS_TOKEN_EXPIRED,
+    REQUIRE_POST,
+    EMPTY_POST_DATA,
+    DAILY_QUOTA,
+    DATA_FORMAT_ERROR,
+    WxError::new(40163, "code been used"),
+    WxError::new(
+        45011,
+        "api minute-quota reach limit mustslower retry next minute",
+    ),
+];
 
 /// A request id in WeChat's format: three groups of 8 hex digits.
 pub fn rid() -> String {
@@ -37,5 +108,27 @@ impl IntoResponse for WxError {
             "errmsg": format!("{} rid: {}", self.message, rid()),
         }))
         .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_code_gets_its_usual_errmsg_and_others_a_generic_one() {
+        assert_eq!(WxError::for_code(-1).message, "system error");
+        assert_eq!(WxError::for_code(45009), DAILY_QUOTA);
+        assert_eq!(WxError::for_code(12345).message, "emulated fault");
+    }
+
+    #[test]
+    fn a_rid_is_three_groups_of_eight_hex_digits() {
+        let rid = rid();
+        let groups: Vec<&str> = rid.split('-').collect();
+        assert_eq!(groups.len(), 3);
+        assert!(groups
+            .iter()
+            .all(|g| g.len() == 8 && g.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 }

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::reply::WxError;
+use crate::reply::{self, WxError};
 use crate::state::EmulatorState;
 
 pub fn router() -> Router<Arc<EmulatorState>> {
@@ -38,22 +38,19 @@ fn exchange(
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     };
-    let appid = param("appid").ok_or(WxError::new(41002, "appid missing"))?;
-    let secret = param("secret").ok_or(WxError::new(41004, "appsecret missing"))?;
-    let code = param("js_code").ok_or(WxError::new(41008, "missing code"))?;
-    let app = state
-        .app(appid)
-        .ok_or(WxError::new(40013, "invalid appid"))?;
+    let appid = param("appid").ok_or(reply::APPID_MISSING)?;
+    let secret = param("secret").ok_or(reply::APPSECRET_MISSING)?;
+    let code = param("js_code").ok_or(reply::CODE_MISSING)?;
+    let app = state.app(appid).ok_or(reply::INVALID_APPID)?;
     if app.secret != secret {
-        return Err(WxError::new(40125, "invalid appsecret"));
+        return Err(reply::INVALID_APPSECRET);
     }
-    let invalid = WxError::new(40029, "invalid code");
+    let invalid = reply::INVALID_CODE;
     let person = {
         let now = state.clock.now();
         let mut tables = state.tables();
         let entry = tables.login_codes.get_mut(code).ok_or(invalid)?;
-        if entry.appid != appid || now.saturating_sub(entry.issued_at) > state.config.login_code_ttl
-        {
+        if !entry.fresh_for(appid, now, state.config.login_code_ttl) {
             return Err(invalid);
         }
         if entry.used {

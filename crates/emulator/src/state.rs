@@ -1,4 +1,5 @@
-//! Everything the emulator remembers: apps, login codes, session keys and call counts.
+//! Everything the emulator remembers: apps, codes, session keys, tokens, quotas, faults and
+//! call counts, behind one lock so each request sees and changes them atomically.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -8,25 +9,46 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use crate::clock::Clock;
-use crate::config::{EmulatedApp, EmulatorConfig};
+use crate::config::{EmulatedApp, EmulatorConfig, Limits};
+use crate::faults::Fault;
 use crate::people;
+use crate::quota::DailyQuotas;
+use crate::reply::WxError;
+use crate::tokens::TokenBook;
 
-/// A login code handed out by `POST /__emulator/login-code`.
+/// A single-use code for a test person: a login code (`wx.login`) or a phone-number code.
 #[derive(Debug, Clone)]
-pub struct LoginCode {
+pub struct IssuedCode {
     pub appid: String,
     pub person: String,
     pub issued_at: Duration,
     pub used: bool,
 }
 
+impl IssuedCode {
+    /// Whether the code was issued for `appid` and is younger than `ttl` at `now`.
+    pub fn fresh_for(&self, appid: &str, now: Duration, ttl: Duration) -> bool {
+        self.appid == appid && now.saturating_sub(self.issued_at) <= ttl
+    }
+}
+
 /// The mutable part of the state, behind one lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tables {
     /// Login codes by code.
-    pub login_codes: HashMap<String, LoginCode>,
+    pub login_codes: HashMap<String, IssuedCode>,
+    /// Phone-number codes by code.
+    pub phone_codes: HashMap<String, IssuedCode>,
     /// The latest session_key per (appid, person).
     pub session_keys: HashMap<(String, String), String>,
+    /// Access tokens of both families.
+    pub tokens: TokenBook,
+    /// Daily quota counters.
+    pub quotas: DailyQuotas,
+    /// Token lifetime and quotas, as set now.
+    pub limits: Limits,
+    /// Injected faults, applied in order.
+    pub faults: Vec<Fault>,
     /// Calls per endpoint.
     pub calls: BTreeMap<String, u64>,
 }
@@ -41,10 +63,20 @@ pub struct EmulatorState {
 
 impl EmulatorState {
     pub fn new(config: EmulatorConfig) -> Self {
+        let tables = Tables {
+            login_codes: HashMap::new(),
+            phone_codes: HashMap::new(),
+            session_keys: HashMap::new(),
+            tokens: TokenBook::default(),
+            quotas: DailyQuotas::default(),
+            limits: config.limits,
+            faults: Vec::new(),
+            calls: BTreeMap::new(),
+        };
         Self {
             config,
             clock: Clock::default(),
-            tables: Mutex::new(Tables::default()),
+            tables: Mutex::new(tables),
         }
     }
 
@@ -69,15 +101,27 @@ impl EmulatorState {
 
     /// Issues a fresh single-use login code for `person` in `appid`.
     pub fn issue_login_code(&self, appid: &str, person: &str) -> String {
+        let (code, entry) = self.new_code(appid, person);
+        self.tables().login_codes.insert(code.clone(), entry);
+        code
+    }
+
+    /// Issues a fresh single-use phone-number code for `person` in `appid`.
+    pub fn issue_phone_code(&self, appid: &str, person: &str) -> String {
+        let (code, entry) = self.new_code(appid, person);
+        self.tables().phone_codes.insert(code.clone(), entry);
+        code
+    }
+
+    fn new_code(&self, appid: &str, person: &str) -> (String, IssuedCode) {
         let code = hex::encode(rand::random::<[u8; 16]>());
-        let entry = LoginCode {
+        let entry = IssuedCode {
             appid: appid.to_owned(),
             person: person.to_owned(),
             issued_at: self.clock.now(),
             used: false,
         };
-        self.tables().login_codes.insert(code.clone(), entry);
-        code
+        (code, entry)
     }
 
     /// Makes a new session_key for (appid, person), replacing the previous one.
@@ -87,6 +131,20 @@ impl EmulatorState {
             .session_keys
             .insert((appid.to_owned(), person.to_owned()), key.clone());
         key
+    }
+
+    /// The current session_key of (appid, person), if the person ever logged in there.
+    pub fn session_key(&self, appid: &str, person: &str) -> Option<String> {
+        self.tables()
+            .session_keys
+            .get(&(appid.to_owned(), person.to_owned()))
+            .cloned()
+    }
+
+    /// The appid an `access_token` query parameter belongs to, or the error using it gives.
+    pub fn check_access_token(&self, token: Option<&str>) -> Result<String, WxError> {
+        let now = self.clock.now();
+        self.tables().tokens.check(token, now).map(str::to_owned)
     }
 
     /// The openid and (when the app is bound) unionid of `person` in `app`.

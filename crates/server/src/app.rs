@@ -7,11 +7,16 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use wxbase_core::AuthService;
+
+use wxbase_core::{
+    AppCredentials, AuthService, OpenDataService, Store, TokenManager, TokenSettings,
+};
+use wxbase_wechat::WechatClient;
 
 use crate::envelope::{ApiError, ErrorCode};
 use crate::routes;
@@ -21,6 +26,40 @@ use crate::routes;
 pub struct AppState {
     /// Login, sessions and users.
     pub auth: Arc<AuthService>,
+    /// The app's central access_token.
+    pub tokens: Arc<TokenManager>,
+    /// Decryption of what users share: unionId, phone number, profile.
+    pub open_data: Arc<OpenDataService>,
+}
+
+impl AppState {
+    /// Wires the services of one app over `store`, calling WeChat through `wechat`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        wechat: WechatClient,
+        app: AppCredentials,
+        session_ttl: Duration,
+        token_settings: TokenSettings,
+    ) -> Self {
+        let tokens = Arc::new(TokenManager::new(
+            store.clone(),
+            wechat.clone(),
+            app.clone(),
+            token_settings,
+        ));
+        let open_data = Arc::new(OpenDataService::new(
+            store.clone(),
+            tokens.clone(),
+            wechat.clone(),
+            app.app_id.clone(),
+        ));
+        let auth = Arc::new(AuthService::new(store, wechat, app, session_ttl));
+        Self {
+            auth,
+            tokens,
+            open_data,
+        }
+    }
 }
 
 /// HTTP-level settings.
@@ -36,6 +75,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::me::router())
+        .merge(routes::open_data::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

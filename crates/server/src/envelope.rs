@@ -5,7 +5,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use serde_json::json;
-use wxbase_core::AuthError;
+use wxbase_core::{AuthError, OpenDataError, TokenError};
+use wxbase_wechat::WechatError;
 
 /// The closed list of error codes a client may see in `error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,6 +22,17 @@ pub enum ErrorCode {
     NotFound,
     /// The request body is larger than `server.body_limit_bytes`.
     PayloadTooLarge,
+    /// `encryptedData` or `iv` is not valid base64 of the right length.
+    InvalidEncryptedData,
+    /// The encrypted data does not decrypt with the user's latest session_key (made before the
+    /// latest `wx.login`): log in again, then get the encrypted data again.
+    StaleSessionKey,
+    /// The data's watermark names another app.
+    AppidMismatch,
+    /// WeChat refused the phone code (expired or used): ask the user to tap the button again.
+    InvalidPhoneCode,
+    /// `signature` does not match `sha1(rawData + session_key)`.
+    InvalidSignature,
     /// WeChat answered with an error.
     UpstreamError,
     /// WeChat could not be reached in time.
@@ -38,6 +50,11 @@ impl ErrorCode {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::InvalidEncryptedData => "invalid_encrypted_data",
+            Self::StaleSessionKey => "stale_session_key",
+            Self::AppidMismatch => "appid_mismatch",
+            Self::InvalidPhoneCode => "invalid_phone_code",
+            Self::InvalidSignature => "invalid_signature",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::Internal => "internal",
@@ -108,21 +125,66 @@ impl From<AuthError> for ApiError {
             AuthError::BadRequest(_) => Self::bad_request(error.to_string()),
             AuthError::InvalidCode(_) => Self::new(ErrorCode::InvalidCode, error.to_string()),
             AuthError::Unauthorized => Self::new(ErrorCode::Unauthorized, error.to_string()),
-            AuthError::Upstream(cause) => {
-                tracing::warn!(error = %error_chain(cause), "WeChat refused a call");
-                Self::new(
-                    ErrorCode::UpstreamError,
-                    format!("WeChat refused the call: {cause}"),
-                )
-            }
-            AuthError::UpstreamUnavailable(cause) => {
-                tracing::warn!(error = %error_chain(cause), "WeChat unreachable");
-                Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "WeChat could not be reached in time: try again shortly",
-                )
+            AuthError::Upstream(cause) | AuthError::UpstreamUnavailable(cause) => {
+                Self::from_wechat(cause)
             }
             AuthError::Store(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        Self::from_token_error(&error)
+    }
+}
+
+impl From<OpenDataError> for ApiError {
+    fn from(error: OpenDataError) -> Self {
+        let code = match &error {
+            OpenDataError::BadRequest(_) => ErrorCode::BadRequest,
+            OpenDataError::InvalidEncryptedData(_) => ErrorCode::InvalidEncryptedData,
+            OpenDataError::StaleSessionKey => ErrorCode::StaleSessionKey,
+            OpenDataError::AppIdMismatch { .. } => ErrorCode::AppidMismatch,
+            OpenDataError::InvalidPhoneCode(_) => ErrorCode::InvalidPhoneCode,
+            OpenDataError::InvalidSignature => ErrorCode::InvalidSignature,
+            OpenDataError::Upstream(cause) => return Self::from_token_error(cause),
+            OpenDataError::Store(cause) => return Self::internal(cause),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl ApiError {
+    /// A WeChat failure: `upstream_unavailable` when it could not be reached, otherwise
+    /// `upstream_error` naming the errcode.
+    fn from_wechat(cause: &WechatError) -> Self {
+        tracing::warn!(error = %error_chain(cause), "WeChat call failed");
+        match cause {
+            WechatError::Unavailable { .. } => Self::new(
+                ErrorCode::UpstreamUnavailable,
+                "WeChat could not be reached in time: try again shortly",
+            ),
+            other => Self::new(
+                ErrorCode::UpstreamError,
+                format!("WeChat refused the call: {other}"),
+            ),
+        }
+    }
+
+    /// No token, or WeChat failed a call made with one.
+    fn from_token_error(error: &TokenError) -> Self {
+        match error {
+            TokenError::Wechat(cause) => Self::from_wechat(cause),
+            TokenError::Store(cause) => Self::internal(cause),
+            TokenError::LeaseTimeout(_) => {
+                tracing::warn!(%error, "no access_token");
+                Self::new(ErrorCode::UpstreamUnavailable, error.to_string())
+            }
+            TokenError::ForceRefreshLimited => {
+                tracing::error!(%error, "no access_token");
+                Self::new(ErrorCode::UpstreamError, error.to_string())
+            }
         }
     }
 }

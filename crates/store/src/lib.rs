@@ -6,6 +6,8 @@ mod errors;
 mod migrations;
 pub mod postgres;
 mod rows;
+mod shared;
+mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

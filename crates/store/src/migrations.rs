@@ -11,15 +11,29 @@ pub struct Migration {
 }
 
 /// SQLite's migrations.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "users_and_sessions",
-    sql: include_str!("../migrations/sqlite/0001_users_and_sessions.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "users_and_sessions",
+        sql: include_str!("../migrations/sqlite/0001_users_and_sessions.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "tokens_and_profiles",
+        sql: include_str!("../migrations/sqlite/0002_tokens_and_profiles.sql"),
+    },
+];
 
 /// PostgreSQL's migrations.
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "users_and_sessions",
-    sql: include_str!("../migrations/postgres/0001_users_and_sessions.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "users_and_sessions",
+        sql: include_str!("../migrations/postgres/0001_users_and_sessions.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "tokens_and_profiles",
+        sql: include_str!("../migrations/postgres/0002_tokens_and_profiles.sql"),
+    },
+];

@@ -100,6 +100,25 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A second, independent connection to the same database, as another wxbase instance has.
+    pub async fn connect_again(&self) -> Arc<dyn Store> {
+        if let Some(path) = self.url.strip_prefix("sqlite://") {
+            Arc::new(
+                SqliteStore::open(std::path::Path::new(path), 4)
+                    .await
+                    .expect("reopen SQLite"),
+            )
+        } else {
+            Arc::new(
+                PostgresStore::connect(&Secret::new(self.url.clone()), 8)
+                    .await
+                    .expect("reconnect PostgreSQL"),
+            )
+        }
+    }
+}
+
 async fn drop_stale_schemas(admin: &mut sqlx::PgConnection, now: u64) {
     let schemas: Vec<String> = sqlx::query_scalar(
         "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'wxbase\\_test\\_%'",

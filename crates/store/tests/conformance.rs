@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxbase_core::{NewLogin, SessionToken, Store, Timestamp};
+use wxbase_core::{
+    NewLogin, Phone, Profile, SessionToken, Store, StoredToken, Timestamp, TokenMode, UserUpdate,
+};
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 fn app(id: &str) -> AppId {
@@ -191,6 +193,162 @@ mod cases {
         assert_eq!(ids.len(), 1, "every login sees the same user");
         assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 1);
     }
+
+    fn token(value: &str, fetched_at: Timestamp) -> StoredToken {
+        StoredToken {
+            token: Secret::new(value),
+            expires_at: fetched_at.plus(Duration::from_secs(7200)),
+            fetched_at,
+            source: TokenMode::Stable,
+        }
+    }
+
+    pub async fn only_one_holder_gets_the_token_lease_until_it_expires(store: Arc<dyn Store>) {
+        let app = app("wxapp");
+        let now = Timestamp::from_millis(10_000_000);
+        let until = now.plus(Duration::from_secs(30));
+        assert!(store
+            .try_acquire_token_lease(&app, "a", now, until)
+            .await
+            .expect("a"));
+        assert!(!store
+            .try_acquire_token_lease(&app, "b", now, until)
+            .await
+            .expect("b"));
+        assert!(store
+            .try_acquire_token_lease(&app, "a", now, until)
+            .await
+            .expect("a again"));
+        let later = until.plus(Duration::from_millis(1));
+        assert!(store
+            .try_acquire_token_lease(&app, "b", later, later.plus(Duration::from_secs(30)))
+            .await
+            .expect("b after expiry"));
+    }
+
+    pub async fn saving_a_token_frees_the_lease_and_anyone_reads_it(store: Arc<dyn Store>) {
+        let app = app("wxapp");
+        let now = Timestamp::from_millis(10_000_000);
+        assert!(store.access_token(&app).await.expect("read").is_none());
+        assert!(store
+            .try_acquire_token_lease(&app, "a", now, now.plus(Duration::from_secs(30)))
+            .await
+            .expect("a"));
+        store
+            .save_access_token(&app, &token("T1", now))
+            .await
+            .expect("save");
+        assert_eq!(
+            store.access_token(&app).await.expect("read"),
+            Some(token("T1", now))
+        );
+        assert!(store
+            .try_acquire_token_lease(&app, "b", now, now.plus(Duration::from_secs(30)))
+            .await
+            .expect("b"));
+        store.release_token_lease(&app, "b").await.expect("release");
+        assert!(store
+            .try_acquire_token_lease(&app, "c", now, now.plus(Duration::from_secs(30)))
+            .await
+            .expect("c"));
+    }
+
+    pub async fn a_token_is_discarded_only_if_it_is_still_the_failed_one(store: Arc<dyn Store>) {
+        let app = app("wxapp");
+        let now = Timestamp::from_millis(10_000_000);
+        store
+            .save_access_token(&app, &token("T2", now))
+            .await
+            .expect("save");
+        assert!(!store
+            .discard_access_token(&app, &Secret::new("T1"))
+            .await
+            .expect("stale"));
+        assert!(store.access_token(&app).await.expect("read").is_some());
+        assert!(store
+            .discard_access_token(&app, &Secret::new("T2"))
+            .await
+            .expect("current"));
+        assert!(store.access_token(&app).await.expect("read").is_none());
+    }
+
+    pub async fn force_refreshes_are_limited_to_twenty_a_day_thirty_seconds_apart(
+        store: Arc<dyn Store>,
+    ) {
+        let app = app("wxapp");
+        let start = Timestamp::from_millis(1_700_000_000_000);
+        assert!(store.allow_force_refresh(&app, start).await.expect("first"));
+        assert!(!store
+            .allow_force_refresh(&app, start.plus(Duration::from_secs(29)))
+            .await
+            .expect("too soon"));
+        let mut at = start;
+        for n in 2..=20 {
+            at = at.plus(Duration::from_secs(30));
+            assert!(
+                store.allow_force_refresh(&app, at).await.expect("allowed"),
+                "refresh {n}"
+            );
+        }
+        at = at.plus(Duration::from_secs(30));
+        assert!(
+            !store.allow_force_refresh(&app, at).await.expect("21st"),
+            "the 21st in a day is refused"
+        );
+        let next_day = start.plus(Duration::from_secs(24 * 3600));
+        assert!(store
+            .allow_force_refresh(&app, next_day)
+            .await
+            .expect("next day"));
+    }
+
+    pub async fn the_latest_session_key_is_kept_and_users_can_be_updated(store: Arc<dyn Store>) {
+        let now = Timestamp::now();
+        let (mut new, _) = login("wxapp", "o-upd", None, now);
+        let user = store.record_login(&new).await.expect("first").user;
+        new.session_key = Secret::new("bmV3ZXJrZXkxMjM0NTY3OA==");
+        new.token_hash = SessionToken::generate().hash();
+        store.record_login(&new).await.expect("second");
+        assert_eq!(
+            store
+                .session_key(user.id)
+                .await
+                .expect("key")
+                .map(|k| k.expose().to_owned()),
+            Some("bmV3ZXJrZXkxMjM0NTY3OA==".to_owned())
+        );
+
+        let unionid = UnionId::parse("u-upd").expect("unionid");
+        let updated = store
+            .update_user(user.id, &UserUpdate::UnionId(unionid.clone()))
+            .await
+            .expect("unionid");
+        assert_eq!(updated.unionid, Some(unionid));
+        let phone = Phone {
+            phone_number: "+8613800000000".into(),
+            pure_phone_number: "13800000000".into(),
+            country_code: "86".into(),
+        };
+        let updated = store
+            .update_user(user.id, &UserUpdate::Phone(phone.clone()))
+            .await
+            .expect("phone");
+        assert_eq!(updated.phone, Some(phone.clone()));
+        let profile = Profile {
+            nickname: Some("Band".into()),
+            avatar_url: None,
+        };
+        let updated = store
+            .update_user(user.id, &UserUpdate::Profile(profile.clone()))
+            .await
+            .expect("profile");
+        assert_eq!(updated.profile, profile);
+        assert_eq!(updated.phone, Some(phone), "earlier updates are kept");
+        assert!(store
+            .update_user(wxbase_core::UserId(999_999), &UserUpdate::Profile(profile))
+            .await
+            .is_err());
+    }
 }
 
 macro_rules! conformance {
@@ -228,6 +386,11 @@ conformance!(
     expired_sessions_are_purged,
     the_same_openid_in_two_apps_is_two_users,
     concurrent_logins_of_one_new_user_create_one_user,
+    only_one_holder_gets_the_token_lease_until_it_expires,
+    saving_a_token_frees_the_lease_and_anyone_reads_it,
+    a_token_is_discarded_only_if_it_is_still_the_failed_one,
+    force_refreshes_are_limited_to_twenty_a_day_thirty_seconds_apart,
+    the_latest_session_key_is_kept_and_users_can_be_updated,
 );
 
 #[tokio::test]

@@ -73,7 +73,6 @@ impl WechatClient {
     }
 
     /// `POST {base}{endpoint}?{query}` with a JSON body and decode the answer.
-    #[allow(dead_code)]
     pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         endpoint: &'static str,

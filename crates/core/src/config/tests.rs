@@ -129,3 +129,19 @@ fn the_example_file_is_valid_and_lists_every_setting() {
         );
     }
 }
+
+#[test]
+fn the_token_mode_is_stable_by_default_and_legacy_on_request() {
+    let config = RawSettings::default().parse().expect("defaults");
+    assert_eq!(config.token.mode, TokenMode::Stable);
+    assert_eq!(config.token.refresh_margin, Duration::from_secs(300));
+    let mut raw = RawSettings::default();
+    raw.merge_env(env(&[("WXBASE_WECHAT_TOKEN_MODE", "legacy")]));
+    assert_eq!(raw.parse().expect("legacy").token.mode, TokenMode::Legacy);
+    raw.merge_env(env(&[("WXBASE_WECHAT_TOKEN_MODE", "fast")]));
+    assert!(raw
+        .parse()
+        .expect_err("unknown")
+        .to_string()
+        .contains("wechat.token_mode"));
+}

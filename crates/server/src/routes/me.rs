@@ -3,6 +3,7 @@
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
+use wxbase_core::{Phone, Profile};
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
@@ -17,6 +18,9 @@ pub fn router() -> Router<AppState> {
 struct Me {
     openid: String,
     unionid: Option<String>,
+    phone: Option<Phone>,
+    #[serde(flatten)]
+    profile: Profile,
     created_at: String,
     last_login_at: String,
 }
@@ -25,6 +29,8 @@ async fn me(CurrentUser(user): CurrentUser) -> ApiResult<Me> {
     Ok(Success(Me {
         openid: user.openid.to_string(),
         unionid: user.unionid.map(|u| u.to_string()),
+        phone: user.phone,
+        profile: user.profile,
         created_at: user.created_at.to_rfc3339(),
         last_login_at: user.last_login_at.to_rfc3339(),
     }))

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use serde_json::{json, Value};
-use wxbase_core::{AppCredentials, AuthService};
+use wxbase_core::{AppCredentials, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
 use wxbase_store::testing::{Backend, TestDatabase};
@@ -26,6 +26,8 @@ pub struct Options {
     pub extra_routes: Router<AppState>,
     /// `server.body_limit_bytes`.
     pub body_limit_bytes: usize,
+    /// How the access_token is managed.
+    pub token_settings: TokenSettings,
 }
 
 impl Default for Options {
@@ -36,6 +38,10 @@ impl Default for Options {
             app_secret: APP_SECRET,
             extra_routes: Router::new(),
             body_limit_bytes: 64 * 1024,
+            token_settings: TokenSettings {
+                busy_backoff: Duration::from_millis(10),
+                ..TokenSettings::default()
+            },
         }
     }
 }
@@ -43,6 +49,8 @@ impl Default for Options {
 /// A running emulator and wxbase server over a fresh database.
 pub struct TestApp {
     pub base_url: String,
+    pub wechat: WechatClient,
+    pub token_settings: TokenSettings,
     pub emulator_url: String,
     pub http: reqwest::Client,
     pub db: TestDatabase,
@@ -68,35 +76,82 @@ impl TestApp {
             timeout: options.wechat_timeout,
         })
         .expect("client");
-        let credentials = AppCredentials {
-            app_id: AppId::parse(APP_ID).expect("appid"),
-            app_secret: Secret::new(options.app_secret),
-        };
-        let auth = AuthService::new(
+        let base_url = serve(
             db.store.clone(),
-            wechat,
-            credentials,
-            Duration::from_secs(3600),
-        );
-        let state = AppState {
-            auth: Arc::new(auth),
-        };
-        let settings = AppSettings {
-            body_limit_bytes: options.body_limit_bytes,
-        };
-        let router = with_middleware(api_router().merge(options.extra_routes), state, &settings);
-        let server = Server::bind("127.0.0.1:0".parse().expect("address"), router)
-            .await
-            .expect("server binds");
-        let base_url = format!("http://{}", server.local_addr().expect("address"));
-        tokio::spawn(server.run_until(std::future::pending()));
+            wechat.clone(),
+            options.app_secret,
+            options.token_settings.clone(),
+            options.body_limit_bytes,
+            options.extra_routes,
+        )
+        .await;
         Some(Self {
             base_url,
+            wechat,
+            token_settings: options.token_settings,
             emulator_url: emulator.base_url(),
             http: reqwest::Client::new(),
             db,
             _emulator: emulator,
         })
+    }
+
+    /// Starts another wxbase instance on the same database and emulator; returns its URL.
+    pub async fn second_instance(&self) -> String {
+        let store = self.db.connect_again().await;
+        serve(
+            store,
+            self.wechat.clone(),
+            APP_SECRET,
+            self.token_settings.clone(),
+            64 * 1024,
+            Router::new(),
+        )
+        .await
+    }
+
+    /// POSTs JSON to the emulator's control API and returns its answer.
+    pub async fn emulator(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.emulator_url))
+            .json(&body)
+            .send()
+            .await
+            .expect("emulator answers");
+        assert!(
+            response.status().is_success(),
+            "emulator refused {path}: {}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json().await.expect("JSON")
+    }
+
+    /// How many times the emulator's `endpoint` was called.
+    pub async fn emulator_calls(&self, endpoint: &str) -> u64 {
+        let stats: Value = self
+            .http
+            .get(format!("{}/__emulator/stats", self.emulator_url))
+            .send()
+            .await
+            .expect("emulator answers")
+            .json()
+            .await
+            .expect("JSON");
+        stats["calls"][endpoint].as_u64().unwrap_or(0)
+    }
+
+    /// POSTs JSON with a bearer token to `base` (this or another instance).
+    pub async fn post_as(&self, base: &str, path: &str, token: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{base}{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("wxbase answers");
+        envelope_of(response).await
     }
 
     /// What `wx.login` would give test person `user`.
@@ -193,6 +248,36 @@ impl TestApp {
             .await
             .expect("count")
     }
+}
+
+/// Serves wxbase over `store` on a free port and returns its base URL.
+async fn serve(
+    store: Arc<dyn Store>,
+    wechat: WechatClient,
+    app_secret: &str,
+    token_settings: TokenSettings,
+    body_limit_bytes: usize,
+    extra_routes: Router<AppState>,
+) -> String {
+    let credentials = AppCredentials {
+        app_id: AppId::parse(APP_ID).expect("appid"),
+        app_secret: Secret::new(app_secret),
+    };
+    let state = AppState::new(
+        store,
+        wechat,
+        credentials,
+        Duration::from_secs(3600),
+        token_settings,
+    );
+    let settings = AppSettings { body_limit_bytes };
+    let router = with_middleware(api_router().merge(extra_routes), state, &settings);
+    let server = Server::bind("127.0.0.1:0".parse().expect("address"), router)
+        .await
+        .expect("server binds");
+    let base_url = format!("http://{}", server.local_addr().expect("address"));
+    tokio::spawn(server.run_until(std::future::pending()));
+    base_url
 }
 
 /// Reads an `/api` envelope, checking it came with HTTP 200 and a request id.

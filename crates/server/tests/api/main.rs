@@ -5,3 +5,5 @@ mod errors;
 mod helpers;
 mod login;
 mod middleware;
+mod open_data;
+mod tokens;

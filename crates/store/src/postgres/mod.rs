@@ -5,11 +5,13 @@ mod migrate;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-use wxbase_core::{LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User};
+use wxbase_core::{
+    LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate,
+};
 use wxbase_wechat::{AppId, Secret};
 
 use crate::errors::store_error;
-use crate::rows::user_from_row;
+use crate::rows::{user_from_row, USER_COLUMNS};
 
 /// A [`Store`] in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -46,7 +48,7 @@ impl Store for PostgresStore {
 
     /// One statement: upsert the user (`xmax = 0` marks a fresh insert) and add the session.
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "WITH upserted AS (
                  INSERT INTO users (app_id, openid, unionid, session_key, created_at, updated_at, last_login_at)
                  VALUES ($1, $2, $3, $4, $5, $5, $5)
@@ -55,13 +57,13 @@ impl Store for PostgresStore {
                          unionid = COALESCE(EXCLUDED.unionid, users.unionid),
                          updated_at = EXCLUDED.updated_at,
                          last_login_at = EXCLUDED.last_login_at
-                 RETURNING id, app_id, openid, unionid, created_at, last_login_at, (xmax = 0) AS is_new
+                 RETURNING {USER_COLUMNS}, (xmax = 0) AS is_new
              ), new_session AS (
                  INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
                  SELECT $6, id, $5, $7 FROM upserted
              )
-             SELECT * FROM upserted",
-        )
+             SELECT * FROM upserted"
+        ))
         .bind(login.app_id.as_str())
         .bind(login.openid.as_str())
         .bind(login.unionid.as_ref().map(|u| u.as_str()))
@@ -84,11 +86,10 @@ impl Store for PostgresStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.app_id, u.openid, u.unionid, u.created_at, u.last_login_at
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id =
+                 (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2)"
+        ))
         .bind(token.as_bytes())
         .bind(now.as_millis())
         .fetch_optional(&self.pool)
@@ -124,7 +125,17 @@ impl Store for PostgresStore {
         Ok(u64::try_from(count).unwrap_or_default())
     }
 
+    async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
+        self.select_session_key(user).await
+    }
+
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
+        self.apply_user_update(user, update).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
 }
+
+crate::shared::shared_queries!(PostgresStore, pool, crate::shared::postgres_sql);

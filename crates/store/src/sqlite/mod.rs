@@ -12,16 +12,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use wxbase_core::{LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User};
-use wxbase_wechat::AppId;
+use wxbase_core::{
+    LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate,
+};
+use wxbase_wechat::{AppId, Secret};
 
 use crate::errors::store_error;
-use crate::rows::user_from_row;
+use crate::rows::{user_from_row, USER_COLUMNS};
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-const USER_COLUMNS: &str = "id, app_id, openid, unionid, created_at, last_login_at";
 
 /// A [`Store`] in an SQLite file.
 #[derive(Debug, Clone)]
@@ -125,11 +125,10 @@ impl Store for SqliteStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.app_id, u.openid, u.unionid, u.created_at, u.last_login_at
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id =
+                 (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
+        ))
         .bind(token.as_bytes())
         .bind(now.as_millis())
         .fetch_optional(&self.readers)
@@ -165,8 +164,18 @@ impl Store for SqliteStore {
         Ok(u64::try_from(count).unwrap_or_default())
     }
 
+    async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
+        self.select_session_key(user).await
+    }
+
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
+        self.apply_user_update(user, update).await
+    }
+
     async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
     }
 }
+
+crate::shared::shared_queries!(SqliteStore, writer, crate::shared::sqlite_sql);

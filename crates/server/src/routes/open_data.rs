@@ -1,0 +1,95 @@
+//! `POST /api/me/decrypt`, `/api/me/phone` and `/api/me/profile`: data the user shares,
+//! checked with the server-side session_key.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::Value;
+use wxbase_core::{Phone, Profile};
+
+use crate::app::AppState;
+use crate::envelope::{ApiError, ApiResult, Success};
+use crate::extract::{ApiJson, CurrentUser};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/me/decrypt", post(decrypt))
+        .route("/api/me/phone", post(phone))
+        .route("/api/me/profile", post(profile))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptedRequest {
+    #[serde(default)]
+    encrypted_data: String,
+    #[serde(default)]
+    iv: String,
+}
+
+/// Decrypts `encryptedData` (e.g. from `wx.getUserInfo`) and returns its JSON.
+async fn decrypt(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(request): ApiJson<EncryptedRequest>,
+) -> ApiResult<Value> {
+    let value = state
+        .open_data
+        .decrypt(&user, &request.encrypted_data, &request.iv)
+        .await?;
+    Ok(Success(value))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhoneRequest {
+    code: Option<String>,
+    encrypted_data: Option<String>,
+    iv: Option<String>,
+}
+
+/// The user's phone number, from a `getPhoneNumber` code or from encrypted data.
+async fn phone(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(request): ApiJson<PhoneRequest>,
+) -> ApiResult<Phone> {
+    let phone =
+        match (request.code, request.encrypted_data) {
+            (Some(code), _) => state.open_data.phone_from_code(&user, &code).await?,
+            (None, Some(data)) => {
+                let iv = request.iv.unwrap_or_default();
+                state
+                    .open_data
+                    .phone_from_encrypted(&user, &data, &iv)
+                    .await?
+            }
+            (None, None) => return Err(ApiError::bad_request(
+                "send {\"code\"} from the getPhoneNumber button, or {\"encryptedData\", \"iv\"}",
+            )),
+        };
+    Ok(Success(phone))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileRequest {
+    #[serde(default)]
+    raw_data: String,
+    #[serde(default)]
+    signature: String,
+}
+
+/// Checks the profile's signature and stores the nickname and avatar.
+async fn profile(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(request): ApiJson<ProfileRequest>,
+) -> ApiResult<Profile> {
+    let profile = state
+        .open_data
+        .profile(&user, &request.raw_data, &request.signature)
+        .await?;
+    Ok(Success(profile))
+}
