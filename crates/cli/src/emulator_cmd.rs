@@ -1,5 +1,7 @@
 //! `wxbase emulator`: the WeChat emulator on its own.
 
+use std::io::Write;
+
 use anyhow::Context;
 use wxbase_emulator::{EmulatedApp, Emulator, EmulatorConfig};
 
@@ -24,10 +26,15 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
         .spawn(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    println!(
+    // A closed stdout must not stop a long-running process: ignore write errors.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "WeChat emulator listening on {} (app {app})",
         running.base_url()
     );
+    let _ = out.flush();
+    drop(out);
     crate::shutdown::signal().await;
     running.stop().await;
     Ok(())

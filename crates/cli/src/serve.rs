@@ -25,6 +25,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let generated_admin_token = if args.dev && config.admin_token.is_none() {
+        let token = Secret::new(hex::encode(rand::random::<[u8; 24]>()));
+        config.admin_token = Some(token.clone());
+        Some(token)
+    } else {
+        None
+    };
     let app = config.app.clone().context(
         "wechat.app_id and wechat.app_secret are not set: set WXBASE_APP_ID and \
          WXBASE_APP_SECRET (or the [wechat] section of the config file), or run \
@@ -42,6 +49,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         config.session_ttl,
         config.token.clone(),
+        config.admin_token.clone(),
     );
     let settings = AppSettings {
         body_limit_bytes: config.body_limit_bytes,
@@ -54,7 +62,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .with_context(|| format!("cannot listen on {} (server.listen)", config.listen))?;
     let addr = server.local_addr()?;
 
-    print_banner(&config, &app, addr, emulator.as_ref());
+    print_banner(
+        &config,
+        &app,
+        addr,
+        emulator.as_ref(),
+        generated_admin_token.as_ref(),
+    );
     tracing::info!(%addr, app_id = %app.app_id, "wxbase ready");
     let purge = spawn_session_purge(store.clone(), SESSION_PURGE_INTERVAL);
     let served = server.run_until(crate::shutdown::signal()).await;
@@ -107,6 +121,7 @@ fn print_banner(
     app: &AppCredentials,
     addr: std::net::SocketAddr,
     emulator: Option<&RunningEmulator>,
+    generated_admin_token: Option<&Secret>,
 ) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -127,5 +142,14 @@ fn print_banner(
             "  then log in:      curl -s -X POST http://{addr}/api/auth/login -d '{{\"code\":\"CODE\"}}'"
         );
     }
+    if let Some(token) = generated_admin_token {
+        let _ = writeln!(
+            out,
+            "  admin token (generated for this run; set WXBASE_ADMIN_TOKEN to keep one): {}",
+            token.expose()
+        );
+    }
+    // A closed stdout (a detached terminal, a test that stopped reading) must not stop the
+    // server, so write errors are ignored here and nothing else prints to stdout.
     let _ = out.flush();
 }

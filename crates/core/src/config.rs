@@ -42,6 +42,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "wechat.token_refresh_margin_seconds", env: "WXBASE_WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", default: "300" },
     Setting { name: "wechat.busy_retries", env: "WXBASE_WECHAT_BUSY_RETRIES", default: "3" },
     Setting { name: "session.ttl_seconds", env: "WXBASE_SESSION_TTL_SECONDS", default: "604800" },
+    Setting { name: "admin.token", env: "WXBASE_ADMIN_TOKEN", default: "" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -148,6 +149,8 @@ pub struct Config {
     pub token: TokenSettings,
     /// How long a session token stays valid.
     pub session_ttl: Duration,
+    /// The bearer token of the admin API (`/admin/api`); `None` disables it.
+    pub admin_token: Option<Secret>,
 }
 
 /// Setting values as text, with their origins, before parsing.
@@ -288,6 +291,7 @@ impl RawSettings {
                 60,
                 366 * 24 * 3600,
             )?),
+            admin_token: self.admin_token()?,
         })
     }
 
@@ -327,6 +331,22 @@ impl RawSettings {
                 }
             });
         self.field(name, parsed)
+    }
+
+    fn admin_token(&self) -> Result<Option<Secret>, ConfigError> {
+        let Some(token) = self.value("admin.token") else {
+            return Ok(None);
+        };
+        if token.len() < 16 || token.chars().any(char::is_whitespace) {
+            return Err(ConfigError::Invalid {
+                name: "admin.token",
+                origin: self.origin("admin.token"),
+                reason:
+                    "must be at least 16 characters with no spaces (e.g. `openssl rand -hex 24`)"
+                        .to_owned(),
+            });
+        }
+        Ok(Some(Secret::new(token)))
     }
 
     fn app_credentials(&self) -> Result<Option<AppCredentials>, ConfigError> {

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use wxbase_core::{
     AppCredentials, AuthService, OpenDataService, Store, TokenManager, TokenSettings,
 };
-use wxbase_wechat::WechatClient;
+use wxbase_wechat::{Secret, WechatClient};
 
 use crate::envelope::{ApiError, ErrorCode};
 use crate::routes;
@@ -30,6 +30,8 @@ pub struct AppState {
     pub tokens: Arc<TokenManager>,
     /// Decryption of what users share: unionId, phone number, profile.
     pub open_data: Arc<OpenDataService>,
+    /// The admin API's bearer token; `None` disables the admin API.
+    pub admin_token: Option<Arc<Secret>>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
         app: AppCredentials,
         session_ttl: Duration,
         token_settings: TokenSettings,
+        admin_token: Option<Secret>,
     ) -> Self {
         let tokens = Arc::new(TokenManager::new(
             store.clone(),
@@ -58,6 +61,7 @@ impl AppState {
             auth,
             tokens,
             open_data,
+            admin_token: admin_token.map(Arc::new),
         }
     }
 }
@@ -76,6 +80,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::auth::router())
         .merge(routes::me::router())
         .merge(routes::open_data::router())
+        .merge(routes::admin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -156,5 +161,7 @@ async fn method_not_allowed(request: Request) -> Response {
 
 fn is_api(request: &Request) -> bool {
     let path = request.uri().path();
-    path == "/api" || path.starts_with("/api/")
+    ["/api", "/admin/api"]
+        .iter()
+        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")))
 }

@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
 use wxbase_core::User;
 
 use crate::app::AppState;
@@ -64,6 +65,31 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
             .or_else(|| value.strip_prefix("bearer "))
             .ok_or_else(missing)?;
         Ok(Self(token.trim().to_owned()))
+    }
+}
+
+/// A caller holding the admin token (`Authorization: Bearer <admin.token>`).
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(expected) = &state.admin_token else {
+            return Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the admin API is disabled: set admin.token (WXBASE_ADMIN_TOKEN)",
+            ));
+        };
+        let BearerToken(given) = BearerToken::from_request_parts(parts, state).await?;
+        if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
+            Ok(Self)
+        } else {
+            Err(ApiError::new(ErrorCode::Unauthorized, "wrong admin token"))
+        }
     }
 }
 

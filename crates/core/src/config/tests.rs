@@ -145,3 +145,26 @@ fn the_token_mode_is_stable_by_default_and_legacy_on_request() {
         .to_string()
         .contains("wechat.token_mode"));
 }
+
+#[test]
+fn the_admin_token_is_optional_redacted_and_must_be_long() {
+    assert!(RawSettings::default()
+        .parse()
+        .expect("defaults")
+        .admin_token
+        .is_none());
+    let mut raw = RawSettings::default();
+    raw.merge_env(env(&[("WXBASE_ADMIN_TOKEN", "short")]));
+    assert!(raw
+        .parse()
+        .expect_err("too short")
+        .to_string()
+        .contains("admin.token"));
+    raw.merge_env(env(&[("WXBASE_ADMIN_TOKEN", "0123456789abcdef0123")]));
+    let config = raw.parse().expect("valid");
+    assert_eq!(
+        config.admin_token.as_ref().map(Secret::expose),
+        Some("0123456789abcdef0123")
+    );
+    assert!(!format!("{config:?}").contains("0123456789abcdef0123"));
+}

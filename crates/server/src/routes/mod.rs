@@ -1,5 +1,6 @@
 //! The routes, one module per resource; each exports `router()`.
 
+pub mod admin;
 pub mod auth;
 pub mod health;
 pub mod me;

@@ -13,6 +13,7 @@ use wxbase_wechat::{AppId, ClientConfig, Secret, WechatClient};
 
 pub const APP_ID: &str = "wxe2e0000000000001";
 pub const APP_SECRET: &str = "e2e-secret-0000000000000000000001";
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
 
 /// How to build the app under test.
 pub struct Options {
@@ -269,6 +270,7 @@ async fn serve(
         credentials,
         Duration::from_secs(3600),
         token_settings,
+        Some(Secret::new(ADMIN_TOKEN)),
     );
     let settings = AppSettings { body_limit_bytes };
     let router = with_middleware(api_router().merge(extra_routes), state, &settings);

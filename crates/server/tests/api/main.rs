@@ -1,6 +1,7 @@
 //! End-to-end tests: the emulator and wxbase on port 0, a fresh database each, driven over HTTP
 //! as a mini-program and WeChat would.
 
+mod admin;
 mod errors;
 mod helpers;
 mod login;
