@@ -1,6 +1,7 @@
 //! The control API under `/__emulator/`: what the mini-program and the test harness do.
 //! Failures are HTTP 400 with `{"error": "..."}`; bodies are JSON whatever the Content-Type.
 
+mod bulk;
 mod open_data;
 mod session;
 mod settings;
@@ -20,6 +21,7 @@ use crate::state::EmulatorState;
 pub fn router() -> Router<Arc<EmulatorState>> {
     Router::new()
         .merge(session::router())
+        .merge(bulk::router())
         .merge(settings::router())
         .merge(open_data::router())
         .merge(crate::faults::router())

@@ -1,6 +1,7 @@
 //! The WeChat client of `wxbase-wechat` against the emulator: tokens, phone numbers, open
 //! data, faults and the control API, each through real HTTP.
 
+mod bulk;
 mod faults;
 mod helpers;
 mod open_data;
