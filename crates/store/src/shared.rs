@@ -144,18 +144,6 @@ macro_rules! shared_queries {
         }
 
         impl $store {
-            async fn select_session_key(
-                &self,
-                user: wxbase_core::UserId,
-            ) -> Result<Option<wxbase_wechat::Secret>, wxbase_core::StoreError> {
-                let key: Option<String> = sqlx::query_scalar(&$sql(crate::sql::SESSION_KEY))
-                    .bind(user.0)
-                    .fetch_optional(&self.$pool)
-                    .await
-                    .map_err(crate::errors::store_error)?;
-                Ok(key.map(wxbase_wechat::Secret::new))
-            }
-
             async fn apply_user_update(
                 &self,
                 user: wxbase_core::UserId,

@@ -126,7 +126,12 @@ impl Store for PostgresStore {
     }
 
     async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
-        self.select_session_key(user).await
+        let key: Option<String> = sqlx::query_scalar("SELECT session_key FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(key.map(Secret::new))
     }
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {

@@ -1,12 +1,16 @@
-//! The SQLite store: one file, WAL, one writer connection and a pool of readers.
+//! The SQLite store: one file in WAL mode.
 //!
-//! SQLite allows one writer at a time. Writes go through a single-connection pool, so they
-//! queue in the pool instead of spinning on `SQLITE_BUSY`; reads use the other connections
-//! and never block the writer (WAL).
+//! SQLite allows one writer at a time. The login path (the hottest write) goes through
+//! [`fast`]: one thread that commits queued logins in batches, and inline point reads for
+//! sessions. Other writes go through a single-connection sqlx pool, so they queue in the pool
+//! instead of spinning on `SQLITE_BUSY`; other reads use a pool of read-only connections and
+//! never block the writer.
 
+mod fast;
 mod migrate;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,17 +21,24 @@ use wxbase_core::{
 };
 use wxbase_wechat::{AppId, Secret};
 
+use self::fast::FastPath;
 use crate::errors::store_error;
-use crate::rows::{user_from_row, USER_COLUMNS};
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A [`Store`] in an SQLite file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
+    fast: Arc<FastPath>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -54,7 +65,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(store_error)?;
-        Ok(Self { writer, readers })
+        let fast = Arc::new(FastPath::start(path, BUSY_TIMEOUT)?);
+        Ok(Self {
+            writer,
+            readers,
+            fast,
+        })
     }
 }
 
@@ -69,55 +85,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
-        let at = login.at.as_millis();
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO users (app_id, openid, unionid, session_key, created_at, updated_at, last_login_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
-             ON CONFLICT (app_id, openid) DO NOTHING
-             RETURNING {USER_COLUMNS}"
-        ))
-        .bind(login.app_id.as_str())
-        .bind(login.openid.as_str())
-        .bind(login.unionid.as_ref().map(|u| u.as_str()))
-        .bind(login.session_key.expose())
-        .bind(at)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        let (row, is_new) = match inserted {
-            Some(row) => (row, true),
-            None => {
-                let row = sqlx::query(&format!(
-                    "UPDATE users SET session_key = ?3, unionid = COALESCE(?4, unionid),
-                         updated_at = ?5, last_login_at = ?5
-                     WHERE app_id = ?1 AND openid = ?2
-                     RETURNING {USER_COLUMNS}"
-                ))
-                .bind(login.app_id.as_str())
-                .bind(login.openid.as_str())
-                .bind(login.session_key.expose())
-                .bind(login.unionid.as_ref().map(|u| u.as_str()))
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(store_error)?;
-                (row, false)
-            }
-        };
-        let user = user_from_row(&row)?;
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .bind(login.token_hash.as_bytes())
-        .bind(user.id.0)
-        .bind(at)
-        .bind(login.expires_at.as_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(LoginRecord { user, is_new })
+        self.fast.record_login(login).await
     }
 
     async fn session_user(
@@ -125,16 +93,7 @@ impl Store for SqliteStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id =
-                 (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
-        ))
-        .bind(token.as_bytes())
-        .bind(now.as_millis())
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(store_error)?;
-        row.as_ref().map(user_from_row).transpose()
+        self.fast.session_user(token, now)
     }
 
     async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
@@ -165,7 +124,7 @@ impl Store for SqliteStore {
     }
 
     async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
-        self.select_session_key(user).await
+        self.fast.session_key(user)
     }
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
@@ -173,6 +132,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.fast.close();
         self.readers.close().await;
         self.writer.close().await;
     }
