@@ -10,7 +10,9 @@ use axum::Router;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use wxbase_core::{
@@ -98,11 +100,25 @@ pub fn with_middleware(
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(CatchPanicLayer::custom(panic_response)),
         )
+}
+
+/// Makes a random UUID (v4) per request from the thread-local generator: `Uuid::new_v4`
+/// asks the operating system each time, a system call on every request.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        axum::http::HeaderValue::from_str(&id.to_string())
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// One span per request, carrying its id so every log line inside names it.

@@ -4,7 +4,6 @@
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use serde_json::json;
 use wxbase_core::{AuthError, OpenDataError, TokenError};
 use wxbase_wechat::WechatError;
 
@@ -109,12 +108,12 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        Json(json!({
-            "code": 0,
-            "data": null,
-            "message": self.message,
-            "error": self.code.as_str(),
-        }))
+        Json(Envelope {
+            code: 0,
+            data: (),
+            message: &self.message,
+            error: Some(self.code.as_str()),
+        })
         .into_response()
     }
 }
@@ -194,8 +193,25 @@ pub struct Success<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
-        Json(json!({ "code": 1, "data": self.0, "message": "ok" })).into_response()
+        Json(Envelope {
+            code: 1,
+            data: self.0,
+            message: "ok",
+            error: None,
+        })
+        .into_response()
     }
+}
+
+/// The envelope as written: serialized straight from these fields, with no intermediate JSON
+/// tree. `data` is `()` (JSON `null`) on failure.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    code: u8,
+    data: T,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
 }
 
 /// What every handler returns.

@@ -6,7 +6,8 @@ use wxbase_wechat::{AppId, OpenId, UnionId};
 
 use crate::errors::store_error;
 
-/// The columns [`user_from_row`] reads, for `SELECT` and `RETURNING` lists.
+/// The columns [`user_from_row`] reads, for `SELECT` and `RETURNING` lists. The SQLite fast
+/// path reads them by position: keep the order.
 pub const USER_COLUMNS: &str = "id, app_id, openid, unionid, created_at, last_login_at, \
      phone_number, pure_phone_number, country_code, nickname, avatar_url";
 

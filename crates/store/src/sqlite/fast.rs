@@ -43,19 +43,20 @@ fn open(path: &Path, flags: OpenFlags, busy_timeout: Duration) -> Result<Connect
     Ok(conn)
 }
 
+/// Reads the [`USER_COLUMNS`] by position (looking columns up by name showed in profiles).
 fn user_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserColumns> {
     Ok(UserColumns {
-        id: row.get("id")?,
-        app_id: row.get("app_id")?,
-        openid: row.get("openid")?,
-        unionid: row.get("unionid")?,
-        created_at: row.get("created_at")?,
-        last_login_at: row.get("last_login_at")?,
-        phone_number: row.get("phone_number")?,
-        pure_phone_number: row.get("pure_phone_number")?,
-        country_code: row.get("country_code")?,
-        nickname: row.get("nickname")?,
-        avatar_url: row.get("avatar_url")?,
+        id: row.get(0)?,
+        app_id: row.get(1)?,
+        openid: row.get(2)?,
+        unionid: row.get(3)?,
+        created_at: row.get(4)?,
+        last_login_at: row.get(5)?,
+        phone_number: row.get(6)?,
+        pure_phone_number: row.get(7)?,
+        country_code: row.get(8)?,
+        nickname: row.get(9)?,
+        avatar_url: row.get(10)?,
     })
 }
 
