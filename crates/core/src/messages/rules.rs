@@ -223,7 +223,8 @@ impl NewRule {
 }
 
 impl ReplyAction {
-    fn validate(&self) -> Result<(), RuleError> {
+    /// Checks the fields WeChat needs (non-empty, bounded, http(s) URLs).
+    pub fn validate(&self) -> Result<(), RuleError> {
         let required = |field: &str, value: &str| {
             if value.trim().is_empty() {
                 Err(invalid(format!("reply.{field} must not be empty")))

@@ -71,6 +71,10 @@ async fn send(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<ManualReply>,
 ) -> ApiResult<StoredMessage> {
+    request
+        .reply
+        .validate()
+        .map_err(|e| ApiError::bad_request(e.0))?;
     let message = request.reply.custom_message().ok_or_else(|| {
         ApiError::bad_request("transfer_customer_service is a passive reply to a push; send text, link, image or miniprogrampage")
     })?;
