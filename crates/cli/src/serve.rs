@@ -4,9 +4,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use wxbase_core::{AppCredentials, Config};
 use wxbase_core::messages::example_rule;
-use wxbase_emulator::{EmulatedApp, Emulator, EmulatorConfig, PushMode, PushTarget, RunningEmulator};
+use wxbase_core::{AppCredentials, Config};
+use wxbase_emulator::{
+    EmulatedApp, Emulator, EmulatorConfig, PushMode, PushTarget, RunningEmulator,
+};
 use wxbase_server::{
     api_router, spawn_session_purge, with_middleware, AppSettings, AppState, Server,
 };
@@ -133,12 +135,9 @@ async fn start_emulator(
         }
     }
     let emulator = Emulator::new(emulator_config);
-    let running = emulator
-        .spawn(listen)
-        .await
-        .with_context(|| {
-            format!("cannot start the WeChat emulator on {listen} (--emulator-listen)")
-        })?;
+    let running = emulator.spawn(listen).await.with_context(|| {
+        format!("cannot start the WeChat emulator on {listen} (--emulator-listen)")
+    })?;
     config.wechat_api_base_url = running.base_url();
     Ok((emulator, running))
 }
