@@ -118,10 +118,10 @@ impl Conversations {
         now: Duration,
     ) -> Result<(), WxError> {
         let chat = self.open_window(appid, openid, now)?;
-        if !chat
+        let recent = chat
             .last_interaction
-            .is_some_and(|at| now.saturating_sub(at) <= TYPING_NEEDS_INTERACTION)
-        {
+            .is_some_and(|at| now.saturating_sub(at) <= TYPING_NEEDS_INTERACTION);
+        if !recent {
             return Err(reply::NO_RECENT_INTERACTION);
         }
         if !typing {

@@ -39,18 +39,20 @@ fn plain(status: StatusCode, body: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn endpoint(state: &AppState) -> Result<&PushEndpoint, Response> {
-    state
-        .push
-        .as_deref()
-        .ok_or_else(|| plain(StatusCode::NOT_FOUND, "push is not configured"))
+/// The endpoint's settings; `None` when push is off (the route is then not mounted at all,
+/// so this only guards against a router built by hand).
+fn endpoint(state: &AppState) -> Option<&PushEndpoint> {
+    state.push.as_deref()
+}
+
+fn not_configured() -> Response {
+    plain(StatusCode::NOT_FOUND, "push is not configured")
 }
 
 /// `GET ?signature&timestamp&nonce&echostr`: the echostr, verbatim, when the signature matches.
 async fn verify_url(State(state): State<AppState>, Query(query): Query<PushQuery>) -> Response {
-    let push = match endpoint(&state) {
-        Ok(push) => push,
-        Err(response) => return response,
+    let Some(push) = endpoint(&state) else {
+        return not_configured();
     };
     match push.receiver.verify_url(&query) {
         Ok(echostr) => {
@@ -70,9 +72,8 @@ async fn receive(
     Query(query): Query<PushQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let push = match endpoint(&state) {
-        Ok(push) => push,
-        Err(response) => return response,
+    let Some(push) = endpoint(&state) else {
+        return not_configured();
     };
     let body = match body {
         Ok(body) => body,

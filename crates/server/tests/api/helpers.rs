@@ -66,7 +66,6 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub app_id: &'static str,
     pub push: Option<PushSetup>,
-    pub emulator_handle: Emulator,
     pub server: JoinHandle<()>,
     _emulator: RunningEmulator,
 }
@@ -116,7 +115,6 @@ impl TestApp {
             db,
             app_id: options.app_id,
             push: options.push,
-            emulator_handle,
             server,
             _emulator: emulator,
         })

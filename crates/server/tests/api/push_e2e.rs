@@ -202,11 +202,10 @@ async fn two_instances_on_postgres_deduplicate_a_retried_push() {
     assert_eq!(app.replies_seen_by("alice").await.len(), 1);
 }
 
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<F::Output>
+/// Runs every future at once, each in its own task; their outputs in order.
+async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
