@@ -40,16 +40,26 @@ fn answer(result: Result<(), WxError>) -> Response {
     }
 }
 
+/// The answer of a POST-only endpoint: 43002 for another method, then the token's error,
+/// then what `handle` says about the calling app's request.
+fn post_only(
+    method: &Method,
+    caller: Result<CallerApp, WxError>,
+    handle: impl FnOnce(&str) -> Result<(), WxError>,
+) -> Response {
+    if method != Method::POST {
+        return reply::REQUIRE_POST.into_response();
+    }
+    answer(caller.and_then(|CallerApp(appid)| handle(&appid)))
+}
+
 async fn send(
     caller: Result<CallerApp, WxError>,
     State(state): State<Arc<EmulatorState>>,
     method: Method,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return reply::REQUIRE_POST.into_response();
-    }
-    answer(caller.and_then(|CallerApp(appid)| deliver(&state, &appid, &body)))
+    post_only(&method, caller, |appid| deliver(&state, appid, &body))
 }
 
 fn deliver(state: &EmulatorState, appid: &str, body: &[u8]) -> Result<(), WxError> {
@@ -121,10 +131,7 @@ async fn typing(
     method: Method,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return reply::REQUIRE_POST.into_response();
-    }
-    answer(caller.and_then(|CallerApp(appid)| {
+    post_only(&method, caller, |appid| {
         let request = json_object(&body)?;
         let touser = text_field(&request, "touser").ok_or(reply::INVALID_OPENID)?;
         let typing = match text_field(&request, "command") {
@@ -136,6 +143,6 @@ async fn typing(
         state
             .tables()
             .conversations
-            .typing(&appid, touser, typing, now)
-    }))
+            .typing(appid, touser, typing, now)
+    })
 }

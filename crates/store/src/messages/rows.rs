@@ -15,6 +15,16 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
 }
 
+/// One column of `row`, as the type the caller wants.
+fn get<'r, R, T>(row: &'r R, name: &'r str) -> Result<T, StoreError>
+where
+    R: Row,
+    &'r str: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get(name).map_err(store_error)
+}
+
 /// Reads a message from a row with the `MESSAGE_COLUMNS`.
 pub fn message_from_row<'r, R>(row: &'r R) -> Result<StoredMessage, StoreError>
 where
@@ -25,39 +35,30 @@ where
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let get_i64 =
-        |name: &'r str| -> Result<i64, StoreError> { row.try_get(name).map_err(store_error) };
-    let get_text =
-        |name: &'r str| -> Result<String, StoreError> { row.try_get(name).map_err(store_error) };
-    let opt_i64 = |name: &'r str| -> Result<Option<i64>, StoreError> {
-        row.try_get(name).map_err(store_error)
-    };
-    let opt_text = |name: &'r str| -> Result<Option<String>, StoreError> {
-        row.try_get(name).map_err(store_error)
-    };
-    let direction = get_text("direction")?;
+    let direction = get::<_, String>(row, "direction")?;
     let direction =
         Direction::parse(&direction).ok_or_else(|| corrupt("messages.direction", direction))?;
-    let content: Value =
-        serde_json::from_str(&get_text("content")?).map_err(|e| corrupt("messages.content", e))?;
-    let delivery = match opt_text("status")? {
+    let content: Value = serde_json::from_str(&get::<_, String>(row, "content")?)
+        .map_err(|e| corrupt("messages.content", e))?;
+    let delivery = match get::<_, Option<String>>(row, "status")? {
         None => None,
         Some(status) => Some(Delivery {
             status: SendStatus::parse(&status).ok_or_else(|| corrupt("messages.status", status))?,
-            attempts: get_i64("attempts")?,
-            errcode: opt_i64("errcode")?,
-            error: opt_text("error")?,
-            sent_at: opt_i64("sent_at")?.map(Timestamp::from_millis),
+            attempts: get::<_, i64>(row, "attempts")?,
+            errcode: get::<_, Option<i64>>(row, "errcode")?,
+            error: get::<_, Option<String>>(row, "error")?,
+            sent_at: get::<_, Option<i64>>(row, "sent_at")?.map(Timestamp::from_millis),
         }),
     };
     Ok(StoredMessage {
-        id: MessageId(get_i64("id")?),
-        openid: OpenId::parse(get_text("openid")?).map_err(|e| corrupt("messages.openid", e))?,
+        id: MessageId(get::<_, i64>(row, "id")?),
+        openid: OpenId::parse(get::<_, String>(row, "openid")?)
+            .map_err(|e| corrupt("messages.openid", e))?,
         direction,
-        msg_type: get_text("msg_type")?,
+        msg_type: get::<_, String>(row, "msg_type")?,
         content,
-        raw: opt_text("raw")?,
-        created_at: Timestamp::from_millis(get_i64("created_at")?),
+        raw: get::<_, Option<String>>(row, "raw")?,
+        created_at: Timestamp::from_millis(get::<_, i64>(row, "created_at")?),
         delivery,
     })
 }
@@ -71,25 +72,21 @@ where
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let get_i64 =
-        |name: &'r str| -> Result<i64, StoreError> { row.try_get(name).map_err(store_error) };
-    let get_text =
-        |name: &'r str| -> Result<String, StoreError> { row.try_get(name).map_err(store_error) };
-    let kind = get_text("match_kind")?;
-    let matcher = RuleMatch::from_parts(&kind, &get_text("pattern")?)
+    let kind = get::<_, String>(row, "match_kind")?;
+    let matcher = RuleMatch::from_parts(&kind, &get::<_, String>(row, "pattern")?)
         .ok_or_else(|| corrupt("reply_rules.match_kind", kind))?;
-    let reply =
-        serde_json::from_str(&get_text("reply")?).map_err(|e| corrupt("reply_rules.reply", e))?;
+    let reply = serde_json::from_str(&get::<_, String>(row, "reply")?)
+        .map_err(|e| corrupt("reply_rules.reply", e))?;
     Ok(ReplyRule {
-        id: RuleId(get_i64("id")?),
+        id: RuleId(get::<_, i64>(row, "id")?),
         rule: NewRule {
-            name: row.try_get("name").map_err(store_error)?,
-            priority: get_i64("priority")?,
+            name: get(row, "name")?,
+            priority: get::<_, i64>(row, "priority")?,
             matcher,
             reply,
         },
-        created_at: Timestamp::from_millis(get_i64("created_at")?),
-        updated_at: Timestamp::from_millis(get_i64("updated_at")?),
+        created_at: Timestamp::from_millis(get::<_, i64>(row, "created_at")?),
+        updated_at: Timestamp::from_millis(get::<_, i64>(row, "updated_at")?),
     })
 }
 
