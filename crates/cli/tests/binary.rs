@@ -126,6 +126,51 @@ async fn serve_dev_logs_a_user_in_and_the_sqlite_file_survives_a_restart() {
     );
 }
 
+#[tokio::test]
+async fn serve_dev_answers_hello_out_of_the_box_through_the_emulators_push() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = DevServer::start(data.path());
+    let report = post(
+        format!("{}/__emulator/push", server.emulator),
+        json!({ "user": "alice", "msgType": "text", "content": "hello" }),
+    )
+    .await;
+    assert_eq!(report["delivered"], true, "{report}");
+    assert_eq!(
+        report["request"]["query"]["encrypt_type"], "aes",
+        "safe mode: {report}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let replies = loop {
+        let chat: Value = reqwest::get(format!(
+            "{}/__emulator/conversations/alice",
+            server.emulator
+        ))
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+        let replies: Vec<Value> = chat["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter(|m| m["from"] == "app")
+            .cloned()
+            .collect();
+        if !replies.is_empty() || std::time::Instant::now() > deadline {
+            break replies;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        replies.len(),
+        1,
+        "the example rule answered once: {replies:?}"
+    );
+    assert_eq!(replies[0]["msgType"], "text");
+}
+
 #[test]
 fn an_invalid_setting_stops_start_up_and_is_named() {
     let output = Command::new(BINARY)

@@ -15,6 +15,10 @@ use wxbase_wechat::{AppId, Secret};
 
 use crate::token::{TokenMode, TokenSettings};
 
+mod push;
+
+pub use push::PushSettings;
+
 /// One known setting.
 #[derive(Debug, Clone, Copy)]
 pub struct Setting {
@@ -43,6 +47,14 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "wechat.busy_retries", env: "WXBASE_WECHAT_BUSY_RETRIES", default: "3" },
     Setting { name: "session.ttl_seconds", env: "WXBASE_SESSION_TTL_SECONDS", default: "604800" },
     Setting { name: "admin.token", env: "WXBASE_ADMIN_TOKEN", default: "" },
+    Setting { name: "push.path", env: "WXBASE_PUSH_PATH", default: "/message/check" },
+    Setting { name: "push.token", env: "WXBASE_PUSH_TOKEN", default: "" },
+    Setting { name: "push.encoding_aes_key", env: "WXBASE_PUSH_ENCODING_AES_KEY", default: "" },
+    Setting { name: "push.max_body_bytes", env: "WXBASE_PUSH_MAX_BODY_BYTES", default: "65536" },
+    Setting { name: "push.worker", env: "WXBASE_PUSH_WORKER", default: "true" },
+    Setting { name: "push.typing", env: "WXBASE_PUSH_TYPING", default: "false" },
+    Setting { name: "push.send_attempts", env: "WXBASE_PUSH_SEND_ATTEMPTS", default: "5" },
+    Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -151,12 +163,16 @@ pub struct Config {
     pub session_ttl: Duration,
     /// The bearer token of the admin API (`/admin/api`); `None` disables it.
     pub admin_token: Option<Secret>,
+    /// The message push endpoint, auto-reply rules and the reply outbox.
+    pub push: PushSettings,
 }
 
 /// Setting values as text, with their origins, before parsing.
 #[derive(Debug, Clone)]
 pub struct RawSettings {
     values: BTreeMap<&'static str, (String, Origin)>,
+    /// The `[[push.rules]]` array of the file, parsed on its own (see `config/push.rs`).
+    rules: Option<(toml::Value, PathBuf)>,
 }
 
 impl Default for RawSettings {
@@ -165,7 +181,10 @@ impl Default for RawSettings {
             .iter()
             .map(|s| (s.name, (s.default.to_owned(), Origin::Default)))
             .collect();
-        Self { values }
+        Self {
+            values,
+            rules: None,
+        }
     }
 }
 
@@ -204,6 +223,10 @@ impl RawSettings {
                 return Err(unknown(section.clone()));
             };
             for (key, value) in body {
+                if section == "push" && key == "rules" {
+                    self.rules = Some((value.clone(), path.to_owned()));
+                    continue;
+                }
                 let dotted = format!("{section}.{key}");
                 let setting = find_setting(&dotted).ok_or_else(|| unknown(dotted.clone()))?;
                 let text = match value {
@@ -292,6 +315,7 @@ impl RawSettings {
                 366 * 24 * 3600,
             )?),
             admin_token: self.admin_token()?,
+            push: self.push()?,
         })
     }
 

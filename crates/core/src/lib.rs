@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod messages;
 pub mod open_data;
 pub mod session;
 pub mod store;
@@ -11,7 +12,8 @@ pub mod token;
 pub mod user;
 
 pub use auth::{AuthError, AuthService, LoginOutcome};
-pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, RawSettings};
+pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, PushSettings, RawSettings};
+pub use messages::{MessageService, MessageSettings, MessageStore};
 pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};
 pub use store::{LoginRecord, NewLogin, Store, StoreError};

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::push::PushTarget;
+
 /// One mini-program the emulator knows.
 #[derive(Debug, Clone)]
 pub struct EmulatedApp {
@@ -25,6 +27,8 @@ pub struct EmulatorConfig {
     pub phone_code_ttl: Duration,
     /// The starting [`Limits`]; `POST /__emulator/settings` changes them at run time.
     pub limits: Limits,
+    /// Where pushes go; `POST /__emulator/push-config` changes it at run time.
+    pub push: PushTarget,
 }
 
 /// Token lifetime and daily quotas: what tests shrink so they need not wait or call 2000 times.
@@ -73,6 +77,7 @@ impl Default for EmulatorConfig {
             login_code_ttl: Duration::from_secs(300),
             phone_code_ttl: Duration::from_secs(300),
             limits: Limits::default(),
+            push: PushTarget::default(),
         }
     }
 }

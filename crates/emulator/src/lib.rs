@@ -5,7 +5,10 @@
 //! and the test harness's. Every expiry follows the emulator's clock.
 //!
 //! WeChat endpoints: `GET /sns/jscode2session`, `GET /cgi-bin/token`,
-//! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`.
+//! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`,
+//! `POST /cgi-bin/message/custom/send` (and `/custom/business/send`),
+//! `POST /cgi-bin/message/custom/business/typing`; and the push sender, which calls the
+//! developer's server as WeChat does.
 //!
 //! Control API (JSON bodies whatever the Content-Type; failures are HTTP 400 `{"error"}`):
 //! - `POST /__emulator/login-code` `{"user", "appid"?}` → `{"code"}` (what `wx.login` gives)
@@ -22,15 +25,22 @@
 //!   `GET` and `DELETE` the same path → `{"faults": [...]}` / `{"cleared"}`
 //! - `GET /__emulator/stats` → `{"calls": {endpoint: count}}`
 //! - `POST /__emulator/clock/advance` `{"seconds"}` → `{"advancedSeconds", "now"}`
+//! - `POST /__emulator/push` `{"user", "msgType", "content"?, …}` → the delivery report
+//! - `GET|POST /__emulator/push-config` `{"url"?, "mode"?, "format"?, "token"?,
+//!   "encodingAesKey"?, "timeoutMs"?, "deliveries"?}` → the push settings
+//! - `GET /__emulator/conversations/{user}?appid=` → `{"openid", "messages": [...]}`
 
 mod access;
 mod cgi_token;
 mod clock;
 pub mod config;
 mod control;
+mod conversation;
 mod counting;
+mod custom_message;
 mod faults;
 mod people;
+pub mod push;
 mod quota;
 mod reply;
 mod request;
@@ -47,6 +57,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use config::{EmulatedApp, EmulatorConfig, Limits};
+pub use push::{PushFormat, PushMode, PushTarget};
 use state::EmulatorState;
 
 /// The emulator: its state and the HTTP routes over it.
@@ -74,7 +85,10 @@ impl Emulator {
             .merge(sns::router())
             .merge(cgi_token::router())
             .merge(wxa_phone::router())
+            .merge(custom_message::router())
             .merge(control::router())
+            .merge(conversation::router())
+            .merge(push::router())
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 faults::apply_faults,
@@ -96,6 +110,11 @@ impl Emulator {
             }
         });
         Ok(RunningEmulator { addr, task })
+    }
+
+    /// Changes where and how pushes are delivered (what `POST /__emulator/push-config` does).
+    pub fn set_push_target(&self, target: PushTarget) {
+        self.state.tables().push = target;
     }
 
     /// Binds `addr` (port 0 for any free port) and serves the emulator in a background task.

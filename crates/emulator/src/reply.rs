@@ -66,8 +66,40 @@ pub const DAILY_QUOTA: WxError = WxError::new(45009, "reach max api daily quota 
 /// 47001: the body is not the JSON the endpoint expects.
 pub const DATA_FORMAT_ERROR: WxError = WxError::new(47001, "data format error");
 
+/// 40003: the openid is unknown to the app.
+pub const INVALID_OPENID: WxError = WxError::new(40003, "invalid openid");
+/// 40007: an empty or unknown media_id.
+pub const INVALID_MEDIA_ID: WxError = WxError::new(40007, "invalid media_id");
+/// 40008: an unknown message type.
+pub const INVALID_MESSAGE_TYPE: WxError = WxError::new(40008, "invalid message type");
+/// 45002: the content is too long.
+pub const CONTENT_TOO_LONG: WxError = WxError::new(45002, "content size out of limit");
+/// 45015: the user's last message is more than 48 hours old (or there is none).
+pub const OUT_OF_WINDOW: WxError = WxError::new(
+    45015,
+    "response out of time limit or subscription is canceled",
+);
+/// 45047: more than 5 messages for one user message.
+pub const REPLY_LIMIT: WxError = WxError::new(45047, "out of response count limit");
+/// 45072: the typing command is neither `Typing` nor `CancelTyping`.
+pub const INVALID_COMMAND: WxError = WxError::new(45072, "invalid command");
+/// 45080: no message in either direction in the last 30 seconds.
+pub const NO_RECENT_INTERACTION: WxError =
+    WxError::new(45080, "has not sent message to user in 30 seconds");
+/// 45081: already typing.
+pub const ALREADY_TYPING: WxError = WxError::new(45081, "you are already typing");
+
 /// Every error above, for [`WxError::for_code`].
 const KNOWN: &[WxError] = &[
+    INVALID_OPENID,
+    INVALID_MEDIA_ID,
+    INVALID_MESSAGE_TYPE,
+    CONTENT_TOO_LONG,
+    OUT_OF_WINDOW,
+    REPLY_LIMIT,
+    INVALID_COMMAND,
+    NO_RECENT_INTERACTION,
+    ALREADY_TYPING,
     SYSTEM_ERROR,
     INVALID_CREDENTIAL,
     INVALID_GRANT_TYPE,

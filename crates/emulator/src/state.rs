@@ -10,8 +10,10 @@ use base64::Engine;
 
 use crate::clock::Clock;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
+use crate::conversation::Conversations;
 use crate::faults::Fault;
 use crate::people;
+use crate::push::PushTarget;
 use crate::quota::DailyQuotas;
 use crate::reply::WxError;
 use crate::tokens::TokenBook;
@@ -51,6 +53,10 @@ pub struct Tables {
     pub faults: Vec<Fault>,
     /// Calls per endpoint.
     pub calls: BTreeMap<String, u64>,
+    /// Customer-service chats and their send windows.
+    pub conversations: Conversations,
+    /// Where and how pushes are delivered.
+    pub push: PushTarget,
 }
 
 /// The emulator's state, shared by its handlers.
@@ -72,6 +78,8 @@ impl EmulatorState {
             limits: config.limits,
             faults: Vec::new(),
             calls: BTreeMap::new(),
+            conversations: Conversations::default(),
+            push: config.push.clone(),
         };
         Self {
             config,

@@ -16,8 +16,11 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 use wxbase_core::{
-    AppCredentials, AuthService, OpenDataService, Store, TokenManager, TokenSettings,
+    AppCredentials, AuthService, MessageService, MessageSettings, OpenDataService, PushSettings,
+    Store, TokenManager, TokenSettings,
 };
+use wxbase_wechat::crypto::MessageCrypto;
+use wxbase_wechat::push::PushReceiver;
 use wxbase_wechat::{Secret, WechatClient};
 
 use crate::envelope::{ApiError, ErrorCode};
@@ -34,6 +37,21 @@ pub struct AppState {
     pub open_data: Arc<OpenDataService>,
     /// The admin API's bearer token; `None` disables the admin API.
     pub admin_token: Option<Arc<Secret>>,
+    /// Customer-service messages: recording pushes, rules, the outbox.
+    pub messages: Arc<MessageService>,
+    /// The WeChat push endpoint; `None` when `push.token` is not set.
+    pub push: Option<Arc<PushEndpoint>>,
+}
+
+/// The WeChat push endpoint's settings.
+#[derive(Debug)]
+pub struct PushEndpoint {
+    /// Where WeChat posts.
+    pub path: String,
+    /// Checks signatures and opens bodies.
+    pub receiver: PushReceiver,
+    /// Largest body accepted.
+    pub max_body_bytes: usize,
 }
 
 impl AppState {
@@ -58,13 +76,47 @@ impl AppState {
             wechat.clone(),
             app.app_id.clone(),
         ));
+        let messages = Arc::new(MessageService::new(
+            store.clone(),
+            tokens.clone(),
+            wechat.clone(),
+            app.app_id.clone(),
+            MessageSettings::default(),
+        ));
         let auth = Arc::new(AuthService::new(store, wechat, app, session_ttl));
         Self {
             auth,
             tokens,
             open_data,
             admin_token: admin_token.map(Arc::new),
+            messages,
+            push: None,
         }
+    }
+
+    /// Applies the `[push]` settings: the outbox's behaviour and, when `push.token` is set,
+    /// the push endpoint (in compatible or safe mode when an EncodingAESKey is set).
+    pub fn with_push(mut self, wechat: WechatClient, push: &PushSettings) -> Self {
+        let app_id = self.messages.app_id().clone();
+        self.messages = Arc::new(MessageService::new(
+            self.auth.store().clone(),
+            self.tokens.clone(),
+            wechat,
+            app_id.clone(),
+            push.messages.clone(),
+        ));
+        self.push = push.token.as_ref().map(|token| {
+            let crypto = push
+                .encoding_aes_key
+                .clone()
+                .map(|key| MessageCrypto::from_key(key, app_id.clone()));
+            Arc::new(PushEndpoint {
+                path: push.path.clone(),
+                receiver: PushReceiver::new(token.clone(), crypto),
+                max_body_bytes: push.max_body_bytes,
+            })
+        });
+        self
     }
 }
 
@@ -83,18 +135,25 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::me::router())
         .merge(routes::open_data::router())
         .merge(routes::admin::router())
+        .merge(routes::rules::router())
+        .merge(routes::conversations::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-/// Adds the state and the middleware every request passes through: request ids, tracing,
-/// panic recovery and the body limit.
+/// Adds the WeChat push endpoint at its configured path (when push is on), the state and the
+/// middleware every request passes through: request ids, tracing, panic recovery and the body
+/// limit (the push endpoint has its own).
 pub fn with_middleware(
     router: Router<AppState>,
     state: AppState,
     settings: &AppSettings,
 ) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let router = match &state.push {
+        Some(push) => router.merge(routes::push::router(&push.path, push.max_body_bytes)),
+        None => router,
+    };
     router
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .with_state(state)

@@ -4,6 +4,7 @@
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use wxbase_core::messages::MessageError;
 use wxbase_core::{AuthError, OpenDataError, TokenError};
 use wxbase_wechat::WechatError;
 
@@ -151,6 +152,16 @@ impl From<OpenDataError> for ApiError {
             OpenDataError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
+    }
+}
+
+impl From<MessageError> for ApiError {
+    fn from(error: MessageError) -> Self {
+        match &error {
+            MessageError::BadRequest(_) => Self::bad_request(error.to_string()),
+            MessageError::RuleNotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
+            MessageError::Store(cause) => Self::internal(cause),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ mod housekeeping;
 mod routes;
 mod serve;
 
-pub use app::{api_router, with_middleware, AppSettings, AppState};
+pub use app::{api_router, with_middleware, AppSettings, AppState, PushEndpoint};
 pub use envelope::{ApiError, ErrorCode};
 pub use housekeeping::spawn_session_purge;
 pub use serve::Server;

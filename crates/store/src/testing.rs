@@ -139,3 +139,29 @@ async fn drop_stale_schemas(admin: &mut sqlx::PgConnection, now: u64) {
         }
     }
 }
+
+/// Runs each listed `async fn case(db: TestDatabase)` of the calling module on SQLite and on
+/// PostgreSQL (skipped when PostgreSQL is unreachable and not required).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::testing::TestDatabase::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(db) = $crate::testing::TestDatabase::postgres().await {
+                        super::$case(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -40,6 +40,10 @@ impl ErrCode {
     pub const DAILY_QUOTA: ErrCode = ErrCode(45009);
     /// A per-minute rate limit was hit.
     pub const MINUTE_QUOTA: ErrCode = ErrCode(45011);
+    /// A customer-service message outside the 48-hour window after the user's last message.
+    pub const OUT_OF_WINDOW: ErrCode = ErrCode(45015);
+    /// More than 5 customer-service messages for one user message.
+    pub const REPLY_LIMIT: ErrCode = ErrCode(45047);
 
     /// The numeric value.
     pub fn value(self) -> i64 {

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod errcode;
 pub mod error;
 pub mod ids;
+pub mod push;
 pub mod secret;
 
 pub use client::{ClientConfig, WechatClient};

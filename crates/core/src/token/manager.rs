@@ -101,7 +101,27 @@ impl TokenManager {
     /// Calls a WeChat API with the token. A token WeChat rejects (40001, 40014, 42001) is
     /// replaced and the call retried once; `-1` (busy) is retried with backoff a bounded
     /// number of times. Only for calls that are safe to repeat.
-    pub async fn call<T, F, Fut>(&self, mut api: F) -> Result<T, TokenError>
+    pub async fn call<T, F, Fut>(&self, api: F) -> Result<T, TokenError>
+    where
+        F: FnMut(Secret) -> Fut,
+        Fut: Future<Output = Result<T, WechatError>>,
+    {
+        self.call_with(api, self.settings.busy_retries).await
+    }
+
+    /// Like [`call`](Self::call) but never repeats a call WeChat may have carried out: only a
+    /// rejected token (40001, 40014, 42001: the call did nothing) is replaced and retried.
+    /// `-1` and transport errors come back to the caller, which decides (the outbox retries
+    /// them later, with its own bounded backoff, and records each attempt).
+    pub async fn call_once<T, F, Fut>(&self, api: F) -> Result<T, TokenError>
+    where
+        F: FnMut(Secret) -> Fut,
+        Fut: Future<Output = Result<T, WechatError>>,
+    {
+        self.call_with(api, 0).await
+    }
+
+    async fn call_with<T, F, Fut>(&self, mut api: F, busy_retries: u32) -> Result<T, TokenError>
     where
         F: FnMut(Secret) -> Fut,
         Fut: Future<Output = Result<T, WechatError>>,
@@ -118,7 +138,7 @@ impl TokenManager {
                         replaced = true;
                         token = self.replace(&token).await?;
                     }
-                    Some(ErrCode::BUSY) if busy < self.settings.busy_retries => {
+                    Some(ErrCode::BUSY) if busy < busy_retries => {
                         busy += 1;
                         tokio::time::sleep(self.backoff(busy)).await;
                     }

@@ -51,7 +51,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Refusal> {
 }
 
 /// The app named by an optional `appid` field, or the default app.
-fn app_or_default<'a>(
+pub fn app_or_default<'a>(
     state: &'a EmulatorState,
     appid: Option<&str>,
 ) -> Result<&'a EmulatedApp, Refusal> {
@@ -66,7 +66,7 @@ fn app_or_default<'a>(
 }
 
 /// Checks a test person's name: 1 to 64 characters, not only spaces.
-fn check_user(user: &str) -> Result<(), Refusal> {
+pub fn check_user(user: &str) -> Result<(), Refusal> {
     if user.trim().is_empty() || user.len() > 64 {
         return Err(refuse("user must be a name of 1 to 64 characters"));
     }

@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod auth;
+pub mod conversations;
 pub mod health;
 pub mod me;
 pub mod open_data;
+pub mod push;
+pub mod rules;

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use axum::Router;
 use serde_json::{json, Value};
+use tokio::task::JoinHandle;
 use wxbase_core::{AppCredentials, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+use crate::push_support::{push_layer, PushSetup};
 use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
 use wxbase_store::testing::{Backend, TestDatabase};
 use wxbase_wechat::{AppId, ClientConfig, Secret, WechatClient};
@@ -29,6 +32,10 @@ pub struct Options {
     pub body_limit_bytes: usize,
     /// How the access_token is managed.
     pub token_settings: TokenSettings,
+    /// The mini-program's AppID (the emulator serves it too).
+    pub app_id: &'static str,
+    /// Message push: `None` leaves it off.
+    pub push: Option<PushSetup>,
 }
 
 impl Default for Options {
@@ -43,6 +50,8 @@ impl Default for Options {
                 busy_backoff: Duration::from_millis(10),
                 ..TokenSettings::default()
             },
+            app_id: APP_ID,
+            push: None,
         }
     }
 }
@@ -55,6 +64,9 @@ pub struct TestApp {
     pub emulator_url: String,
     pub http: reqwest::Client,
     pub db: TestDatabase,
+    pub app_id: &'static str,
+    pub push: Option<PushSetup>,
+    pub server: JoinHandle<()>,
     _emulator: RunningEmulator,
 }
 
@@ -66,7 +78,8 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, options: Options) -> Option<Self> {
         let db = TestDatabase::new(backend).await?;
-        let emulator = Emulator::new(EmulatorConfig::single_app(APP_ID, APP_SECRET))
+        let emulator_handle = Emulator::new(EmulatorConfig::single_app(options.app_id, APP_SECRET));
+        let emulator = emulator_handle
             .spawn("127.0.0.1:0".parse().expect("address"))
             .await
             .expect("emulator starts");
@@ -77,15 +90,22 @@ impl TestApp {
             timeout: options.wechat_timeout,
         })
         .expect("client");
-        let base_url = serve(
+        let (base_url, server) = serve(
             db.store.clone(),
             wechat.clone(),
-            options.app_secret,
-            options.token_settings.clone(),
-            options.body_limit_bytes,
-            options.extra_routes,
+            Instance {
+                app_id: options.app_id,
+                app_secret: options.app_secret,
+                token_settings: options.token_settings.clone(),
+                body_limit_bytes: options.body_limit_bytes,
+                extra_routes: options.extra_routes,
+                push: options.push.as_ref(),
+            },
         )
         .await;
+        if let Some(push) = &options.push {
+            emulator_handle.set_push_target(push.emulator_target(&base_url));
+        }
         Some(Self {
             base_url,
             wechat,
@@ -93,20 +113,33 @@ impl TestApp {
             emulator_url: emulator.base_url(),
             http: reqwest::Client::new(),
             db,
+            app_id: options.app_id,
+            push: options.push,
+            server,
             _emulator: emulator,
         })
     }
 
     /// Starts another wxbase instance on the same database and emulator; returns its URL.
     pub async fn second_instance(&self) -> String {
+        self.instance_with(self.push.as_ref()).await.0
+    }
+
+    /// Starts another wxbase instance on the same database and emulator with its own push
+    /// setup; returns its URL and task.
+    pub async fn instance_with(&self, push: Option<&PushSetup>) -> (String, JoinHandle<()>) {
         let store = self.db.connect_again().await;
         serve(
             store,
             self.wechat.clone(),
-            APP_SECRET,
-            self.token_settings.clone(),
-            64 * 1024,
-            Router::new(),
+            Instance {
+                app_id: self.app_id,
+                app_secret: APP_SECRET,
+                token_settings: self.token_settings.clone(),
+                body_limit_bytes: 64 * 1024,
+                extra_routes: Router::new(),
+                push,
+            },
         )
         .await
     }
@@ -245,41 +278,74 @@ impl TestApp {
     pub async fn user_count(&self) -> u64 {
         self.db
             .store
-            .count_users(&AppId::parse(APP_ID).expect("appid"))
+            .count_users(&AppId::parse(self.app_id).expect("appid"))
             .await
             .expect("count")
     }
 }
 
-/// Serves wxbase over `store` on a free port and returns its base URL.
-async fn serve(
-    store: Arc<dyn Store>,
-    wechat: WechatClient,
-    app_secret: &str,
+/// Stops a background task when dropped: the outbox worker dies with its instance.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// How to build one wxbase instance.
+struct Instance<'a> {
+    app_id: &'static str,
+    app_secret: &'a str,
     token_settings: TokenSettings,
     body_limit_bytes: usize,
     extra_routes: Router<AppState>,
-) -> String {
+    push: Option<&'a PushSetup>,
+}
+
+/// Serves wxbase over `store` on a free port; returns its base URL and the task serving it
+/// (abort it to kill the instance).
+async fn serve(
+    store: Arc<dyn Store>,
+    wechat: WechatClient,
+    instance: Instance<'_>,
+) -> (String, JoinHandle<()>) {
     let credentials = AppCredentials {
-        app_id: AppId::parse(APP_ID).expect("appid"),
-        app_secret: Secret::new(app_secret),
+        app_id: AppId::parse(instance.app_id).expect("appid"),
+        app_secret: Secret::new(instance.app_secret),
     };
-    let state = AppState::new(
+    let mut state = AppState::new(
         store,
-        wechat,
+        wechat.clone(),
         credentials,
         Duration::from_secs(3600),
-        token_settings,
+        instance.token_settings,
         Some(Secret::new(ADMIN_TOKEN)),
     );
-    let settings = AppSettings { body_limit_bytes };
-    let router = with_middleware(api_router().merge(extra_routes), state, &settings);
+    let mut worker = None;
+    if let Some(push) = instance.push {
+        state = state.with_push(wechat, &push.settings());
+        if push.worker {
+            worker = Some(state.messages.clone().spawn_outbox_worker());
+        }
+    }
+    let settings = AppSettings {
+        body_limit_bytes: instance.body_limit_bytes,
+    };
+    let mut router = with_middleware(api_router().merge(instance.extra_routes), state, &settings);
+    if let Some(push) = instance.push {
+        router = push_layer(router, push);
+    }
     let server = Server::bind("127.0.0.1:0".parse().expect("address"), router)
         .await
         .expect("server binds");
     let base_url = format!("http://{}", server.local_addr().expect("address"));
-    tokio::spawn(server.run_until(std::future::pending()));
-    base_url
+    let worker = worker.map(AbortOnDrop);
+    let task = tokio::spawn(async move {
+        let _worker = worker;
+        let _ = server.run_until(std::future::pending()).await;
+    });
+    (base_url, task)
 }
 
 /// Reads an `/api` envelope, checking it came with HTTP 200 and a request id.

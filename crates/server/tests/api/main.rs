@@ -7,4 +7,8 @@ mod helpers;
 mod login;
 mod middleware;
 mod open_data;
+mod push;
+mod push_e2e;
+mod push_support;
+mod rules;
 mod tokens;

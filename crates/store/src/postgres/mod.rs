@@ -144,3 +144,9 @@ impl Store for PostgresStore {
 }
 
 crate::shared::shared_queries!(PostgresStore, pool, crate::shared::postgres_sql);
+crate::messages::message_queries!(
+    PostgresStore,
+    pool,
+    crate::shared::postgres_sql,
+    "FOR UPDATE SKIP LOCKED"
+);

@@ -1,6 +1,7 @@
 //! WeChat server APIs, one module per area; each method names the doc page it follows.
 
 pub mod auth;
+pub mod custom_message;
 pub mod phone;
 pub mod token;
 

@@ -202,12 +202,12 @@ impl EncryptedReply {
     }
 }
 
-fn json_string(value: &str) -> String {
+pub(crate) fn json_string(value: &str) -> String {
     serde_json::Value::from(value).to_string()
 }
 
 /// Wraps `value` in CDATA, splitting any `]]>` so it cannot end the section early.
-fn cdata(value: &str) -> String {
+pub(crate) fn cdata(value: &str) -> String {
     format!("<![CDATA[{}]]>", value.replace("]]>", "]]]]><![CDATA[>"))
 }
 

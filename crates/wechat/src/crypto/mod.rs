@@ -5,7 +5,7 @@
 
 mod data;
 mod error;
-mod message;
+pub(crate) mod message;
 mod secret;
 mod signature;
 

@@ -25,6 +25,7 @@ const KEY_ENGINE: GeneralPurpose = GeneralPurpose::new(
 #[derive(Clone, PartialEq, Eq)]
 pub struct EncodingAesKey {
     key: [u8; 32],
+    text: String,
 }
 
 impl EncodingAesKey {
@@ -44,7 +45,15 @@ impl EncodingAesKey {
             .map_err(|_| CryptoError::EncodingAesKeyCharset)?;
         let key = <[u8; 32]>::try_from(decoded.as_slice())
             .map_err(|_| CryptoError::EncodingAesKeyCharset)?;
-        Ok(Self { key })
+        Ok(Self {
+            key,
+            text: text.to_owned(),
+        })
+    }
+
+    /// The 43-character text, for the one place that must hand it on (the dev emulator).
+    pub fn expose(&self) -> &str {
+        &self.text
     }
 
     /// The AES-256 key.

@@ -1,0 +1,19 @@
+//! Customer-service messages: recording pushes (de-duplicated in the database), auto-reply
+//! rules, and the durable outbox that sends replies through `/cgi-bin/message/custom/send`.
+
+mod model;
+mod outbox;
+mod rules;
+mod service;
+mod store;
+
+pub use model::{
+    ClaimedOutbound, Delivery, Direction, MessageId, NewInbound, NewOutbound, OutboundContent,
+    SendOutcome, SendStatus, StoredMessage,
+};
+pub use rules::{
+    example_rule, pick, NewRule, ReplyAction, ReplyRule, RuleError, RuleId, RuleMatch,
+    MAX_PATTERN_LEN, MAX_TEXT_LEN,
+};
+pub use service::{Acknowledgement, MessageError, MessageService, MessageSettings, MAX_PAGE};
+pub use store::MessageStore;

@@ -1,0 +1,223 @@
+//! Stored messages: what came in, what goes out, and the outbox state of outbound ones.
+
+use serde::Serialize;
+use serde_json::Value;
+use wxbase_wechat::api::custom_message::CustomMessage;
+use wxbase_wechat::{AppId, OpenId};
+
+use crate::Timestamp;
+
+/// The database id of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct MessageId(pub i64);
+
+/// Who sent a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The user, through a push.
+    Inbound,
+    /// The mini-program: an auto-reply, a manual reply or a transfer.
+    Outbound,
+}
+
+impl Direction {
+    /// `inbound` or `outbound`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+        }
+    }
+
+    /// Parses a stored direction.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "inbound" => Some(Self::Inbound),
+            "outbound" => Some(Self::Outbound),
+            _ => None,
+        }
+    }
+}
+
+/// Where an outbound message is in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendStatus {
+    /// Waiting to be sent, or to be retried.
+    Pending,
+    /// WeChat accepted it (or, for a transfer, it went out in the push's answer).
+    Sent,
+    /// Given up: a final errcode, or the attempts ran out.
+    Failed,
+}
+
+impl SendStatus {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored status.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "sent" => Some(Self::Sent),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// An accepted push, to record.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    /// The mini-program.
+    pub app_id: AppId,
+    /// The user.
+    pub openid: OpenId,
+    /// `MsgType`.
+    pub msg_type: String,
+    /// The typed fields, as JSON.
+    pub content: Value,
+    /// The message document as received (decrypted in compatible and safe mode).
+    pub raw: String,
+    /// `msg:<MsgId>` or `evt:<from>:<time>:<event>`: unique per app.
+    pub dedup_key: String,
+    /// When wxbase received it.
+    pub received_at: Timestamp,
+}
+
+/// What an outbound message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboundContent {
+    /// A message for `/cgi-bin/message/custom/send`, queued in the outbox.
+    Custom(CustomMessage),
+    /// The passive `transfer_customer_service` answer: sent with the acknowledgement.
+    Transfer,
+}
+
+/// An outbound message, to record.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    /// The mini-program.
+    pub app_id: AppId,
+    /// The user.
+    pub openid: OpenId,
+    /// What to send.
+    pub content: OutboundContent,
+    /// When it was decided.
+    pub created_at: Timestamp,
+}
+
+impl NewOutbound {
+    /// The stored type: the `msgtype`, or `transfer_customer_service`.
+    pub fn msg_type(&self) -> &'static str {
+        match &self.content {
+            OutboundContent::Custom(message) => message.msg_type(),
+            OutboundContent::Transfer => "transfer_customer_service",
+        }
+    }
+
+    /// The stored content: the custom message's JSON (`{"msgtype", …}`), or `{}`.
+    pub fn content_json(&self) -> String {
+        match &self.content {
+            OutboundContent::Custom(message) => {
+                serde_json::to_string(message).unwrap_or_else(|_| "{}".to_owned())
+            }
+            OutboundContent::Transfer => "{}".to_owned(),
+        }
+    }
+
+    /// The status it starts in: a transfer is already sent, a custom message is pending.
+    pub fn initial_status(&self) -> SendStatus {
+        match self.content {
+            OutboundContent::Custom(_) => SendStatus::Pending,
+            OutboundContent::Transfer => SendStatus::Sent,
+        }
+    }
+}
+
+/// How an outbound message fared, for the admin API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// Pending, sent or failed.
+    pub status: SendStatus,
+    /// Send attempts so far.
+    pub attempts: i64,
+    /// WeChat's errcode of the last failed attempt.
+    pub errcode: Option<i64>,
+    /// What went wrong last.
+    pub error: Option<String>,
+    /// When WeChat accepted it.
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A stored message, either way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMessage {
+    /// Its id; later messages have larger ids.
+    pub id: MessageId,
+    /// The user.
+    pub openid: OpenId,
+    /// Who sent it.
+    pub direction: Direction,
+    /// `text`, `image`, `event`, `link`, … or `transfer_customer_service`.
+    pub msg_type: String,
+    /// The typed fields (inbound) or the custom message (outbound).
+    pub content: Value,
+    /// The message document as received (inbound only).
+    pub raw: Option<String>,
+    /// When it was received or decided.
+    pub created_at: Timestamp,
+    /// The outbox state (outbound only).
+    pub delivery: Option<Delivery>,
+}
+
+/// An outbound message claimed by one worker for one attempt.
+#[derive(Debug, Clone)]
+pub struct ClaimedOutbound {
+    /// Its id.
+    pub id: MessageId,
+    /// The mini-program.
+    pub app_id: AppId,
+    /// The user.
+    pub openid: OpenId,
+    /// The stored custom message JSON.
+    pub content: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+}
+
+/// The result of one send attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// WeChat accepted it.
+    Sent {
+        /// When.
+        at: Timestamp,
+    },
+    /// It failed in a way a later attempt may fix.
+    Retry {
+        /// WeChat's errcode, if it answered.
+        errcode: Option<i64>,
+        /// What went wrong.
+        error: String,
+        /// When to try again.
+        next_attempt_at: Timestamp,
+    },
+    /// It failed for good.
+    Failed {
+        /// WeChat's errcode, if it answered.
+        errcode: Option<i64>,
+        /// What went wrong.
+        error: String,
+    },
+}

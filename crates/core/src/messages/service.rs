@@ -1,0 +1,274 @@
+//! The messages use case: an accepted push is recorded with the replies its rule decides, in
+//! one transaction, before WeChat gets its answer; manual replies join the same outbox; the
+//! conversation and the rules are read and managed here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wxbase_wechat::api::custom_message::CustomMessage;
+use wxbase_wechat::push::InboundMessage;
+use wxbase_wechat::{AppId, OpenId, WechatClient};
+
+use super::model::{MessageId, NewInbound, NewOutbound, OutboundContent, StoredMessage};
+use super::rules::{pick, NewRule, ReplyAction, ReplyRule, RuleError, RuleId};
+use crate::store::{Store, StoreError};
+use crate::token::TokenManager;
+use crate::Timestamp;
+
+/// Most messages one conversation page holds.
+pub const MAX_PAGE: u32 = 200;
+
+/// How the outbox behaves.
+#[derive(Debug, Clone)]
+pub struct MessageSettings {
+    /// Attempts per outbound message before it is marked failed (-1 and network errors only;
+    /// other errcodes are final at once).
+    pub send_attempts: u32,
+    /// Delay before the second attempt; each next one doubles it.
+    pub retry_backoff: Duration,
+    /// How long one worker holds a claimed message before another may take it over. Longer
+    /// than one attempt can take (token refresh included).
+    pub lease: Duration,
+    /// How often an idle worker looks for due messages (it is also woken by new ones).
+    pub poll: Duration,
+    /// Messages claimed per round.
+    pub batch: u32,
+    /// Whether to show "typing" before each reply.
+    pub typing: bool,
+}
+
+impl Default for MessageSettings {
+    fn default() -> Self {
+        Self {
+            send_attempts: 5,
+            retry_backoff: Duration::from_secs(1),
+            lease: Duration::from_secs(120),
+            poll: Duration::from_secs(1),
+            batch: 10,
+            typing: false,
+        }
+    }
+}
+
+/// Why a messages call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    /// The request is invalid (a bad rule, page size, …).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such rule.
+    #[error("no rule with id {0}")]
+    RuleNotFound(i64),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<RuleError> for MessageError {
+    fn from(error: RuleError) -> Self {
+        Self::BadRequest(error.0)
+    }
+}
+
+/// How to answer WeChat's push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acknowledgement {
+    /// Answer with the passive `transfer_customer_service` reply instead of `success`.
+    pub transfer: bool,
+    /// The push was a retry of one already recorded: nothing new was done.
+    pub duplicate: bool,
+}
+
+/// Customer-service messages of one app.
+pub struct MessageService {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) tokens: Arc<TokenManager>,
+    pub(super) wechat: WechatClient,
+    pub(super) app_id: AppId,
+    pub(super) settings: MessageSettings,
+    pub(super) wake: tokio::sync::Notify,
+}
+
+impl MessageService {
+    /// A service for one app, sending through `tokens` and `wechat`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        tokens: Arc<TokenManager>,
+        wechat: WechatClient,
+        app_id: AppId,
+        settings: MessageSettings,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            wechat,
+            app_id,
+            settings,
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// The app's id.
+    pub fn app_id(&self) -> &AppId {
+        &self.app_id
+    }
+
+    /// Records an accepted push and the reply its rule decides, then wakes the outbox worker.
+    /// A retried push is recognised by its dedup key and changes nothing; it gets the same
+    /// answer as the first delivery.
+    pub async fn receive(
+        &self,
+        message: &InboundMessage,
+        raw: &str,
+    ) -> Result<Acknowledgement, MessageError> {
+        let rules = self.store.list_rules().await?;
+        let action = pick(&rules, message).map(|rule| rule.rule.reply.clone());
+        let now = Timestamp::now();
+        let reply = action.as_ref().map(|action| NewOutbound {
+            app_id: self.app_id.clone(),
+            openid: message.from_user.clone(),
+            content: match action.custom_message() {
+                Some(custom) => OutboundContent::Custom(custom),
+                None => OutboundContent::Transfer,
+            },
+            created_at: now,
+        });
+        let inbound = NewInbound {
+            app_id: self.app_id.clone(),
+            openid: message.from_user.clone(),
+            msg_type: message.msg_type().to_owned(),
+            content: message.content_json(),
+            raw: raw.to_owned(),
+            dedup_key: message.dedup_key(),
+            received_at: now,
+        };
+        let replies: Vec<NewOutbound> = reply.into_iter().collect();
+        let recorded = self.store.record_inbound(&inbound, &replies).await?;
+        let transfer = action == Some(ReplyAction::TransferCustomerService);
+        match recorded {
+            Some(id) => {
+                tracing::info!(message_id = id.0, msg_type = %inbound.msg_type, replies = replies.len(), "push recorded");
+                if replies
+                    .iter()
+                    .any(|r| matches!(r.content, OutboundContent::Custom(_)))
+                {
+                    self.wake.notify_one();
+                }
+            }
+            None => {
+                tracing::info!(dedup_key = %inbound.dedup_key, "retried push: already recorded, acknowledged again")
+            }
+        }
+        Ok(Acknowledgement {
+            transfer,
+            duplicate: recorded.is_none(),
+        })
+    }
+
+    /// Queues a manual reply to `openid` in the outbox.
+    pub async fn send_manual(
+        &self,
+        openid: OpenId,
+        message: CustomMessage,
+    ) -> Result<StoredMessage, MessageError> {
+        let outbound = NewOutbound {
+            app_id: self.app_id.clone(),
+            openid,
+            content: OutboundContent::Custom(message),
+            created_at: Timestamp::now(),
+        };
+        let stored = self.store.queue_outbound(&outbound).await?;
+        self.wake.notify_one();
+        Ok(stored)
+    }
+
+    /// A page of one user's conversation, newest first.
+    pub async fn conversation(
+        &self,
+        openid: &OpenId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, MessageError> {
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(MessageError::BadRequest(format!(
+                "limit must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        Ok(self
+            .store
+            .conversation(&self.app_id, openid, before, limit)
+            .await?)
+    }
+
+    /// Every rule, in the order they are tried.
+    pub async fn rules(&self) -> Result<Vec<ReplyRule>, MessageError> {
+        let mut rules = self.store.list_rules().await?;
+        rules.sort_by_key(|r| (std::cmp::Reverse(r.rule.priority), r.id));
+        Ok(rules)
+    }
+
+    /// Validates and creates a rule.
+    pub async fn create_rule(&self, rule: NewRule) -> Result<ReplyRule, MessageError> {
+        rule.validate()?;
+        self.check_name_free(&rule, None).await?;
+        Ok(self.store.create_rule(&rule, Timestamp::now()).await?)
+    }
+
+    /// Validates and replaces a rule.
+    pub async fn update_rule(&self, id: RuleId, rule: NewRule) -> Result<ReplyRule, MessageError> {
+        rule.validate()?;
+        self.check_name_free(&rule, Some(id)).await?;
+        self.store
+            .update_rule(id, &rule, Timestamp::now())
+            .await?
+            .ok_or(MessageError::RuleNotFound(id.0))
+    }
+
+    /// Deletes a rule.
+    pub async fn delete_rule(&self, id: RuleId) -> Result<(), MessageError> {
+        if self.store.delete_rule(id).await? {
+            Ok(())
+        } else {
+            Err(MessageError::RuleNotFound(id.0))
+        }
+    }
+
+    async fn check_name_free(
+        &self,
+        rule: &NewRule,
+        own: Option<RuleId>,
+    ) -> Result<(), MessageError> {
+        let Some(name) = &rule.name else {
+            return Ok(());
+        };
+        let taken = self
+            .store
+            .list_rules()
+            .await?
+            .iter()
+            .any(|r| r.rule.name.as_ref() == Some(name) && Some(r.id) != own);
+        if taken {
+            return Err(MessageError::BadRequest(format!(
+                "a rule named {name:?} already exists"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Brings the rules from the config file into the database (by name: created if missing,
+    /// updated if changed; other rules are left alone), and seeds `example` into an empty table.
+    pub async fn seed_rules(
+        &self,
+        configured: &[NewRule],
+        example: Option<&NewRule>,
+    ) -> Result<(), MessageError> {
+        let now = Timestamp::now();
+        self.store.sync_named_rules(configured, now).await?;
+        if let Some(example) = example {
+            if self.store.seed_rule_if_none(example, now).await? {
+                tracing::info!("seeded the example auto-reply rule (text `hello`)");
+            }
+        }
+        Ok(())
+    }
+}

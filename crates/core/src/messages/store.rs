@@ -1,0 +1,75 @@
+//! What the messages feature needs from the database: messages with de-duplication, the
+//! outbox, and the auto-reply rules. Shared by every instance on one database.
+
+use async_trait::async_trait;
+use wxbase_wechat::{AppId, OpenId};
+
+use super::model::{
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, SendOutcome, StoredMessage,
+};
+use super::rules::{NewRule, ReplyRule, RuleId};
+use crate::{StoreError, Timestamp};
+
+/// Storage for messages, the outbox and rules. Every method is atomic.
+#[async_trait]
+pub trait MessageStore: Send + Sync + 'static {
+    /// Records an inbound message and, in the same transaction, its replies. Returns `None`
+    /// (and records nothing) when a message with the same app and dedup key exists: a retried
+    /// push, possibly delivered to another instance.
+    async fn record_inbound(
+        &self,
+        inbound: &NewInbound,
+        replies: &[NewOutbound],
+    ) -> Result<Option<MessageId>, StoreError>;
+
+    /// Queues one outbound message (a manual reply).
+    async fn queue_outbound(&self, outbound: &NewOutbound) -> Result<StoredMessage, StoreError>;
+
+    /// Claims up to `limit` pending messages due at `now` whose lease expired, leasing them
+    /// until `lease_until` and counting an attempt. Concurrent claimers never get the same one.
+    async fn claim_outbound(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedOutbound>, StoreError>;
+
+    /// Records the outcome of a claimed message's attempt and releases its lease.
+    async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome)
+        -> Result<(), StoreError>;
+
+    /// One user's messages, both ways, newest first, older than `before` if given.
+    async fn conversation(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+
+    /// How many messages an app has, both ways.
+    async fn count_messages(&self, app_id: &AppId) -> Result<u64, StoreError>;
+
+    /// Every rule.
+    async fn list_rules(&self) -> Result<Vec<ReplyRule>, StoreError>;
+
+    /// Creates a rule.
+    async fn create_rule(&self, rule: &NewRule, now: Timestamp) -> Result<ReplyRule, StoreError>;
+
+    /// Replaces a rule; `None` if it does not exist.
+    async fn update_rule(
+        &self,
+        id: RuleId,
+        rule: &NewRule,
+        now: Timestamp,
+    ) -> Result<Option<ReplyRule>, StoreError>;
+
+    /// Deletes a rule; whether it existed.
+    async fn delete_rule(&self, id: RuleId) -> Result<bool, StoreError>;
+
+    /// Creates each named rule, or updates the rule of that name to match it.
+    async fn sync_named_rules(&self, rules: &[NewRule], now: Timestamp) -> Result<(), StoreError>;
+
+    /// Creates `rule` only if there is no rule at all; whether it did.
+    async fn seed_rule_if_none(&self, rule: &NewRule, now: Timestamp) -> Result<bool, StoreError>;
+}

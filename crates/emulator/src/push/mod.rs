@@ -1,0 +1,63 @@
+//! The push sender: WeChat calling the developer's server when a user writes in the
+//! customer-service chat, in the configured mode (plaintext, compatible, safe) and format
+//! (XML, JSON), with valid signatures, a timeout and retries.
+//!
+//! Control API: `POST /__emulator/push` sends one push and reports every delivery attempt;
+//! `GET|POST /__emulator/push-config` reads or changes where and how pushes go.
+//! Doc: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html>
+
+mod build;
+mod control;
+mod deliver;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+pub use wxbase_wechat::push::PushFormat;
+
+pub(crate) use control::router;
+
+/// The three security modes of the push settings (protocol reference §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PushMode {
+    /// Plain documents, `signature` only.
+    Plaintext,
+    /// Plain fields and `Encrypt` side by side, `msg_signature` over `Encrypt`.
+    Compatible,
+    /// Only `ToUserName` and `Encrypt`.
+    Safe,
+}
+
+/// Where and how the emulator delivers pushes, as set in the WeChat admin console.
+#[derive(Debug, Clone)]
+pub struct PushTarget {
+    /// The developer server's push URL; pushes fail to send until it is set.
+    pub url: Option<String>,
+    /// The security mode.
+    pub mode: PushMode,
+    /// The data format.
+    pub format: PushFormat,
+    /// The push Token.
+    pub token: String,
+    /// The EncodingAESKey (43 letters and digits), needed in compatible and safe mode.
+    pub encoding_aes_key: Option<String>,
+    /// How long to wait for an answer (WeChat: 5 s).
+    pub timeout: Duration,
+    /// Deliveries in total, first one included (WeChat: 3).
+    pub deliveries: u32,
+}
+
+impl Default for PushTarget {
+    fn default() -> Self {
+        Self {
+            url: None,
+            mode: PushMode::Safe,
+            format: PushFormat::Json,
+            token: String::new(),
+            encoding_aes_key: None,
+            timeout: Duration::from_secs(5),
+            deliveries: 3,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The WeChat push endpoint (default `/message/check`): `GET` answers the URL check with
+//! `echostr`, `POST` records a push and its reply before acknowledging.
+//!
+//! It speaks WeChat's protocol, not the envelope: plain-text bodies, `success` or the passive
+//! `transfer_customer_service` reply (encrypted when the push was). Every refusal is logged
+//! with its reason and answers a plain 4xx; nothing is stored and nothing is sent.
+//! Doc: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html>
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use wxbase_core::Timestamp;
+use wxbase_wechat::push::{
+    transfer_customer_service, InboundMessage, PushError, PushFormat, PushQuery,
+};
+
+use crate::app::{AppState, PushEndpoint};
+
+/// The push routes at `path`, with their own body limit.
+pub fn router(path: &str, max_body_bytes: usize) -> Router<AppState> {
+    Router::new().route(
+        path,
+        get(verify_url)
+            .post(receive)
+            .layer(DefaultBodyLimit::max(max_body_bytes)),
+    )
+}
+
+fn plain(status: StatusCode, body: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.into(),
+    )
+        .into_response()
+}
+
+/// The endpoint's settings; `None` when push is off (the route is then not mounted at all,
+/// so this only guards against a router built by hand).
+fn endpoint(state: &AppState) -> Option<&PushEndpoint> {
+    state.push.as_deref()
+}
+
+fn not_configured() -> Response {
+    plain(StatusCode::NOT_FOUND, "push is not configured")
+}
+
+/// `GET ?signature&timestamp&nonce&echostr`: the echostr, verbatim, when the signature matches.
+async fn verify_url(State(state): State<AppState>, Query(query): Query<PushQuery>) -> Response {
+    let Some(push) = endpoint(&state) else {
+        return not_configured();
+    };
+    match push.receiver.verify_url(&query) {
+        Ok(echostr) => {
+            tracing::info!("push URL check passed");
+            plain(StatusCode::OK, echostr)
+        }
+        Err(error) => {
+            tracing::warn!(reason = %error, "push URL check refused");
+            plain(StatusCode::FORBIDDEN, "signature check failed")
+        }
+    }
+}
+
+/// `POST`: check, open, type, record (with the rule's reply, de-duplicated), then answer.
+async fn receive(
+    State(state): State<AppState>,
+    Query(query): Query<PushQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(push) = endpoint(&state) else {
+        return not_configured();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            tracing::warn!(limit = push.max_body_bytes, reason = %rejection.body_text(), "push refused: body unreadable or larger than push.max_body_bytes");
+            return plain(rejection.status(), "body refused");
+        }
+    };
+    let opened = match push.receiver.open(&query, &body) {
+        Ok(opened) => opened,
+        Err(error) => return refuse(&error),
+    };
+    let message = match InboundMessage::from_document(&opened.document) {
+        Ok(message) => message,
+        Err(error) => {
+            tracing::warn!(reason = %error, "push refused: not a customer-service message");
+            return plain(StatusCode::BAD_REQUEST, "malformed push");
+        }
+    };
+    let ack = match state.messages.receive(&message, &opened.plaintext).await {
+        Ok(ack) => ack,
+        Err(error) => {
+            tracing::error!(%error, "push not recorded; WeChat will retry it");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded");
+        }
+    };
+    if !ack.transfer {
+        return plain(StatusCode::OK, "success");
+    }
+    let now = Timestamp::now().as_millis() / 1000;
+    let reply = transfer_customer_service(&message.from_user, &message.to_user_name, now);
+    let timestamp = u64::try_from(now).unwrap_or_default();
+    let body = push.receiver.reply_body(&opened, &query, timestamp, &reply);
+    let content_type = match opened.format {
+        PushFormat::Xml => "application/xml; charset=utf-8",
+        PushFormat::Json => "application/json; charset=utf-8",
+    };
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// A refused push: 401 when it is not authentic, 400 when it is not a push document.
+fn refuse(error: &PushError) -> Response {
+    tracing::warn!(reason = %error, "push refused");
+    match error {
+        PushError::Document(_) | PushError::MissingEncrypt => {
+            plain(StatusCode::BAD_REQUEST, "malformed push")
+        }
+        _ => plain(StatusCode::UNAUTHORIZED, "push refused"),
+    }
+}

@@ -1,0 +1,316 @@
+//! The messages part of the storage conformance suite, on SQLite and on PostgreSQL:
+//! de-duplication, the outbox's claims and outcomes, conversations and rules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use wxbase_core::messages::{
+    ClaimedOutbound, Direction, MessageId, NewInbound, NewOutbound, NewRule, OutboundContent,
+    ReplyAction, RuleMatch, SendOutcome, SendStatus,
+};
+use wxbase_core::{Store, Timestamp};
+use wxbase_store::on_both_stores;
+use wxbase_store::testing::TestDatabase;
+use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
+use wxbase_wechat::{AppId, OpenId};
+
+fn app() -> AppId {
+    AppId::parse("wxapp").expect("appid")
+}
+
+fn alice() -> OpenId {
+    OpenId::parse("o-alice").expect("openid")
+}
+
+fn inbound(key: &str, at: i64) -> NewInbound {
+    NewInbound {
+        app_id: app(),
+        openid: alice(),
+        msg_type: "text".to_owned(),
+        content: json!({ "content": "hello" }),
+        raw: "<xml>…</xml>".to_owned(),
+        dedup_key: key.to_owned(),
+        received_at: Timestamp::from_millis(at),
+    }
+}
+
+fn reply(text: &str, at: i64) -> NewOutbound {
+    NewOutbound {
+        app_id: app(),
+        openid: alice(),
+        content: OutboundContent::Custom(CustomMessage::Text {
+            text: TextBody {
+                content: text.to_owned(),
+            },
+        }),
+        created_at: Timestamp::from_millis(at),
+    }
+}
+
+fn ms(millis: i64) -> Timestamp {
+    Timestamp::from_millis(millis)
+}
+
+async fn claim(store: &Arc<dyn Store>, now: i64) -> Vec<ClaimedOutbound> {
+    store
+        .claim_outbound(ms(now), ms(now + 60_000), 10)
+        .await
+        .expect("claim")
+}
+
+async fn a_retried_push_is_recorded_once_with_its_reply_once(db: TestDatabase) {
+    let store = db.store;
+    let first = store
+        .record_inbound(&inbound("msg:1", 1_000), &[reply("hi", 1_000)])
+        .await
+        .expect("first delivery");
+    assert!(first.is_some());
+    let again = store
+        .record_inbound(&inbound("msg:1", 2_000), &[reply("hi", 2_000)])
+        .await
+        .expect("retry");
+    assert_eq!(again, None, "the retry is recognised");
+    assert_eq!(store.count_messages(&app()).await.expect("count"), 2);
+    let other_app = NewInbound {
+        app_id: AppId::parse("wxother").expect("appid"),
+        ..inbound("msg:1", 3_000)
+    };
+    assert!(
+        store
+            .record_inbound(&other_app, &[])
+            .await
+            .expect("other app")
+            .is_some(),
+        "the key is unique per app only"
+    );
+}
+
+async fn concurrent_deliveries_on_two_connections_record_one_message(db: TestDatabase) {
+    let second = db.connect_again().await;
+    let stores = [db.store.clone(), second];
+    let attempts = (0..20).map(|i| {
+        let store = stores[i % 2].clone();
+        tokio::spawn(async move {
+            store
+                .record_inbound(&inbound("msg:42", 1_000), &[reply("once", 1_000)])
+                .await
+                .expect("recorded or recognised")
+        })
+    });
+    let mut recorded = 0;
+    for attempt in attempts {
+        if attempt.await.expect("task").is_some() {
+            recorded += 1;
+        }
+    }
+    assert_eq!(recorded, 1);
+    assert_eq!(claim(&db.store, 5_000).await.len(), 1, "one reply queued");
+}
+
+async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDatabase) {
+    let store = db.store.clone();
+    store
+        .record_inbound(
+            &inbound("msg:1", 1_000),
+            &[reply("a", 1_000), reply("b", 1_000)],
+        )
+        .await
+        .expect("recorded");
+    let other = db.connect_again().await;
+    let (mine, theirs) = tokio::join!(claim(&store, 2_000), claim(&other, 2_000));
+    assert_eq!(mine.len() + theirs.len(), 2, "each message claimed once");
+    let mut all: Vec<MessageId> = mine.iter().chain(&theirs).map(|c| c.id).collect();
+    all.dedup();
+    assert_eq!(all.len(), 2);
+    assert!(claim(&store, 3_000).await.is_empty(), "leased until 62 s");
+    let first = mine.first().or(theirs.first()).expect("a claim").clone();
+    assert_eq!(first.attempts, 1);
+    store
+        .finish_outbound(first.id, &SendOutcome::Sent { at: ms(3_000) })
+        .await
+        .expect("sent");
+    let expired = claim(&store, 70_000).await;
+    assert_eq!(
+        expired.len(),
+        1,
+        "only the unfinished one comes back after its lease"
+    );
+    assert_ne!(expired[0].id, first.id);
+    assert_eq!(expired[0].attempts, 2);
+}
+
+async fn retries_wait_for_their_time_and_failures_are_final(db: TestDatabase) {
+    let store = db.store;
+    store
+        .record_inbound(&inbound("msg:1", 1_000), &[reply("a", 1_000)])
+        .await
+        .expect("recorded");
+    let job = claim(&store, 1_000).await.remove(0);
+    let retry = SendOutcome::Retry {
+        errcode: Some(-1),
+        error: "busy".to_owned(),
+        next_attempt_at: ms(10_000),
+    };
+    store.finish_outbound(job.id, &retry).await.expect("retry");
+    assert!(claim(&store, 9_999).await.is_empty(), "not before its time");
+    let job = claim(&store, 10_000).await.remove(0);
+    let failed = SendOutcome::Failed {
+        errcode: Some(45015),
+        error: "out of window".to_owned(),
+    };
+    store
+        .finish_outbound(job.id, &failed)
+        .await
+        .expect("failed");
+    assert!(claim(&store, 1_000_000).await.is_empty(), "never again");
+    let page = store
+        .conversation(&app(), &alice(), None, 10)
+        .await
+        .expect("conversation");
+    let delivery = page[0].delivery.clone().expect("outbound");
+    assert_eq!(delivery.status, SendStatus::Failed);
+    assert_eq!((delivery.errcode, delivery.attempts), (Some(45015), 2));
+}
+
+async fn a_conversation_pages_newest_first_both_ways(db: TestDatabase) {
+    let store = db.store;
+    for i in 0..3 {
+        store
+            .record_inbound(&inbound(&format!("msg:{i}"), i), &[reply("r", i)])
+            .await
+            .expect("recorded");
+    }
+    let transfer = NewOutbound {
+        content: OutboundContent::Transfer,
+        ..reply("", 9)
+    };
+    store
+        .record_inbound(&inbound("msg:9", 9), &[transfer])
+        .await
+        .expect("recorded");
+    let first = store
+        .conversation(&app(), &alice(), None, 3)
+        .await
+        .expect("page 1");
+    assert_eq!(first[0].msg_type, "transfer_customer_service");
+    assert_eq!(
+        first[0].delivery.as_ref().map(|d| d.status),
+        Some(SendStatus::Sent)
+    );
+    assert_eq!(first[1].direction, Direction::Inbound);
+    assert_eq!(first[1].raw.as_deref(), Some("<xml>…</xml>"));
+    let rest = store
+        .conversation(&app(), &alice(), Some(first[2].id), 10)
+        .await
+        .expect("page 2");
+    assert_eq!(first.len() + rest.len(), 8);
+    assert!(rest.iter().all(|m| m.id < first[2].id));
+    let bob = OpenId::parse("o-bob").expect("openid");
+    assert!(store
+        .conversation(&app(), &bob, None, 10)
+        .await
+        .expect("empty")
+        .is_empty());
+}
+
+fn rule(name: Option<&str>, keyword: &str, answer: &str) -> NewRule {
+    NewRule {
+        name: name.map(str::to_owned),
+        priority: 1,
+        matcher: RuleMatch::Exact(keyword.to_owned()),
+        reply: ReplyAction::Text {
+            content: answer.to_owned(),
+        },
+    }
+}
+
+async fn rules_are_created_updated_and_deleted(db: TestDatabase) {
+    let store = db.store;
+    let created = store
+        .create_rule(&rule(None, "hi", "hello"), ms(1))
+        .await
+        .expect("created");
+    assert_eq!(created.rule, rule(None, "hi", "hello"));
+    let updated = store
+        .update_rule(created.id, &rule(Some("greeting"), "hey", "yo"), ms(2))
+        .await
+        .expect("updated")
+        .expect("exists");
+    assert_eq!(updated.rule.name.as_deref(), Some("greeting"));
+    assert_eq!((updated.created_at, updated.updated_at), (ms(1), ms(2)));
+    assert_eq!(
+        store.list_rules().await.expect("list"),
+        vec![updated.clone()]
+    );
+    assert!(store.delete_rule(created.id).await.expect("deleted"));
+    assert!(!store.delete_rule(created.id).await.expect("gone"));
+    assert!(store
+        .update_rule(created.id, &rule(None, "x", "y"), ms(3))
+        .await
+        .expect("no row")
+        .is_none());
+}
+
+async fn named_rules_are_synced_without_duplicates_and_the_example_only_seeds_an_empty_table(
+    db: TestDatabase,
+) {
+    let store = db.store;
+    let configured = [rule(Some("a"), "a", "1"), rule(Some("b"), "b", "2")];
+    for _ in 0..3 {
+        store
+            .sync_named_rules(&configured, ms(1))
+            .await
+            .expect("synced");
+    }
+    assert_eq!(store.list_rules().await.expect("list").len(), 2);
+    store
+        .sync_named_rules(&[rule(Some("a"), "a", "changed")], ms(2))
+        .await
+        .expect("re-synced");
+    let rules = store.list_rules().await.expect("list");
+    let a = rules
+        .iter()
+        .find(|r| r.rule.name.as_deref() == Some("a"))
+        .expect("a");
+    assert_eq!(a.rule.reply, rule(None, "a", "changed").reply);
+    assert_eq!(rules.len(), 2);
+    assert!(!store
+        .seed_rule_if_none(&rule(Some("ex"), "hello", "hi"), ms(3))
+        .await
+        .expect("not seeded"));
+    for r in rules {
+        store.delete_rule(r.id).await.expect("deleted");
+    }
+    assert!(store
+        .seed_rule_if_none(&rule(Some("ex"), "hello", "hi"), ms(4))
+        .await
+        .expect("seeded"));
+    assert_eq!(store.list_rules().await.expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn timestamps_in_millis_survive_a_round_trip() {
+    let db = TestDatabase::sqlite().await;
+    let at = Timestamp::now().plus(Duration::from_millis(7));
+    db.store
+        .record_inbound(&inbound("msg:t", at.as_millis()), &[])
+        .await
+        .expect("recorded");
+    let page = db
+        .store
+        .conversation(&app(), &alice(), None, 1)
+        .await
+        .expect("page");
+    assert_eq!(page[0].created_at, at);
+}
+
+on_both_stores!(
+    a_retried_push_is_recorded_once_with_its_reply_once,
+    concurrent_deliveries_on_two_connections_record_one_message,
+    a_claimed_message_is_leased_to_one_claimer_until_it_finishes,
+    retries_wait_for_their_time_and_failures_are_final,
+    a_conversation_pages_newest_first_both_ways,
+    rules_are_created_updated_and_deleted,
+    named_rules_are_synced_without_duplicates_and_the_example_only_seeds_an_empty_table,
+);
