@@ -6,7 +6,7 @@
 //! `GET|POST /__emulator/push-config` reads or changes where and how pushes go.
 //! Doc: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html>
 
-mod build;
+pub(crate) mod build;
 mod control;
 mod deliver;
 

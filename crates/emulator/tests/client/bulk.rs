@@ -53,3 +53,55 @@ async fn bulk_requests_out_of_bounds_are_refused() {
         assert_eq!(status, 400, "{body}");
     }
 }
+
+#[tokio::test]
+async fn bulk_pushes_are_signed_encrypted_and_each_has_its_own_msg_id() {
+    use wxbase_wechat::crypto::{msg_signature, MessageCrypto};
+
+    let emu = Emu::start().await;
+    let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    emu.post(
+        "/__emulator/push-config",
+        json!({ "url": "http://127.0.0.1:9/message/check", "mode": "safe", "format": "json",
+                "token": "bench-token", "encodingAesKey": key }),
+    )
+    .await;
+    let text = emu
+        .http
+        .post(format!("{}/__emulator/push-requests", emu.base_url))
+        .json(&json!({ "prefix": "p", "count": 3, "content": "hello" }))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    let crypto = MessageCrypto::new(key, AppId::parse(APPID).expect("appid")).expect("key");
+    let mut msg_ids = Vec::new();
+    for line in text.lines() {
+        let (target, body) = line.split_once('\t').expect("PATH?QUERY<TAB>BODY");
+        let (path, query) = target.split_once('?').expect("a query");
+        assert_eq!(path, "/message/check");
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+                .expect("parameter")
+                .to_owned()
+        };
+        let envelope: serde_json::Value = serde_json::from_str(body).expect("JSON envelope");
+        let encrypt = envelope["Encrypt"].as_str().expect("Encrypt");
+        assert_eq!(
+            param("msg_signature"),
+            msg_signature("bench-token", &param("timestamp"), &param("nonce"), encrypt)
+        );
+        let message: serde_json::Value =
+            serde_json::from_slice(&crypto.decrypt(encrypt).expect("decrypts")).expect("JSON");
+        assert_eq!(message["Content"], "hello");
+        msg_ids.push(message["MsgId"].to_string());
+    }
+    assert_eq!(msg_ids.len(), 3);
+    msg_ids.sort();
+    msg_ids.dedup();
+    assert_eq!(msg_ids.len(), 3, "every push has its own MsgId");
+}
