@@ -4,6 +4,7 @@
 mod model;
 mod outbox;
 mod rules;
+mod rules_cache;
 mod service;
 mod store;
 

@@ -11,9 +11,14 @@ use wxbase_wechat::{AppId, OpenId, WechatClient};
 
 use super::model::{MessageId, NewInbound, NewOutbound, OutboundContent, StoredMessage};
 use super::rules::{pick, NewRule, ReplyAction, ReplyRule, RuleError, RuleId};
+use super::rules_cache::RulesCache;
 use crate::store::{Store, StoreError};
 use crate::token::TokenManager;
 use crate::Timestamp;
+
+/// How long the rules read for matching pushes are trusted: a rule changed on another
+/// instance takes effect here within this time.
+pub const RULES_CACHE_TTL: Duration = Duration::from_secs(1);
 
 /// Most messages one conversation page holds.
 pub const MAX_PAGE: u32 = 200;
@@ -87,6 +92,7 @@ pub struct MessageService {
     pub(super) app_id: AppId,
     pub(super) settings: MessageSettings,
     pub(super) wake: tokio::sync::Notify,
+    rules_cache: RulesCache,
 }
 
 impl MessageService {
@@ -105,6 +111,7 @@ impl MessageService {
             app_id,
             settings,
             wake: tokio::sync::Notify::new(),
+            rules_cache: RulesCache::new(RULES_CACHE_TTL),
         }
     }
 
@@ -121,7 +128,7 @@ impl MessageService {
         message: &InboundMessage,
         raw: &str,
     ) -> Result<Acknowledgement, MessageError> {
-        let rules = self.store.list_rules().await?;
+        let rules = self.rules_for_matching().await?;
         let action = pick(&rules, message).map(|rule| rule.rule.reply.clone());
         let now = Timestamp::now();
         let reply = action.as_ref().map(|action| NewOutbound {
@@ -200,6 +207,14 @@ impl MessageService {
             .await?)
     }
 
+    /// The rules, from the cache when it is fresh.
+    async fn rules_for_matching(&self) -> Result<Arc<Vec<ReplyRule>>, MessageError> {
+        if let Some(rules) = self.rules_cache.fresh() {
+            return Ok(rules);
+        }
+        Ok(self.rules_cache.keep(self.store.list_rules().await?))
+    }
+
     /// Every rule, in the order they are tried.
     pub async fn rules(&self) -> Result<Vec<ReplyRule>, MessageError> {
         let mut rules = self.store.list_rules().await?;
@@ -211,22 +226,25 @@ impl MessageService {
     pub async fn create_rule(&self, rule: NewRule) -> Result<ReplyRule, MessageError> {
         rule.validate()?;
         self.check_name_free(&rule, None).await?;
-        Ok(self.store.create_rule(&rule, Timestamp::now()).await?)
+        let created = self.store.create_rule(&rule, Timestamp::now()).await?;
+        self.rules_cache.clear();
+        Ok(created)
     }
 
     /// Validates and replaces a rule.
     pub async fn update_rule(&self, id: RuleId, rule: NewRule) -> Result<ReplyRule, MessageError> {
         rule.validate()?;
         self.check_name_free(&rule, Some(id)).await?;
-        self.store
-            .update_rule(id, &rule, Timestamp::now())
-            .await?
-            .ok_or(MessageError::RuleNotFound(id.0))
+        let updated = self.store.update_rule(id, &rule, Timestamp::now()).await?;
+        self.rules_cache.clear();
+        updated.ok_or(MessageError::RuleNotFound(id.0))
     }
 
     /// Deletes a rule.
     pub async fn delete_rule(&self, id: RuleId) -> Result<(), MessageError> {
-        if self.store.delete_rule(id).await? {
+        let deleted = self.store.delete_rule(id).await?;
+        self.rules_cache.clear();
+        if deleted {
             Ok(())
         } else {
             Err(MessageError::RuleNotFound(id.0))
@@ -264,8 +282,10 @@ impl MessageService {
     ) -> Result<(), MessageError> {
         let now = Timestamp::now();
         self.store.sync_named_rules(configured, now).await?;
+        self.rules_cache.clear();
         if let Some(example) = example {
             if self.store.seed_rule_if_none(example, now).await? {
+                self.rules_cache.clear();
                 tracing::info!("seeded the example auto-reply rule (text `hello`)");
             }
         }

@@ -148,5 +148,7 @@ crate::messages::message_queries!(
     PostgresStore,
     pool,
     crate::shared::postgres_sql,
-    "FOR UPDATE SKIP LOCKED"
+    "FOR UPDATE SKIP LOCKED",
+    record_inbound: sqlx_record_inbound
 );
+crate::messages::sqlx_record_inbound!(PostgresStore, pool, crate::shared::postgres_sql);

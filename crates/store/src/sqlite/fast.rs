@@ -1,9 +1,10 @@
 //! SQLite's hot paths without sqlx's per-statement thread hops (measured: most of a login's
 //! CPU went to context switches between tokio and sqlx's SQLite worker thread).
 //!
-//! - Logins are written by one dedicated thread that takes every login queued since its last
-//!   commit and writes them in one transaction (group commit), each in its own savepoint so one
-//!   failure does not fail the others. A caller gets its answer only after the COMMIT.
+//! - Logins and inbound pushes are written by one dedicated thread that takes every write
+//!   queued since its last commit and writes them in one transaction (group commit), each in
+//!   its own savepoint so one failure does not fail the others. A caller gets its answer only
+//!   after the COMMIT.
 //! - Session lookups run inline on a small pool of read-only connections: indexed point
 //!   queries that take microseconds, and in WAL mode readers never wait for the writer.
 
@@ -14,9 +15,11 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
+use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus};
 use wxbase_core::{LoginRecord, NewLogin, StoreError, Timestamp, TokenHash, User, UserId};
 use wxbase_wechat::Secret;
 
+use crate::messages::sql as messages_sql;
 use crate::rows::{UserColumns, USER_COLUMNS};
 
 /// Most logins written in one transaction.
@@ -60,10 +63,41 @@ fn user_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserColumns> {
     })
 }
 
-/// A login waiting for the writer thread.
-struct Job {
-    login: NewLogin,
-    done: oneshot::Sender<Result<LoginRecord, StoreError>>,
+/// A write waiting for the writer thread, with where its answer goes.
+enum Job {
+    Login(NewLogin, oneshot::Sender<Result<LoginRecord, StoreError>>),
+    Inbound(
+        NewInbound,
+        Vec<NewOutbound>,
+        oneshot::Sender<Result<Option<MessageId>, StoreError>>,
+    ),
+}
+
+/// A write's answer, held until its batch commits.
+enum Answer {
+    Login(
+        oneshot::Sender<Result<LoginRecord, StoreError>>,
+        Result<LoginRecord, StoreError>,
+    ),
+    Inbound(
+        oneshot::Sender<Result<Option<MessageId>, StoreError>>,
+        Result<Option<MessageId>, StoreError>,
+    ),
+}
+
+impl Answer {
+    /// Sends the answer, or an error instead when the batch did not commit.
+    fn send(self, commit_error: Option<&str>) {
+        let failed = |e: &str| StoreError::Backend(format!("commit failed: {e}").into());
+        match self {
+            Answer::Login(done, result) => {
+                let _ = done.send(commit_error.map_or(result, |e| Err(failed(e))));
+            }
+            Answer::Inbound(done, result) => {
+                let _ = done.send(commit_error.map_or(result, |e| Err(failed(e))));
+            }
+        }
+    }
 }
 
 /// The group-commit login writer and the inline read pool.
@@ -102,16 +136,26 @@ impl FastPath {
     /// Queues a login for the writer and waits for its commit.
     pub async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
         let (done, answer) = oneshot::channel();
-        let job = Job {
-            login: login.clone(),
-            done,
-        };
-        {
-            let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-            let sender = jobs.as_ref().ok_or_else(closed)?;
-            sender.send(job).map_err(|_| closed())?;
-        }
+        self.queue(Job::Login(login.clone(), done))?;
         answer.await.map_err(|_| closed())?
+    }
+
+    /// Queues an inbound message and its replies and waits for the commit; `None` when the
+    /// message's dedup key was already recorded.
+    pub async fn record_inbound(
+        &self,
+        inbound: &NewInbound,
+        replies: &[NewOutbound],
+    ) -> Result<Option<MessageId>, StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.queue(Job::Inbound(inbound.clone(), replies.to_vec(), done))?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    fn queue(&self, job: Job) -> Result<(), StoreError> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let sender = jobs.as_ref().ok_or_else(closed)?;
+        sender.send(job).map_err(|_| closed())
     }
 
     /// The user of a live session.
@@ -203,47 +247,110 @@ fn write_logins(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Job>) {
 fn commit_batch(conn: &mut Connection, batch: Vec<Job>) {
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(error) => return fail_all(batch, &error),
-    };
-    let mut answered = Vec::with_capacity(batch.len());
-    for job in batch {
-        let result = tx
-            .savepoint()
-            .and_then(|savepoint| {
-                let record = record_one(&savepoint, &job.login)?;
-                savepoint.commit()?;
-                Ok(record)
-            })
-            .map_err(backend)
-            .and_then(|(columns, is_new)| {
-                Ok(LoginRecord {
-                    user: columns.into_user()?,
-                    is_new,
-                })
-            });
-        answered.push((job.done, result));
-    }
-    if let Err(error) = tx.commit() {
-        tracing::error!(%error, "SQLite: a batch of logins could not be committed");
-        for (done, _) in answered {
-            let _ = done.send(Err(StoreError::Backend(
-                format!("commit failed: {error}").into(),
-            )));
+        Err(error) => {
+            tracing::error!(%error, "SQLite: cannot start a write transaction");
+            let message = error.to_string();
+            for job in batch {
+                answer_unwritten(job, &message);
+            }
+            return;
         }
-        return;
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        answers.push(match job {
+            Job::Login(login, done) => {
+                let result = in_savepoint(&mut tx, |sp| record_one(sp, &login)).and_then(
+                    |(columns, is_new)| {
+                        Ok(LoginRecord {
+                            user: columns.into_user()?,
+                            is_new,
+                        })
+                    },
+                );
+                Answer::Login(done, result)
+            }
+            Job::Inbound(inbound, replies, done) => {
+                let result = in_savepoint(&mut tx, |sp| record_inbound_one(sp, &inbound, &replies));
+                Answer::Inbound(done, result)
+            }
+        });
     }
-    for (done, result) in answered {
-        let _ = done.send(result);
+    let failure = tx.commit().err().map(|error| {
+        tracing::error!(%error, "SQLite: a batch of writes could not be committed");
+        error.to_string()
+    });
+    for answer in answers {
+        answer.send(failure.as_deref());
     }
 }
 
-fn fail_all(batch: Vec<Job>, error: &rusqlite::Error) {
-    tracing::error!(%error, "SQLite: cannot start a write transaction");
-    for job in batch {
-        let _ = job.done.send(Err(StoreError::Unavailable(
-            format!("cannot write: {error}").into(),
-        )));
+/// Runs one write in a savepoint: kept if it succeeds, rolled back alone if it fails.
+fn in_savepoint<T>(
+    tx: &mut rusqlite::Transaction<'_>,
+    write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T, StoreError> {
+    tx.savepoint()
+        .and_then(|savepoint| {
+            let value = write(&savepoint)?;
+            savepoint.commit()?;
+            Ok(value)
+        })
+        .map_err(backend)
+}
+
+fn answer_unwritten(job: Job, message: &str) {
+    let error = || StoreError::Unavailable(format!("cannot write: {message}").into());
+    match job {
+        Job::Login(_, done) => {
+            let _ = done.send(Err(error()));
+        }
+        Job::Inbound(_, _, done) => {
+            let _ = done.send(Err(error()));
+        }
     }
+}
+
+/// Records an inbound message and its replies unless its dedup key is known.
+fn record_inbound_one(
+    conn: &Connection,
+    inbound: &NewInbound,
+    replies: &[NewOutbound],
+) -> rusqlite::Result<Option<MessageId>> {
+    let id: Option<i64> = conn
+        .prepare_cached(messages_sql::INSERT_INBOUND)?
+        .query_row(
+            params![
+                inbound.app_id.as_str(),
+                inbound.openid.as_str(),
+                inbound.msg_type,
+                inbound.content.to_string(),
+                inbound.raw,
+                inbound.dedup_key,
+                inbound.received_at.as_millis()
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let mut insert_reply = conn.prepare_cached(&messages_sql::insert_outbound())?;
+    for reply in replies {
+        let status = reply.initial_status();
+        let sent_at = (status == SendStatus::Sent).then(|| reply.created_at.as_millis());
+        let mut rows = insert_reply.query(params![
+            reply.app_id.as_str(),
+            reply.openid.as_str(),
+            reply.msg_type(),
+            reply.content_json(),
+            reply.created_at.as_millis(),
+            status.as_str(),
+            sent_at
+        ])?;
+        while rows.next()?.is_some() {}
+    }
+    Ok(Some(MessageId(id)))
 }
 
 /// Creates or updates the user and adds the session, inside the caller's savepoint.
