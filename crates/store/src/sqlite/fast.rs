@@ -26,6 +26,14 @@ use crate::rows::{UserColumns, USER_COLUMNS};
 const MAX_BATCH: usize = 512;
 /// Read connections kept open for reuse.
 const MAX_IDLE_READERS: usize = 8;
+/// Bytes of the database file mapped into memory for reads: most of the gain (a pread per
+/// page miss was a fifth of the writer thread), capped so mapped pages keep RSS bounded.
+const MMAP_BYTES: i64 = 32 * 1024 * 1024;
+/// The writer's page cache (negative: in KiB, as SQLite takes it).
+const WRITER_CACHE_KIB: i64 = -16 * 1024;
+/// WAL pages between automatic checkpoints: fewer, larger checkpoints, each one fsync
+/// (the default 1000 pages made fsync a tenth of the writer's time under login load).
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 8000;
 
 fn backend(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
@@ -42,6 +50,9 @@ fn open(path: &Path, flags: OpenFlags, busy_timeout: Duration) -> Result<Connect
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(backend)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(backend)?;
+    // Read pages through a memory map instead of a pread per page miss (profiled).
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)
         .map_err(backend)?;
     Ok(conn)
 }
@@ -118,6 +129,10 @@ impl FastPath {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             busy_timeout,
         )?;
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+            .map_err(backend)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            .map_err(backend)?;
         let (jobs, queue) = mpsc::unbounded_channel();
         let writer = std::thread::Builder::new()
             .name("wxbase-sqlite-writer".to_owned())
