@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use wxbase_wechat::{AppId, Secret};
 
+use crate::collections::DocumentLimits;
 use crate::token::{TokenMode, TokenSettings};
 
 /// One known setting.
@@ -43,6 +44,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "wechat.busy_retries", env: "WXBASE_WECHAT_BUSY_RETRIES", default: "3" },
     Setting { name: "session.ttl_seconds", env: "WXBASE_SESSION_TTL_SECONDS", default: "604800" },
     Setting { name: "admin.token", env: "WXBASE_ADMIN_TOKEN", default: "" },
+    Setting { name: "collections.max_document_bytes", env: "WXBASE_COLLECTIONS_MAX_DOCUMENT_BYTES", default: "262144" },
+    Setting { name: "collections.max_depth", env: "WXBASE_COLLECTIONS_MAX_DEPTH", default: "32" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -151,6 +154,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// The bearer token of the admin API (`/admin/api`); `None` disables it.
     pub admin_token: Option<Secret>,
+    /// Size and depth limits of collection documents.
+    pub collections: DocumentLimits,
 }
 
 /// Setting values as text, with their origins, before parsing.
@@ -292,6 +297,10 @@ impl RawSettings {
                 366 * 24 * 3600,
             )?),
             admin_token: self.admin_token()?,
+            collections: DocumentLimits {
+                max_bytes: self.number("collections.max_document_bytes", 1024, 16 * 1024 * 1024)?,
+                max_depth: self.number("collections.max_depth", 2, 100)?,
+            },
         })
     }
 

@@ -2,6 +2,7 @@
 //! trait that the storage backends implement. No HTTP and no SQL live here.
 
 pub mod auth;
+pub mod collections;
 pub mod config;
 pub mod open_data;
 pub mod session;
@@ -11,6 +12,7 @@ pub mod token;
 pub mod user;
 
 pub use auth::{AuthError, AuthService, LoginOutcome};
+pub use collections::{CollectionError, CollectionService, CollectionStore};
 pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, RawSettings};
 pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};

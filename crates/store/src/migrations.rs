@@ -22,6 +22,11 @@ pub const SQLITE: &[Migration] = &[
         name: "tokens_and_profiles",
         sql: include_str!("../migrations/sqlite/0002_tokens_and_profiles.sql"),
     },
+    Migration {
+        version: 4,
+        name: "collections",
+        sql: include_str!("../migrations/sqlite/0004_collections.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -35,5 +40,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "tokens_and_profiles",
         sql: include_str!("../migrations/postgres/0002_tokens_and_profiles.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "collections",
+        sql: include_str!("../migrations/postgres/0004_collections.sql"),
     },
 ];

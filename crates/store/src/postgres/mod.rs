@@ -139,3 +139,9 @@ impl Store for PostgresStore {
 }
 
 crate::shared::shared_queries!(PostgresStore, pool, crate::shared::postgres_sql);
+crate::collections::collection_queries!(
+    PostgresStore,
+    pool,
+    pool,
+    crate::collections::Dialect::Postgres
+);

@@ -179,3 +179,9 @@ impl Store for SqliteStore {
 }
 
 crate::shared::shared_queries!(SqliteStore, writer, crate::shared::sqlite_sql);
+crate::collections::collection_queries!(
+    SqliteStore,
+    readers,
+    writer,
+    crate::collections::Dialect::Sqlite
+);
