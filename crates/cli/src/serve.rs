@@ -50,7 +50,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.session_ttl,
         config.token.clone(),
         config.admin_token.clone(),
-    );
+    )
+    .with_collection_limits(config.collections);
     let settings = AppSettings {
         body_limit_bytes: config.body_limit_bytes,
     };

@@ -13,8 +13,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use wxbase_core::collections::DocumentLimits;
 use wxbase_core::{
-    AppCredentials, AuthService, OpenDataService, Store, TokenManager, TokenSettings,
+    AppCredentials, AuthService, CollectionService, OpenDataService, Store, TokenManager,
+    TokenSettings,
 };
 use wxbase_wechat::{Secret, WechatClient};
 
@@ -32,6 +34,8 @@ pub struct AppState {
     pub open_data: Arc<OpenDataService>,
     /// The admin API's bearer token; `None` disables the admin API.
     pub admin_token: Option<Arc<Secret>>,
+    /// Data collections and their documents.
+    pub collections: Arc<CollectionService>,
 }
 
 impl AppState {
@@ -56,13 +60,27 @@ impl AppState {
             wechat.clone(),
             app.app_id.clone(),
         ));
+        let collections = Arc::new(CollectionService::new(
+            store.clone(),
+            DocumentLimits::default(),
+        ));
         let auth = Arc::new(AuthService::new(store, wechat, app, session_ttl));
         Self {
             auth,
+            collections,
             tokens,
             open_data,
             admin_token: admin_token.map(Arc::new),
         }
+    }
+}
+
+impl AppState {
+    /// The same state with other document limits (`collections.*` settings).
+    pub fn with_collection_limits(mut self, limits: DocumentLimits) -> Self {
+        let store = self.collections.store();
+        self.collections = Arc::new(CollectionService::new(store, limits));
+        self
     }
 }
 
@@ -81,6 +99,8 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::me::router())
         .merge(routes::open_data::router())
         .merge(routes::admin::router())
+        .merge(routes::collections::router())
+        .merge(routes::admin_collections::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -39,6 +39,11 @@ impl CollectionService {
         }
     }
 
+    /// The store this service uses.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
     /// The document limits in force.
     pub fn limits(&self) -> DocumentLimits {
         self.limits

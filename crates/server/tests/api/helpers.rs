@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use serde_json::{json, Value};
+use wxbase_core::collections::DocumentLimits;
 use wxbase_core::{AppCredentials, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
@@ -272,6 +273,11 @@ async fn serve(
         token_settings,
         Some(Secret::new(ADMIN_TOKEN)),
     );
+    // Small document limits, so tests reach them below the body limit.
+    let state = state.with_collection_limits(DocumentLimits {
+        max_bytes: 16 * 1024,
+        max_depth: 8,
+    });
     let settings = AppSettings { body_limit_bytes };
     let router = with_middleware(api_router().merge(extra_routes), state, &settings);
     let server = Server::bind("127.0.0.1:0".parse().expect("address"), router)
