@@ -59,7 +59,9 @@ impl Dialect {
     /// `kind IN (...)` for numbers.
     pub fn is_number(self, path: &FieldPath) -> String {
         match self {
-            Self::Sqlite => format!("{} IN ('integer', 'real')", self.kind(path)),
+            // The unary `+` keeps SQLite's planner from weighing this `IN` against indexes;
+            // without it, it prefers scanning the collection over the field's index.
+            Self::Sqlite => format!("+{} IN ('integer', 'real')", self.kind(path)),
             Self::Postgres => format!("{} = 'number'", self.kind(path)),
         }
     }

@@ -154,6 +154,11 @@ macro_rules! collection_queries {
                     .await
                     .map_err(store_error)?;
                 tx.commit().await.map_err(store_error)?;
+                sqlx::query(statements::ANALYZE)
+                    .persistent(false)
+                    .execute(&self.$writer)
+                    .await
+                    .map_err(store_error)?;
                 Ok(true)
             }
 

@@ -175,6 +175,11 @@ pub fn create_index(dialect: Dialect, collection: &CollectionName, field: &Field
     )
 }
 
+/// Refreshes the planner's statistics after an index is built. SQLite needs them to pick a
+/// field's index over walking the collection in `_id` order; PostgreSQL gathers statistics on
+/// the new index expression.
+pub const ANALYZE: &str = "ANALYZE documents";
+
 /// `DROP INDEX` of a field's index.
 pub fn drop_index(collection: &CollectionName, field: &FieldPath) -> String {
     format!("DROP INDEX IF EXISTS {}", index_name(collection, field))
