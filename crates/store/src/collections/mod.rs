@@ -253,13 +253,12 @@ macro_rules! collection_queries {
                 id: &wxbase_core::collections::DocumentId,
                 scope: &wxbase_core::collections::Scope,
             ) -> Result<Option<wxbase_core::collections::Document>, wxbase_core::StoreError> {
-                let sql =
-                    crate::collections::statements::select_one($dialect, collection, id, scope);
-                let row =
-                    crate::collections::sql::bind_values!(sqlx::query(&sql.text), &sql.values)
-                        .fetch_optional(&self.$reader)
-                        .await
-                        .map_err(crate::errors::store_error)?;
+                let row = crate::collections::sql::run!(
+                    query,
+                    crate::collections::statements::select_one($dialect, collection, id, scope),
+                    fetch_optional,
+                    &self.$reader
+                )?;
                 row.as_ref()
                     .map(crate::collections::rows::document_from_row)
                     .transpose()
@@ -272,13 +271,12 @@ macro_rules! collection_queries {
                 scope: &wxbase_core::collections::Scope,
                 update: &wxbase_core::collections::DocumentUpdate,
             ) -> Result<Option<wxbase_core::collections::Document>, wxbase_core::StoreError> {
-                let sql =
-                    crate::collections::statements::update($dialect, collection, id, scope, update);
-                let row =
-                    crate::collections::sql::bind_values!(sqlx::query(&sql.text), &sql.values)
-                        .fetch_optional(&self.$writer)
-                        .await
-                        .map_err(crate::errors::store_error)?;
+                let row = crate::collections::sql::run!(
+                    query,
+                    crate::collections::statements::update($dialect, collection, id, scope, update),
+                    fetch_optional,
+                    &self.$writer
+                )?;
                 row.as_ref()
                     .map(crate::collections::rows::document_from_row)
                     .transpose()
@@ -290,12 +288,12 @@ macro_rules! collection_queries {
                 id: &wxbase_core::collections::DocumentId,
                 scope: &wxbase_core::collections::Scope,
             ) -> Result<bool, wxbase_core::StoreError> {
-                let sql = crate::collections::statements::delete($dialect, collection, id, scope);
-                let done =
-                    crate::collections::sql::bind_values!(sqlx::query(&sql.text), &sql.values)
-                        .execute(&self.$writer)
-                        .await
-                        .map_err(crate::errors::store_error)?;
+                let done = crate::collections::sql::run!(
+                    query,
+                    crate::collections::statements::delete($dialect, collection, id, scope),
+                    execute,
+                    &self.$writer
+                )?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -305,13 +303,12 @@ macro_rules! collection_queries {
                 query: &wxbase_core::collections::Query,
                 scope: &wxbase_core::collections::Scope,
             ) -> Result<Vec<wxbase_core::collections::Document>, wxbase_core::StoreError> {
-                let sql =
-                    crate::collections::statements::select_page($dialect, collection, query, scope);
-                let found =
-                    crate::collections::sql::bind_values!(sqlx::query(&sql.text), &sql.values)
-                        .fetch_all(&self.$reader)
-                        .await
-                        .map_err(crate::errors::store_error)?;
+                let found = crate::collections::sql::run!(
+                    query,
+                    crate::collections::statements::select_page($dialect, collection, query, scope),
+                    fetch_all,
+                    &self.$reader
+                )?;
                 found
                     .iter()
                     .map(crate::collections::rows::document_from_row)
@@ -324,15 +321,12 @@ macro_rules! collection_queries {
                 filter: &wxbase_core::collections::Condition,
                 scope: &wxbase_core::collections::Scope,
             ) -> Result<u64, wxbase_core::StoreError> {
-                let sql =
-                    crate::collections::statements::count($dialect, collection, filter, scope);
-                let count: i64 = crate::collections::sql::bind_values!(
-                    sqlx::query_scalar(&sql.text),
-                    &sql.values
-                )
-                .fetch_one(&self.$reader)
-                .await
-                .map_err(crate::errors::store_error)?;
+                let count: i64 = crate::collections::sql::run!(
+                    query_scalar,
+                    crate::collections::statements::count($dialect, collection, filter, scope),
+                    fetch_one,
+                    &self.$reader
+                )?;
                 Ok(u64::try_from(count).unwrap_or_default())
             }
         }

@@ -107,7 +107,19 @@ macro_rules! bind_values {
     }};
 }
 
-pub(crate) use bind_values;
+/// Runs a built [`Sql`] with sqlx's `$make` (`query` or `query_scalar`) and `$method`
+/// (`execute`, `fetch_optional`, ...) on `$executor`, mapping the error.
+macro_rules! run {
+    ($make:ident, $sql:expr, $method:ident, $executor:expr) => {{
+        let sql = &$sql;
+        crate::collections::sql::bind_values!(sqlx::$make(&sql.text), &sql.values)
+            .$method($executor)
+            .await
+            .map_err(crate::errors::store_error)
+    }};
+}
+
+pub(crate) use {bind_values, run};
 
 #[cfg(test)]
 mod tests {
