@@ -45,11 +45,13 @@ macro_rules! collection_queries {
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
-                    sqlx::query(&statements::create_index(d, &collection.name, field))
-                        .persistent(false)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
+                    for ddl in statements::create_index(d, &collection.name, field) {
+                        sqlx::query(&ddl)
+                            .persistent(false)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                    }
                 }
                 tx.commit().await.map_err(store_error)?;
                 Ok(true)
@@ -148,11 +150,13 @@ macro_rules! collection_queries {
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
-                sqlx::query(&statements::create_index(d, name, field))
-                    .persistent(false)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
+                for ddl in statements::create_index(d, name, field) {
+                    sqlx::query(&ddl)
+                        .persistent(false)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                }
                 tx.commit().await.map_err(store_error)?;
                 sqlx::query(statements::ANALYZE)
                     .persistent(false)
@@ -180,11 +184,13 @@ macro_rules! collection_queries {
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
-                sqlx::query(&statements::drop_index(name, field))
-                    .persistent(false)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
+                for ddl in statements::drop_index(d, name, field) {
+                    sqlx::query(&ddl)
+                        .persistent(false)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                }
                 tx.commit().await.map_err(store_error)?;
                 Ok(true)
             }
@@ -205,11 +211,13 @@ macro_rules! collection_queries {
                         .map_err(store_error)?;
                 for (_, field) in indexed {
                     if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
-                        sqlx::query(&statements::drop_index(name, &field))
-                            .persistent(false)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(store_error)?;
+                        for ddl in statements::drop_index(d, name, &field) {
+                            sqlx::query(&ddl)
+                                .persistent(false)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(store_error)?;
+                        }
                     }
                 }
                 let done = sqlx::query(&d.shared(catalog::DELETE_COLLECTION))
