@@ -3,6 +3,8 @@
 use serde_json::json;
 
 use super::*;
+use crate::collections::path::FieldPath;
+use crate::collections::query::{Ordered, Scalar};
 
 fn field(name: &str) -> Field {
     Field::parse(name).expect("field")
