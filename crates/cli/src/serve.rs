@@ -61,7 +61,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.token.clone(),
         config.admin_token.clone(),
     )
-    .with_push(wechat, &config.push);
+    .with_push(wechat, &config.push)
+    .with_collection_limits(config.collections);
     let example = args.dev.then(example_rule);
     state
         .messages

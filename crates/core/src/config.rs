@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use wxbase_wechat::{AppId, Secret};
 
+use crate::collections::DocumentLimits;
 use crate::token::{TokenMode, TokenSettings};
 
 mod push;
@@ -55,6 +56,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "push.typing", env: "WXBASE_PUSH_TYPING", default: "false" },
     Setting { name: "push.send_attempts", env: "WXBASE_PUSH_SEND_ATTEMPTS", default: "5" },
     Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
+    Setting { name: "collections.max_document_bytes", env: "WXBASE_COLLECTIONS_MAX_DOCUMENT_BYTES", default: "262144" },
+    Setting { name: "collections.max_depth", env: "WXBASE_COLLECTIONS_MAX_DEPTH", default: "32" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -165,6 +168,8 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// The message push endpoint, auto-reply rules and the reply outbox.
     pub push: PushSettings,
+    /// Size and depth limits of collection documents.
+    pub collections: DocumentLimits,
 }
 
 /// Setting values as text, with their origins, before parsing.
@@ -316,6 +321,10 @@ impl RawSettings {
             )?),
             admin_token: self.admin_token()?,
             push: self.push()?,
+            collections: DocumentLimits {
+                max_bytes: self.number("collections.max_document_bytes", 1024, 16 * 1024 * 1024)?,
+                max_depth: self.number("collections.max_depth", 2, 100)?,
+            },
         })
     }
 

@@ -2,6 +2,7 @@
 //! trait that the storage backends implement. No HTTP and no SQL live here.
 
 pub mod auth;
+pub mod collections;
 pub mod config;
 pub mod messages;
 pub mod open_data;
@@ -12,6 +13,7 @@ pub mod token;
 pub mod user;
 
 pub use auth::{AuthError, AuthService, LoginOutcome};
+pub use collections::{CollectionError, CollectionService, CollectionStore};
 pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, PushSettings, RawSettings};
 pub use messages::{MessageService, MessageSettings, MessageStore};
 pub use open_data::{OpenDataError, OpenDataService};

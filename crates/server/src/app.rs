@@ -15,9 +15,10 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use wxbase_core::collections::DocumentLimits;
 use wxbase_core::{
-    AppCredentials, AuthService, MessageService, MessageSettings, OpenDataService, PushSettings,
-    Store, TokenManager, TokenSettings,
+    AppCredentials, AuthService, CollectionService, MessageService, MessageSettings,
+    OpenDataService, PushSettings, Store, TokenManager, TokenSettings,
 };
 use wxbase_wechat::crypto::MessageCrypto;
 use wxbase_wechat::push::PushReceiver;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub open_data: Arc<OpenDataService>,
     /// The admin API's bearer token; `None` disables the admin API.
     pub admin_token: Option<Arc<Secret>>,
+    /// Data collections and their documents.
+    pub collections: Arc<CollectionService>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
@@ -83,9 +86,14 @@ impl AppState {
             app.app_id.clone(),
             MessageSettings::default(),
         ));
+        let collections = Arc::new(CollectionService::new(
+            store.clone(),
+            DocumentLimits::default(),
+        ));
         let auth = Arc::new(AuthService::new(store, wechat, app, session_ttl));
         Self {
             auth,
+            collections,
             tokens,
             open_data,
             admin_token: admin_token.map(Arc::new),
@@ -120,6 +128,15 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The same state with other document limits (`collections.*` settings).
+    pub fn with_collection_limits(mut self, limits: DocumentLimits) -> Self {
+        let store = self.collections.store();
+        self.collections = Arc::new(CollectionService::new(store, limits));
+        self
+    }
+}
+
 /// HTTP-level settings.
 #[derive(Debug, Clone)]
 pub struct AppSettings {
@@ -137,6 +154,8 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::admin::router())
         .merge(routes::rules::router())
         .merge(routes::conversations::router())
+        .merge(routes::collections::router())
+        .merge(routes::admin_collections::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

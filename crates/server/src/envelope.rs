@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use wxbase_core::messages::MessageError;
-use wxbase_core::{AuthError, OpenDataError, TokenError};
+use wxbase_core::{AuthError, CollectionError, OpenDataError, TokenError};
 use wxbase_wechat::WechatError;
 
 /// The closed list of error codes a client may see in `error`.
@@ -37,6 +37,20 @@ pub enum ErrorCode {
     UpstreamError,
     /// WeChat could not be reached in time.
     UpstreamUnavailable,
+    /// No collection has this name.
+    UnknownCollection,
+    /// The collection's permission mode denies this call to the caller.
+    Forbidden,
+    /// The document does not match the collection's JSON Schema; the message names the field.
+    SchemaViolation,
+    /// The query cannot be run; the message says what is wrong.
+    BadQuery,
+    /// The document is larger than `collections.max_document_bytes`.
+    DocumentTooLarge,
+    /// The document nests deeper than `collections.max_depth`.
+    TooDeep,
+    /// The thing to create exists, or concurrent writers kept changing the document.
+    Conflict,
     /// Something failed inside wxbase; the log has the details under the request id.
     Internal,
 }
@@ -57,6 +71,13 @@ impl ErrorCode {
             Self::InvalidSignature => "invalid_signature",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamUnavailable => "upstream_unavailable",
+            Self::UnknownCollection => "unknown_collection",
+            Self::Forbidden => "forbidden",
+            Self::SchemaViolation => "schema_violation",
+            Self::BadQuery => "bad_query",
+            Self::DocumentTooLarge => "document_too_large",
+            Self::TooDeep => "too_deep",
+            Self::Conflict => "conflict",
             Self::Internal => "internal",
         }
     }
@@ -162,6 +183,26 @@ impl From<MessageError> for ApiError {
             MessageError::RuleNotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
             MessageError::Store(cause) => Self::internal(cause),
         }
+    }
+}
+
+impl From<CollectionError> for ApiError {
+    fn from(error: CollectionError) -> Self {
+        let code = match &error {
+            CollectionError::UnknownCollection(_) => ErrorCode::UnknownCollection,
+            CollectionError::CollectionExists(_) | CollectionError::Contended => {
+                ErrorCode::Conflict
+            }
+            CollectionError::Forbidden(_) => ErrorCode::Forbidden,
+            CollectionError::NotFound(_) => ErrorCode::NotFound,
+            CollectionError::SchemaViolation { .. } => ErrorCode::SchemaViolation,
+            CollectionError::BadQuery(_) => ErrorCode::BadQuery,
+            CollectionError::BadRequest(_) => ErrorCode::BadRequest,
+            CollectionError::DocumentTooLarge { .. } => ErrorCode::DocumentTooLarge,
+            CollectionError::TooDeep { .. } => ErrorCode::TooDeep,
+            CollectionError::Store(cause) => return Self::internal(cause),
+        };
+        Self::new(code, error.to_string())
     }
 }
 

@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
+use wxbase_core::collections::Caller;
 use wxbase_core::User;
 
 use crate::app::AppState;
@@ -37,7 +38,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             ));
         }
         serde_json::from_slice(&body).map(ApiJson).map_err(|e| {
-            ApiError::bad_request(format!("the request body is not the expected JSON: {e}"))
+            if e.to_string().starts_with("recursion limit exceeded") {
+                ApiError::new(
+                    ErrorCode::TooDeep,
+                    "the JSON body nests deeper than 128 levels",
+                )
+            } else {
+                ApiError::bad_request(format!("the request body is not the expected JSON: {e}"))
+            }
         })
     }
 }
@@ -90,6 +98,24 @@ impl FromRequestParts<AppState> for Admin {
         } else {
             Err(ApiError::new(ErrorCode::Unauthorized, "wrong admin token"))
         }
+    }
+}
+
+/// Who a collections call acts for: a logged-in user, or an admin who bypasses every mode.
+pub trait AsCaller {
+    /// The caller.
+    fn into_caller(self) -> Caller;
+}
+
+impl AsCaller for CurrentUser {
+    fn into_caller(self) -> Caller {
+        Caller::User(self.0.openid)
+    }
+}
+
+impl AsCaller for Admin {
+    fn into_caller(self) -> Caller {
+        Caller::Admin
     }
 }
 

@@ -27,6 +27,11 @@ pub const SQLITE: &[Migration] = &[
         name: "messages",
         sql: include_str!("../migrations/sqlite/0003_messages.sql"),
     },
+    Migration {
+        version: 4,
+        name: "collections",
+        sql: include_str!("../migrations/sqlite/0004_collections.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -45,5 +50,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "messages",
         sql: include_str!("../migrations/postgres/0003_messages.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "collections",
+        sql: include_str!("../migrations/postgres/0004_collections.sql"),
     },
 ];

@@ -165,3 +165,31 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// Runs each listed `async fn case(store: Arc<dyn Store>)` of module `cases` as two tests, on a
+/// fresh SQLite file and on a fresh PostgreSQL schema.
+#[macro_export]
+macro_rules! store_cases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = $crate::testing::TestDatabase::sqlite().await;
+                    super::cases::$case(db.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(db) = $crate::testing::TestDatabase::postgres().await else {
+                        return;
+                    };
+                    super::cases::$case(db.store.clone()).await;
+                }
+            )*
+        }
+    };
+}

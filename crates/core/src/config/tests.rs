@@ -168,3 +168,17 @@ fn the_admin_token_is_optional_redacted_and_must_be_long() {
     );
     assert!(!format!("{config:?}").contains("0123456789abcdef0123"));
 }
+
+#[test]
+fn collection_limits_default_to_256_kib_and_32_levels_and_are_bounded() {
+    let config = RawSettings::default().parse().expect("defaults are valid");
+    assert_eq!(config.collections.max_bytes, 256 * 1024);
+    assert_eq!(config.collections.max_depth, 32);
+    let mut raw = RawSettings::default();
+    raw.merge_env(env(&[("WXBASE_COLLECTIONS_MAX_DEPTH", "500")]));
+    let error = raw.parse().expect_err("out of range");
+    assert!(
+        error.to_string().contains("collections.max_depth"),
+        "{error}"
+    );
+}

@@ -1,7 +1,9 @@
 //! The routes, one module per resource; each exports `router()`.
 
 pub mod admin;
+pub mod admin_collections;
 pub mod auth;
+pub mod collections;
 pub mod conversations;
 pub mod health;
 pub mod me;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
+use wxbase_core::collections::DocumentLimits;
 use wxbase_core::{AppCredentials, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
@@ -322,6 +323,11 @@ async fn serve(
         instance.token_settings,
         Some(Secret::new(ADMIN_TOKEN)),
     );
+    // Small document limits, so tests reach them below the body limit.
+    state = state.with_collection_limits(DocumentLimits {
+        max_bytes: 16 * 1024,
+        max_depth: 8,
+    });
     let mut worker = None;
     if let Some(push) = instance.push {
         state = state.with_push(wechat, &push.settings());

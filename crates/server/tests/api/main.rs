@@ -2,6 +2,8 @@
 //! as a mini-program and WeChat would.
 
 mod admin;
+mod admin_collections;
+mod collections;
 mod errors;
 mod helpers;
 mod login;

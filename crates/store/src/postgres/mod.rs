@@ -152,3 +152,9 @@ crate::messages::message_queries!(
     record_inbound: sqlx_record_inbound
 );
 crate::messages::sqlx_record_inbound!(PostgresStore, pool, crate::shared::postgres_sql);
+crate::collections::collection_queries!(
+    PostgresStore,
+    pool,
+    pool,
+    crate::collections::Dialect::Postgres
+);

@@ -60,6 +60,12 @@ impl SqliteStore {
             .await
             .map_err(store_error)?;
         migrate::apply(&writer).await?;
+        // Fresh planner statistics where they are stale (SQLite's advice for long-lived
+        // connections); collections' field indexes are chosen well only with them.
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&writer)
+            .await
+            .map_err(store_error)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(max_readers.max(1))
             .connect_with(options.read_only(true))
@@ -157,3 +163,10 @@ impl SqliteStore {
         self.fast.record_inbound(inbound, replies).await
     }
 }
+
+crate::collections::collection_queries!(
+    SqliteStore,
+    readers,
+    writer,
+    crate::collections::Dialect::Sqlite
+);

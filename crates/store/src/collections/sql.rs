@@ -1,0 +1,142 @@
+//! A statement under construction: SQL text plus the values bound to its placeholders, written
+//! for one [`Dialect`]. Values always travel as bound parameters; the only things written into
+//! the text are validated names and paths, through [`Dialect::literal`].
+
+use std::borrow::Cow;
+
+use wxbase_core::collections::CollectionName;
+
+/// Which SQL the statement is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite: `?N` placeholders, JSON text with `json_extract` / `json_type`.
+    Sqlite,
+    /// PostgreSQL: `$N` placeholders, `jsonb` with `->` / `jsonb_typeof`.
+    Postgres,
+}
+
+impl Dialect {
+    /// A SQL string literal. Callers pass only validated names and paths, which hold no quote;
+    /// quotes are doubled anyway, so even a bug cannot end the literal early.
+    pub fn literal(self, text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    /// Shared SQL written with `?N` placeholders, in this dialect.
+    pub fn shared(self, text: &str) -> Cow<'_, str> {
+        match self {
+            Self::Sqlite => Cow::Borrowed(text),
+            Self::Postgres => Cow::Owned(crate::sql::for_postgres(text)),
+        }
+    }
+
+    /// `collection = '<name>'`: written out (not bound) so partial indexes on the collection
+    /// can be used by both planners.
+    pub fn in_collection(self, name: &CollectionName) -> String {
+        format!("collection = {}", self.literal(name.as_str()))
+    }
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// Text.
+    Text(String),
+    /// Text or NULL.
+    OptText(Option<String>),
+}
+
+/// SQL text and its bound values.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    /// The dialect the text is written in.
+    pub dialect: Dialect,
+    /// The statement.
+    pub text: String,
+    /// The values of placeholders 1, 2, ...
+    pub values: Vec<SqlValue>,
+}
+
+impl Sql {
+    /// An empty statement.
+    pub fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds a value and returns its placeholder, to use once or several times.
+    pub fn bind(&mut self, value: SqlValue) -> String {
+        self.values.push(value);
+        match self.dialect {
+            Dialect::Sqlite => format!("?{}", self.values.len()),
+            Dialect::Postgres => format!("${}", self.values.len()),
+        }
+    }
+
+    /// Binds text.
+    pub fn text(&mut self, text: impl Into<String>) -> String {
+        self.bind(SqlValue::Text(text.into()))
+    }
+
+    /// Binds an integer.
+    pub fn int(&mut self, value: i64) -> String {
+        self.bind(SqlValue::Int(value))
+    }
+}
+
+/// Binds `values` to a sqlx query, in order.
+macro_rules! bind_values {
+    ($query:expr, $values:expr) => {{
+        let mut query = $query;
+        for value in $values {
+            query = match value {
+                crate::collections::sql::SqlValue::Int(v) => query.bind(*v),
+                crate::collections::sql::SqlValue::Float(v) => query.bind(*v),
+                crate::collections::sql::SqlValue::Text(v) => query.bind(v.as_str()),
+                crate::collections::sql::SqlValue::OptText(v) => query.bind(v.as_deref()),
+            };
+        }
+        query
+    }};
+}
+
+/// Runs a built [`Sql`] with sqlx's `$make` (`query` or `query_scalar`) and `$method`
+/// (`execute`, `fetch_optional`, ...) on `$executor`, mapping the error.
+macro_rules! run {
+    ($make:ident, $sql:expr, $method:ident, $executor:expr) => {{
+        let sql = &$sql;
+        crate::collections::sql::bind_values!(sqlx::$make(&sql.text), &sql.values)
+            .$method($executor)
+            .await
+            .map_err(crate::errors::store_error)
+    }};
+}
+
+pub(crate) use {bind_values, run};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_dialect_and_count_up() {
+        let mut sqlite = Sql::new(Dialect::Sqlite);
+        assert_eq!(sqlite.int(1), "?1");
+        assert_eq!(sqlite.text("a"), "?2");
+        let mut postgres = Sql::new(Dialect::Postgres);
+        assert_eq!(postgres.int(1), "$1");
+        assert_eq!(postgres.values, [SqlValue::Int(1)]);
+    }
+
+    #[test]
+    fn literals_double_any_quote() {
+        assert_eq!(Dialect::Sqlite.literal("it's"), "'it''s'");
+    }
+}
