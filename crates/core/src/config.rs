@@ -15,8 +15,10 @@ use wxbase_wechat::{AppId, Secret};
 
 use crate::token::{TokenMode, TokenSettings};
 
+mod official_account;
 mod push;
 
+pub use official_account::OfficialAccountSettings;
 pub use push::PushSettings;
 
 /// One known setting.
@@ -55,6 +57,12 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "push.typing", env: "WXBASE_PUSH_TYPING", default: "false" },
     Setting { name: "push.send_attempts", env: "WXBASE_PUSH_SEND_ATTEMPTS", default: "5" },
     Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
+    Setting { name: "official_account.app_id", env: "WXBASE_OA_APP_ID", default: "" },
+    Setting { name: "official_account.app_secret", env: "WXBASE_OA_APP_SECRET", default: "" },
+    Setting { name: "official_account.path", env: "WXBASE_OA_PATH", default: "/oa/message" },
+    Setting { name: "official_account.token", env: "WXBASE_OA_TOKEN", default: "" },
+    Setting { name: "official_account.encoding_aes_key", env: "WXBASE_OA_ENCODING_AES_KEY", default: "" },
+    Setting { name: "official_account.sync_interval_seconds", env: "WXBASE_OA_SYNC_INTERVAL_SECONDS", default: "0" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -165,6 +173,8 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// The message push endpoint, auto-reply rules and the reply outbox.
     pub push: PushSettings,
+    /// The linked official account (`[official_account]`), when configured.
+    pub official_account: Option<OfficialAccountSettings>,
 }
 
 /// Setting values as text, with their origins, before parsing.
@@ -275,6 +285,7 @@ impl RawSettings {
     /// Parses every setting into a [`Config`].
     pub fn parse(&self) -> Result<Config, ConfigError> {
         let data_dir = PathBuf::from(self.text("server.data_dir"));
+        let push = self.push()?;
         let database = match self.value("database.url") {
             None => DatabaseUrl::Sqlite(data_dir.join("wxbase.db")),
             Some(url) => self.field("database.url", parse_database_url(url))?,
@@ -315,7 +326,8 @@ impl RawSettings {
                 366 * 24 * 3600,
             )?),
             admin_token: self.admin_token()?,
-            push: self.push()?,
+            official_account: self.official_account(&push.path)?,
+            push,
         })
     }
 

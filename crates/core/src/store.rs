@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use crate::messages::MessageStore;
+use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
 use crate::{Timestamp, TokenHash, User, UserId, UserUpdate};
 
@@ -55,7 +56,7 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: TokenStore + MessageStore {
+pub trait Store: TokenStore + MessageStore + FollowerStore {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -3,6 +3,7 @@
 //! both pass the same conformance suite (`tests/conformance.rs`).
 
 mod errors;
+mod followers;
 mod messages;
 mod migrations;
 pub mod postgres;

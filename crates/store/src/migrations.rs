@@ -1,4 +1,5 @@
 //! Schema migrations: numbered SQL files compiled into the binary, applied once each, in order.
+//! Each is recorded by its version, so a number may be left free for another branch's migration.
 
 /// One migration.
 pub struct Migration {
@@ -27,6 +28,11 @@ pub const SQLITE: &[Migration] = &[
         name: "messages",
         sql: include_str!("../migrations/sqlite/0003_messages.sql"),
     },
+    Migration {
+        version: 5,
+        name: "official_account",
+        sql: include_str!("../migrations/sqlite/0005_official_account.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -45,5 +51,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "messages",
         sql: include_str!("../migrations/postgres/0003_messages.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "official_account",
+        sql: include_str!("../migrations/postgres/0005_official_account.sql"),
     },
 ];

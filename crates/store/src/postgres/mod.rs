@@ -150,3 +150,4 @@ crate::messages::message_queries!(
     crate::shared::postgres_sql,
     "FOR UPDATE SKIP LOCKED"
 );
+crate::followers::follower_queries!(PostgresStore, pool, pool, crate::shared::postgres_sql);

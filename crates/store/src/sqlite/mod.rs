@@ -140,3 +140,4 @@ impl Store for SqliteStore {
 
 crate::shared::shared_queries!(SqliteStore, writer, crate::shared::sqlite_sql);
 crate::messages::message_queries!(SqliteStore, writer, crate::shared::sqlite_sql, "");
+crate::followers::follower_queries!(SqliteStore, writer, readers, crate::shared::sqlite_sql);
