@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use wxbase_core::messages::MessageError;
-use wxbase_core::{AuthError, OpenDataError, TokenError};
+use wxbase_core::{AuthError, OfficialAccountError, OpenDataError, TokenError};
 use wxbase_wechat::WechatError;
 
 /// The closed list of error codes a client may see in `error`.
@@ -33,6 +33,9 @@ pub enum ErrorCode {
     InvalidPhoneCode,
     /// `signature` does not match `sha1(rawData + session_key)`.
     InvalidSignature,
+    /// The user's unionid is unknown, so the official account's followers cannot be matched:
+    /// bind both apps to one open-platform account, or send decrypted user info.
+    UnionidUnknown,
     /// WeChat answered with an error.
     UpstreamError,
     /// WeChat could not be reached in time.
@@ -55,6 +58,7 @@ impl ErrorCode {
             Self::AppidMismatch => "appid_mismatch",
             Self::InvalidPhoneCode => "invalid_phone_code",
             Self::InvalidSignature => "invalid_signature",
+            Self::UnionidUnknown => "unionid_unknown",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::Internal => "internal",
@@ -161,6 +165,23 @@ impl From<MessageError> for ApiError {
             MessageError::BadRequest(_) => Self::bad_request(error.to_string()),
             MessageError::RuleNotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
             MessageError::Store(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<OfficialAccountError> for ApiError {
+    fn from(error: OfficialAccountError) -> Self {
+        match &error {
+            OfficialAccountError::UnionIdUnknown => {
+                Self::new(ErrorCode::UnionidUnknown, error.to_string())
+            }
+            OfficialAccountError::BadListing(_) => {
+                tracing::warn!(%error, "follower sync failed");
+                Self::new(ErrorCode::UpstreamError, error.to_string())
+            }
+            OfficialAccountError::Upstream(cause) => Self::from_token_error(cause),
+            OfficialAccountError::LeaseLost => Self::internal(&error),
+            OfficialAccountError::Store(cause) => Self::internal(cause),
         }
     }
 }

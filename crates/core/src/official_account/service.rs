@@ -11,8 +11,8 @@ use wxbase_wechat::{AppId, OpenId, WechatClient};
 
 use super::model::{EventOutcome, FollowerCounts, NewFollowEvent, SyncStatus};
 use crate::store::{Store, StoreError};
-use crate::token::{TokenError, TokenManager};
-use crate::{Timestamp, User};
+use crate::token::{TokenError, TokenManager, TokenSettings};
+use crate::{OfficialAccountSettings, Timestamp, User};
 
 /// How the follower sync behaves.
 #[derive(Debug, Clone)]
@@ -91,6 +91,27 @@ impl OfficialAccountService {
             settings,
             instance: format!("{:016x}", rand::random::<u64>()),
         }
+    }
+
+    /// A service for the `[official_account]` of the configuration, with its own token
+    /// manager (tokens are stored per AppID, so it shares the store with the app's).
+    pub fn from_settings(
+        store: Arc<dyn Store>,
+        wechat: WechatClient,
+        settings: &OfficialAccountSettings,
+        token_settings: TokenSettings,
+    ) -> Self {
+        let tokens = Arc::new(TokenManager::new(
+            store.clone(),
+            wechat.clone(),
+            settings.app.clone(),
+            token_settings,
+        ));
+        let sync = FollowerSyncSettings {
+            interval: settings.sync_interval,
+            ..FollowerSyncSettings::default()
+        };
+        Self::new(store, tokens, wechat, settings.app.app_id.clone(), sync)
     }
 
     /// The official account's AppID.

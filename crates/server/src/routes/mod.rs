@@ -5,6 +5,8 @@ pub mod auth;
 pub mod conversations;
 pub mod health;
 pub mod me;
+pub mod oa_push;
+pub mod official_account;
 pub mod open_data;
 pub mod push;
 pub mod rules;
