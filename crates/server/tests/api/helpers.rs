@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 use wxbase_core::{AppCredentials, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
+use crate::oa_support::OaSetup;
 use crate::push_support::{push_layer, PushSetup};
 use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
 use wxbase_store::testing::{Backend, TestDatabase};
@@ -36,6 +37,10 @@ pub struct Options {
     pub app_id: &'static str,
     /// Message push: `None` leaves it off.
     pub push: Option<PushSetup>,
+    /// The official account: `None` leaves it out (of the emulator and of wxbase).
+    pub official_account: Option<OaSetup>,
+    /// Whether the mini-program is bound to an open-platform account (logins carry a unionid).
+    pub unionid_bound: bool,
 }
 
 impl Default for Options {
@@ -52,6 +57,8 @@ impl Default for Options {
             },
             app_id: APP_ID,
             push: None,
+            official_account: None,
+            unionid_bound: true,
         }
     }
 }
@@ -66,6 +73,7 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub app_id: &'static str,
     pub push: Option<PushSetup>,
+    pub official_account: Option<OaSetup>,
     pub server: JoinHandle<()>,
     _emulator: RunningEmulator,
 }
@@ -78,7 +86,14 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, options: Options) -> Option<Self> {
         let db = TestDatabase::new(backend).await?;
-        let emulator_handle = Emulator::new(EmulatorConfig::single_app(options.app_id, APP_SECRET));
+        let mut emulator_config = EmulatorConfig::single_app(options.app_id, APP_SECRET);
+        for app in &mut emulator_config.apps {
+            app.unionid_bound = options.unionid_bound;
+        }
+        if let Some(oa) = &options.official_account {
+            emulator_config = oa.emulator_config(emulator_config);
+        }
+        let emulator_handle = Emulator::new(emulator_config);
         let emulator = emulator_handle
             .spawn("127.0.0.1:0".parse().expect("address"))
             .await
@@ -100,11 +115,15 @@ impl TestApp {
                 body_limit_bytes: options.body_limit_bytes,
                 extra_routes: options.extra_routes,
                 push: options.push.as_ref(),
+                official_account: options.official_account.as_ref(),
             },
         )
         .await;
         if let Some(push) = &options.push {
             emulator_handle.set_push_target(push.emulator_target(&base_url));
+        }
+        if let Some(oa) = &options.official_account {
+            emulator_handle.set_official_account_push_target(oa.emulator_target(&base_url));
         }
         Some(Self {
             base_url,
@@ -115,6 +134,7 @@ impl TestApp {
             db,
             app_id: options.app_id,
             push: options.push,
+            official_account: options.official_account,
             server,
             _emulator: emulator,
         })
@@ -139,6 +159,7 @@ impl TestApp {
                 body_limit_bytes: 64 * 1024,
                 extra_routes: Router::new(),
                 push,
+                official_account: self.official_account.as_ref(),
             },
         )
         .await
@@ -301,6 +322,7 @@ struct Instance<'a> {
     body_limit_bytes: usize,
     extra_routes: Router<AppState>,
     push: Option<&'a PushSetup>,
+    official_account: Option<&'a OaSetup>,
 }
 
 /// Serves wxbase over `store` on a free port; returns its base URL and the task serving it
@@ -319,9 +341,17 @@ async fn serve(
         wechat.clone(),
         credentials,
         Duration::from_secs(3600),
-        instance.token_settings,
+        instance.token_settings.clone(),
         Some(Secret::new(ADMIN_TOKEN)),
     );
+    if let Some(oa) = instance.official_account {
+        state = state.with_official_account(
+            wechat.clone(),
+            instance.token_settings,
+            &oa.settings(),
+            16 * 1024,
+        );
+    }
     let mut worker = None;
     if let Some(push) = instance.push {
         state = state.with_push(wechat, &push.settings());
@@ -373,9 +403,38 @@ pub fn assert_failure(answer: &Value, error: &str) {
     );
 }
 
-/// Runs each listed case against SQLite and against PostgreSQL.
+/// Runs each listed case against SQLite and against PostgreSQL; with `options = f;` the app
+/// is built with the calling module's `f()` options.
 #[macro_export]
 macro_rules! on_both_backends {
+    (options = $options:ident; $($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                        wxbase_store::testing::Backend::Sqlite,
+                        super::$options(),
+                    ).await {
+                        super::$case(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                        wxbase_store::testing::Backend::Postgres,
+                        super::$options(),
+                    ).await {
+                        super::$case(app).await;
+                    }
+                }
+            )*
+        }
+    };
     ($($case:ident),* $(,)?) => {
         mod sqlite {
             $(
