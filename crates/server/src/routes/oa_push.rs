@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use wxbase_wechat::push::{FollowEvent, PushQuery};
 
@@ -40,7 +40,7 @@ async fn receive(
     };
     let opened = match open(push, &query, body) {
         Ok(opened) => opened,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let event = match FollowEvent::from_document(&opened.document) {
         Ok(Some(event)) => event,

@@ -102,7 +102,7 @@ async fn receive(
     };
     let opened = match open(push, &query, body) {
         Ok(opened) => opened,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let message = match InboundMessage::from_document(&opened.document) {
         Ok(message) => message,
@@ -132,16 +132,25 @@ async fn receive(
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-/// Reads the body and checks and opens the push; a refusal is logged and answered (413 for a
-/// body over the limit, 401 when not authentic, 400 when not a push document).
+/// A refused push: the status and the plain-text answer WeChat gets. Logged when made.
+pub(crate) struct Refused(StatusCode, &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        plain(self.0, self.1)
+    }
+}
+
+/// Reads the body and checks and opens the push; a refusal is logged (413 for a body over the
+/// limit, 401 when not authentic, 400 when not a push document).
 pub(crate) fn open(
     push: &PushEndpoint,
     query: &PushQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<OpenedPush, Response> {
+) -> Result<OpenedPush, Refused> {
     let body = body.map_err(|rejection| {
         tracing::warn!(limit = push.max_body_bytes, reason = %rejection.body_text(), "push refused: body unreadable or larger than the limit");
-        plain(rejection.status(), "body refused")
+        Refused(rejection.status(), "body refused")
     })?;
     push.receiver
         .open(query, &body)
@@ -149,12 +158,12 @@ pub(crate) fn open(
 }
 
 /// A refused push: 401 when it is not authentic, 400 when it is not a push document.
-fn refuse(error: &PushError) -> Response {
+fn refuse(error: &PushError) -> Refused {
     tracing::warn!(reason = %error, "push refused");
     match error {
         PushError::Document(_) | PushError::MissingEncrypt => {
-            plain(StatusCode::BAD_REQUEST, "malformed push")
+            Refused(StatusCode::BAD_REQUEST, "malformed push")
         }
-        _ => plain(StatusCode::UNAUTHORIZED, "push refused"),
+        _ => Refused(StatusCode::UNAUTHORIZED, "push refused"),
     }
 }
