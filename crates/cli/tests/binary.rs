@@ -77,6 +77,19 @@ async fn post(url: String, body: Value) -> Value {
         .expect("JSON")
 }
 
+/// GET with a bearer token; the JSON answer.
+async fn get_as(url: String, token: &str) -> Value {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
 async fn login(server: &DevServer, user: &str) -> Value {
     let code = post(
         format!("{}/__emulator/login-code", server.emulator),
@@ -109,15 +122,7 @@ async fn serve_dev_logs_a_user_in_and_the_sqlite_file_survives_a_restart() {
     );
 
     let server = DevServer::start(data.path());
-    let me: Value = reqwest::Client::new()
-        .get(format!("{}/api/me", server.api))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("JSON");
+    let me = get_as(format!("{}/api/me", server.api), &token).await;
     assert_eq!(me["code"], 1, "the session survived the restart: {me}");
     assert_eq!(me["data"]["openid"], openid);
     let again = login(&server, "alice").await;
@@ -184,15 +189,7 @@ async fn serve_dev_answers_whether_a_user_follows_the_official_account_out_of_th
     assert_eq!(followed["push"]["delivered"], true, "{followed}");
     let login = login(&server, "alice").await;
     let token = login["data"]["token"].as_str().expect("a token");
-    let answer: Value = reqwest::Client::new()
-        .get(format!("{}/api/me/official-account", server.api))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("JSON");
+    let answer = get_as(format!("{}/api/me/official-account", server.api), token).await;
     assert_eq!(answer["code"], 1, "{answer}");
     assert_eq!(answer["data"]["following"], true, "{answer}");
 }

@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::followers::FollowerEntry;
-use crate::access::CallerApp;
+use crate::access::{post_with_token, CallerApp};
 use crate::clock::quota_day;
 use crate::config::EmulatedOfficialAccount;
 use crate::people;
@@ -47,12 +47,11 @@ fn answer(result: Result<Value, WxError>) -> Response {
     }
 }
 
-/// The official account, if the valid token is its own.
-fn official_account(
-    state: &EmulatorState,
-    caller: Result<CallerApp, WxError>,
-) -> Result<&EmulatedOfficialAccount, WxError> {
-    let CallerApp(appid) = caller?;
+/// The official account, if the caller (whose token is valid) is it: 48001 otherwise.
+fn official_account<'s>(
+    state: &'s EmulatorState,
+    appid: &str,
+) -> Result<&'s EmulatedOfficialAccount, WxError> {
     state
         .config
         .official_account
@@ -94,7 +93,8 @@ async fn info(
     State(state): State<Arc<EmulatorState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    answer(official_account(&state, caller).and_then(|oa| {
+    answer(caller.and_then(|CallerApp(appid)| {
+        let oa = official_account(&state, &appid)?;
         let openid = query.get("openid").ok_or(reply::INVALID_OPENID)?;
         lookup(&state, oa, openid)
     }))
@@ -106,7 +106,8 @@ async fn list(
     State(state): State<Arc<EmulatorState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    answer(official_account(&state, caller).and_then(|oa| {
+    answer(caller.and_then(|CallerApp(appid)| {
+        let oa = official_account(&state, &appid)?;
         let day = quota_day(state.clock.now());
         let mut tables = state.tables();
         let limits = tables.limits;
@@ -137,10 +138,8 @@ async fn batch(
     method: Method,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return reply::REQUIRE_POST.into_response();
-    }
-    answer(official_account(&state, caller).and_then(|oa| {
+    post_with_token(&method, caller, |appid| {
+        let oa = official_account(&state, appid)?;
         let request = json_object(&body)?;
         let users = request
             .get("user_list")
@@ -160,5 +159,5 @@ async fn batch(
             })
             .collect::<Result<Vec<Value>, WxError>>()?;
         Ok(json!({ "user_info_list": infos }))
-    }))
+    })
 }

@@ -262,6 +262,26 @@ impl TestApp {
         envelope_of(response).await
     }
 
+    /// A raw request to wxbase (a WeChat-facing endpoint); the status and the body.
+    pub async fn raw_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .query(query)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("wxbase answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a body"))
+    }
+
     /// POSTs JSON to wxbase and returns the envelope.
     pub async fn post(&self, path: &str, body: Value) -> Value {
         self.post_raw(path, body.to_string()).await

@@ -152,15 +152,6 @@ impl TestApp {
         query: &[(&str, &str)],
         body: &str,
     ) -> (u16, String) {
-        let response = self
-            .http
-            .request(method, format!("{}{OA_PATH}", self.base_url))
-            .query(query)
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("wxbase answers");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("a body"))
+        self.raw_request(method, OA_PATH, query, body).await
     }
 }

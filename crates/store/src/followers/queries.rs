@@ -81,15 +81,9 @@ macro_rules! follower_queries {
                 unionid: &wxbase_wechat::UnionId,
             ) -> Result<Option<wxbase_core::official_account::Follower>, wxbase_core::StoreError>
             {
-                let row = sqlx::query(&$sql(&crate::followers::sql::by_unionid()))
-                    .bind(app_id.as_str())
-                    .bind(unionid.as_str())
-                    .fetch_optional(&self.$readers)
+                let statement = crate::followers::sql::by_unionid();
+                self.one_follower(&statement, app_id, unionid.as_str())
                     .await
-                    .map_err(crate::errors::store_error)?;
-                row.as_ref()
-                    .map(crate::followers::rows::follower_from_row)
-                    .transpose()
             }
 
             async fn follower(
@@ -98,15 +92,8 @@ macro_rules! follower_queries {
                 openid: &wxbase_wechat::OpenId,
             ) -> Result<Option<wxbase_core::official_account::Follower>, wxbase_core::StoreError>
             {
-                let row = sqlx::query(&$sql(&crate::followers::sql::by_openid()))
-                    .bind(app_id.as_str())
-                    .bind(openid.as_str())
-                    .fetch_optional(&self.$readers)
-                    .await
-                    .map_err(crate::errors::store_error)?;
-                row.as_ref()
-                    .map(crate::followers::rows::follower_from_row)
-                    .transpose()
+                let statement = crate::followers::sql::by_openid();
+                self.one_follower(&statement, app_id, openid.as_str()).await
             }
 
             async fn count_followers(
@@ -273,6 +260,27 @@ macro_rules! follower_queries {
                     .map_err(crate::errors::store_error)?;
                 row.as_ref()
                     .map(|row| crate::followers::rows::sync_status_from_row(row, now))
+                    .transpose()
+            }
+        }
+
+        impl $store {
+            /// The follower `statement` finds with `?1` the account and `?2` the key.
+            async fn one_follower(
+                &self,
+                statement: &str,
+                app_id: &wxbase_wechat::AppId,
+                key: &str,
+            ) -> Result<Option<wxbase_core::official_account::Follower>, wxbase_core::StoreError>
+            {
+                let row = sqlx::query(&$sql(statement))
+                    .bind(app_id.as_str())
+                    .bind(key)
+                    .fetch_optional(&self.$readers)
+                    .await
+                    .map_err(crate::errors::store_error)?;
+                row.as_ref()
+                    .map(crate::followers::rows::follower_from_row)
                     .transpose()
             }
         }
