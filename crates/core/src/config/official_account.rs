@@ -37,13 +37,19 @@ impl RawSettings {
         let (id_name, secret_name) = ("official_account.app_id", "official_account.app_secret");
         let app = match (self.value(id_name), self.value(secret_name)) {
             (None, None) => {
-                return match self.value("official_account.token") {
+                let orphan = [
+                    "official_account.token",
+                    "official_account.encoding_aes_key",
+                ]
+                .into_iter()
+                .find(|name| self.value(name).is_some());
+                return match orphan {
                     None => Ok(None),
-                    Some(_) => Err(self.invalid(
-                        "official_account.token",
-                        "official_account.app_id and app_secret are required with a push token",
+                    Some(name) => Err(self.invalid(
+                        name,
+                        "official_account.app_id and app_secret are required with it",
                     )),
-                }
+                };
             }
             (Some(app_id), Some(secret)) => AppCredentials {
                 app_id: self.field(id_name, AppId::parse(app_id).map_err(|e| e.to_string()))?,

@@ -25,6 +25,8 @@ const MAX_PAGES: u32 = 100_000;
 
 /// The longest the periodic job sleeps between checks whether a run is due.
 const MAX_TICK: Duration = Duration::from_secs(60);
+/// The shortest (a zero interval would make the ticker panic).
+const MIN_TICK: Duration = Duration::from_millis(100);
 
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,7 +68,7 @@ impl OfficialAccountService {
                 interval_s = interval.as_secs(),
                 "periodic follower sync started"
             );
-            let mut ticker = tokio::time::interval(interval.min(MAX_TICK));
+            let mut ticker = tokio::time::interval(interval.clamp(MIN_TICK, MAX_TICK));
             loop {
                 ticker.tick().await;
                 let now = Timestamp::now();

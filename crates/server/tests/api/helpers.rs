@@ -325,7 +325,8 @@ impl TestApp {
     }
 }
 
-/// Stops a background task when dropped: the outbox worker dies with its instance.
+/// Stops a background task when dropped: the outbox worker and the periodic sync die with
+/// their instance.
 struct AbortOnDrop(JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -364,6 +365,7 @@ async fn serve(
         instance.token_settings.clone(),
         Some(Secret::new(ADMIN_TOKEN)),
     );
+    let mut follower_sync = None;
     if let Some(oa) = instance.official_account {
         state = state.with_official_account(
             wechat.clone(),
@@ -371,6 +373,11 @@ async fn serve(
             &oa.settings(),
             16 * 1024,
         );
+        if let (Some(interval), Some(oa)) = (oa.sync_interval, &state.official_account) {
+            follower_sync = Some(AbortOnDrop(
+                oa.service.clone().spawn_periodic_sync(interval),
+            ));
+        }
     }
     let mut worker = None;
     if let Some(push) = instance.push {
@@ -392,7 +399,7 @@ async fn serve(
     let base_url = format!("http://{}", server.local_addr().expect("address"));
     let worker = worker.map(AbortOnDrop);
     let task = tokio::spawn(async move {
-        let _worker = worker;
+        let _jobs = (worker, follower_sync);
         let _ = server.run_until(std::future::pending()).await;
     });
     (base_url, task)

@@ -16,7 +16,10 @@ const NONCE: &str = "1514711492";
 
 async fn app(mode: PushMode) -> TestApp {
     let options = Options {
-        official_account: Some(OaSetup { mode }),
+        official_account: Some(OaSetup {
+            mode,
+            sync_interval: None,
+        }),
         ..Options::default()
     };
     TestApp::spawn_with(Backend::Sqlite, options)

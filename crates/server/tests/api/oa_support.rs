@@ -1,6 +1,8 @@
 //! The official account for the end-to-end tests: how it is set up on both sides, and
 //! shorthands for following, asking, syncing and raw pushes.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 use wxbase_core::{AppCredentials, OfficialAccountSettings};
 use wxbase_emulator::{EmulatorConfig, PushFormat, PushMode, PushTarget};
@@ -19,6 +21,8 @@ pub const OA_KEY: &str = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
 #[derive(Clone)]
 pub struct OaSetup {
     pub mode: PushMode,
+    /// The periodic sync's interval (tests use less than the configurable minimum).
+    pub sync_interval: Option<Duration>,
 }
 
 impl OaSetup {
@@ -38,7 +42,7 @@ impl OaSetup {
             token: Some(Secret::new(OA_TOKEN)),
             encoding_aes_key: (self.mode != PushMode::Plaintext)
                 .then(|| EncodingAesKey::parse(OA_KEY).expect("a valid key")),
-            sync_interval: None,
+            sync_interval: self.sync_interval,
         }
     }
 
@@ -60,6 +64,7 @@ pub fn with_official_account() -> Options {
     Options {
         official_account: Some(OaSetup {
             mode: PushMode::Safe,
+            sync_interval: None,
         }),
         ..Options::default()
     }

@@ -1,6 +1,8 @@
 //! The full follower sync end to end: followers from before wxbase, several pages, a sync
 //! interrupted by WeChat and run again, and two instances of which only one syncs.
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 use wxbase_store::testing::Backend;
 
@@ -131,5 +133,35 @@ async fn of_two_instances_asked_to_sync_at_once_only_one_syncs() {
     assert_eq!(
         again["data"]["outcome"], "completed",
         "the lease was released: {again}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_periodic_sync_finds_a_follower_from_before_wxbase_unasked() {
+    let mut options = with_official_account();
+    if let Some(oa) = options.official_account.as_mut() {
+        oa.sync_interval = Some(Duration::from_millis(200));
+    }
+    let app = TestApp::spawn_with(Backend::Sqlite, options)
+        .await
+        .expect("sqlite");
+    app.follow_unseen("carol").await;
+    let token = app.login_as("carol").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = app.ask(&token).await;
+        if answer["data"]["following"] == true {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no periodic sync found carol: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = app.oa_status().await;
+    assert!(
+        status["sync"]["completedGeneration"].as_i64() >= Some(1),
+        "{status}"
     );
 }

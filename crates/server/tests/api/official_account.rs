@@ -119,6 +119,7 @@ async fn plaintext_follow_events_work_too() {
     let options = Options {
         official_account: Some(OaSetup {
             mode: PushMode::Plaintext,
+            sync_interval: None,
         }),
         ..Options::default()
     };
