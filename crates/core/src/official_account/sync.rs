@@ -72,11 +72,12 @@ impl OfficialAccountService {
             loop {
                 ticker.tick().await;
                 let now = Timestamp::now();
+                let before = |ago: Duration| {
+                    Timestamp::from_millis(now.as_millis().saturating_sub(millis(ago)))
+                };
                 let due = SyncDue {
-                    completed_before: Timestamp::from_millis(now.as_millis() - millis(interval)),
-                    started_before: Timestamp::from_millis(
-                        now.as_millis() - millis(self.settings.retry_after.min(interval)),
-                    ),
+                    completed_before: before(interval),
+                    started_before: before(self.settings.retry_after.min(interval)),
                 };
                 if let Err(error) = self.sync(Some(due)).await {
                     tracing::warn!(%error, "periodic follower sync failed; it will be retried");
