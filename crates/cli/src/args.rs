@@ -28,6 +28,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The linked official account's followers.
+    Oa {
+        #[command(subcommand)]
+        command: OaCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -41,6 +46,14 @@ pub enum ConfigCommand {
     Example,
     /// Load the configuration, check it and print it (secrets redacted).
     Check(ConfigArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OaCommand {
+    /// Run a full follower sync now (one instance at a time; progress is logged).
+    Sync(ConfigArgs),
+    /// Print the follower counts and the sync's state.
+    Status(ConfigArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,11 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
         .first()
         .map(|a| a.appid.clone())
         .unwrap_or_default();
+    let official_account = config
+        .official_account
+        .as_ref()
+        .map(|oa| format!(", official account {}", oa.appid))
+        .unwrap_or_default();
     let running = Emulator::new(config)
         .spawn(args.listen)
         .await
@@ -30,7 +35,7 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "WeChat emulator listening on {} (app {app})",
+        "WeChat emulator listening on {} (app {app}{official_account})",
         running.base_url()
     );
     let _ = out.flush();

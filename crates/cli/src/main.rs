@@ -1,9 +1,12 @@
-//! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, print config.
+//! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, sync the official
+//! account's followers, print config.
 
 mod args;
 mod database;
+mod dev;
 mod emulator_cmd;
 mod logging;
+mod oa_cmd;
 mod serve;
 mod shutdown;
 mod token_cmd;
@@ -12,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, ConfigCommand, TokenCommand};
+use crate::args::{Cli, Command, ConfigCommand, OaCommand, TokenCommand};
 
 /// The documented example configuration, also at config/wxbase.example.toml.
 const EXAMPLE_CONFIG: &str = include_str!("../../../config/wxbase.example.toml");
@@ -35,6 +38,12 @@ fn main() -> ExitCode {
             Command::Token {
                 command: TokenCommand::Show(args),
             } => token_cmd::show(args).await,
+            Command::Oa {
+                command: OaCommand::Sync(args),
+            } => oa_cmd::sync(args).await,
+            Command::Oa {
+                command: OaCommand::Status(args),
+            } => oa_cmd::status(args).await,
             Command::Config {
                 command: ConfigCommand::Example,
             } => {

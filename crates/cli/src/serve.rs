@@ -6,18 +6,15 @@ use std::time::Duration;
 use anyhow::Context;
 use wxbase_core::messages::example_rule;
 use wxbase_core::{AppCredentials, Config};
-use wxbase_emulator::{
-    EmulatedApp, Emulator, EmulatorConfig, PushMode, PushTarget, RunningEmulator,
-};
+use wxbase_emulator::RunningEmulator;
 use wxbase_server::{
     api_router, spawn_session_purge, with_middleware, AppSettings, AppState, Server,
 };
-use wxbase_wechat::crypto::{generate_encoding_aes_key, EncodingAesKey};
-use wxbase_wechat::push::PushFormat;
-use wxbase_wechat::{AppId, ClientConfig, Secret, WechatClient};
+use wxbase_wechat::{ClientConfig, Secret, WechatClient};
 
 use crate::args::ServeArgs;
 use crate::database;
+use crate::dev::{self, Generated};
 
 /// How often expired sessions are deleted.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -26,14 +23,14 @@ const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = args.config.load()?;
     let emulator = if args.dev {
-        Some(start_emulator(&mut config, args.emulator_listen).await?)
+        Some(dev::start_emulator(&mut config, args.emulator_listen).await?)
     } else {
         None
     };
-    let generated_push = if args.dev && config.push.token.is_none() {
-        Some(generate_push_secrets(&mut config)?)
+    let generated = if args.dev {
+        dev::generate_push_secrets(&mut config)?
     } else {
-        None
+        Generated::default()
     };
     let generated_admin_token = if args.dev && config.admin_token.is_none() {
         let token = Secret::new(hex::encode(rand::random::<[u8; 24]>()));
@@ -53,7 +50,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         timeout: config.wechat_timeout,
     })
     .context("cannot build the WeChat HTTP client")?;
-    let state = AppState::new(
+    let mut state = AppState::new(
         store.clone(),
         wechat.clone(),
         app.clone(),
@@ -61,8 +58,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.token.clone(),
         config.admin_token.clone(),
     )
-    .with_push(wechat, &config.push)
+    .with_push(wechat.clone(), &config.push)
     .with_collection_limits(config.collections);
+    if let Some(oa) = &config.official_account {
+        state = state.with_official_account(
+            wechat,
+            config.token.clone(),
+            oa,
+            config.push.max_body_bytes,
+        );
+    }
     let example = args.dev.then(example_rule);
     state
         .messages
@@ -73,6 +78,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .push
         .worker
         .then(|| state.messages.clone().spawn_outbox_worker());
+    let follower_sync = state.official_account.as_ref().and_then(|oa| {
+        let interval = oa.service.settings().interval?;
+        Some(oa.service.clone().spawn_periodic_sync(interval))
+    });
     let settings = AppSettings {
         body_limit_bytes: config.body_limit_bytes,
     };
@@ -84,7 +93,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .with_context(|| format!("cannot listen on {} (server.listen)", config.listen))?;
     let addr = server.local_addr()?;
     if let Some((emulator, _)) = &emulator {
-        emulator.set_push_target(push_target(&config, addr));
+        dev::point_pushes_at(emulator, &config, addr);
     }
 
     print_banner(
@@ -93,14 +102,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         addr,
         emulator.as_ref().map(|(_, running)| running),
         generated_admin_token.as_ref(),
-        generated_push.as_ref(),
+        &generated,
     );
     tracing::info!(%addr, app_id = %app.app_id, "wxbase ready");
     let purge = spawn_session_purge(store.clone(), SESSION_PURGE_INTERVAL);
     let served = server.run_until(crate::shutdown::signal()).await;
     purge.abort();
-    if let Some(outbox) = outbox {
-        outbox.abort();
+    for task in [outbox, follower_sync].into_iter().flatten() {
+        task.abort();
     }
     store.close().await;
     if let Some((_, running)) = emulator {
@@ -109,90 +118,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     served.context("the server failed")
 }
 
-/// Starts the emulator for the configured app (or the development app) and points the
-/// WeChat client at it.
-async fn start_emulator(
-    config: &mut Config,
-    listen: std::net::SocketAddr,
-) -> anyhow::Result<(Emulator, RunningEmulator)> {
-    let mut emulator_config = EmulatorConfig::default();
-    match &config.app {
-        Some(app) => {
-            emulator_config.apps = vec![EmulatedApp {
-                appid: app.app_id.to_string(),
-                secret: app.app_secret.expose().to_owned(),
-                unionid_bound: true,
-            }];
-        }
-        None => {
-            let dev_app = emulator_config
-                .apps
-                .first()
-                .context("the emulator has no app")?;
-            config.app = Some(AppCredentials {
-                app_id: AppId::parse(dev_app.appid.clone())?,
-                app_secret: Secret::new(dev_app.secret.clone()),
-            });
-        }
-    }
-    let emulator = Emulator::new(emulator_config);
-    let running = emulator.spawn(listen).await.with_context(|| {
-        format!("cannot start the WeChat emulator on {listen} (--emulator-listen)")
-    })?;
-    config.wechat_api_base_url = running.base_url();
-    Ok((emulator, running))
-}
-
-/// The push token and EncodingAESKey `--dev` generates when none is configured, as text.
-struct GeneratedPush {
-    token: String,
-    encoding_aes_key: String,
-}
-
-fn generate_push_secrets(config: &mut Config) -> anyhow::Result<GeneratedPush> {
-    let token = hex::encode(rand::random::<[u8; 12]>());
-    let encoding_aes_key = generate_encoding_aes_key();
-    config.push.token = Some(Secret::new(token.clone()));
-    config.push.encoding_aes_key = Some(EncodingAesKey::parse(&encoding_aes_key)?);
-    Ok(GeneratedPush {
-        token,
-        encoding_aes_key,
-    })
-}
-
-/// The emulator's push settings for this server: safe mode and JSON when an EncodingAESKey is
-/// set, plaintext otherwise.
-fn push_target(config: &Config, addr: std::net::SocketAddr) -> PushTarget {
-    PushTarget {
-        url: Some(format!("http://{addr}{}", config.push.path)),
-        mode: if config.push.encoding_aes_key.is_some() {
-            PushMode::Safe
-        } else {
-            PushMode::Plaintext
-        },
-        format: PushFormat::Json,
-        token: config
-            .push
-            .token
-            .as_ref()
-            .map(|t| t.expose().to_owned())
-            .unwrap_or_default(),
-        encoding_aes_key: config
-            .push
-            .encoding_aes_key
-            .as_ref()
-            .map(|key| key.expose().to_owned()),
-        ..PushTarget::default()
-    }
-}
-
 fn print_banner(
     config: &Config,
     app: &AppCredentials,
     addr: std::net::SocketAddr,
     emulator: Option<&RunningEmulator>,
     generated_admin_token: Option<&Secret>,
-    generated_push: Option<&GeneratedPush>,
+    generated: &Generated,
 ) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -213,7 +145,7 @@ fn print_banner(
             "  then log in:      curl -s -X POST http://{addr}/api/auth/login -d '{{\"code\":\"CODE\"}}'"
         );
     }
-    if let (Some(emulator), Some(push)) = (emulator, generated_push) {
+    if let (Some(emulator), Some(push)) = (emulator, &generated.push) {
         let emu = emulator.base_url();
         let _ = writeln!(
             out,
@@ -227,6 +159,29 @@ fn print_banner(
         let _ = writeln!(
             out,
             "  see the chat:     curl -s {emu}/__emulator/conversations/alice"
+        );
+    }
+    if let (Some(emulator), Some(oa)) = (emulator, &config.official_account) {
+        let emu = emulator.base_url();
+        let mode = match &generated.official_account_push {
+            Some(push) => format!(
+                "safe mode, XML) token {} EncodingAESKey {}",
+                push.token, push.encoding_aes_key
+            ),
+            None => "XML)".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  official account {}: push {} ({mode}",
+            oa.app.app_id, oa.path
+        );
+        let _ = writeln!(
+            out,
+            "  follow it:        curl -s -X POST {emu}/__emulator/oa/follow -d '{{\"user\":\"alice\"}}'"
+        );
+        let _ = writeln!(
+            out,
+            "  then ask:         curl -s http://{addr}/api/me/official-account -H 'Authorization: Bearer TOKEN'"
         );
     }
     if let Some(token) = generated_admin_token {

@@ -1,5 +1,6 @@
 //! The `wxbase` binary as a user runs it: `serve --dev`, a restart on the same data directory,
-//! configuration errors, `config example`.
+//! `oa sync` and `oa status` against a standalone emulator, configuration errors,
+//! `config example`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -76,6 +77,19 @@ async fn post(url: String, body: Value) -> Value {
         .expect("JSON")
 }
 
+/// GET with a bearer token; the JSON answer.
+async fn get_as(url: String, token: &str) -> Value {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
 async fn login(server: &DevServer, user: &str) -> Value {
     let code = post(
         format!("{}/__emulator/login-code", server.emulator),
@@ -108,15 +122,7 @@ async fn serve_dev_logs_a_user_in_and_the_sqlite_file_survives_a_restart() {
     );
 
     let server = DevServer::start(data.path());
-    let me: Value = reqwest::Client::new()
-        .get(format!("{}/api/me", server.api))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("JSON");
+    let me = get_as(format!("{}/api/me", server.api), &token).await;
     assert_eq!(me["code"], 1, "the session survived the restart: {me}");
     assert_eq!(me["data"]["openid"], openid);
     let again = login(&server, "alice").await;
@@ -169,6 +175,112 @@ async fn serve_dev_answers_hello_out_of_the_box_through_the_emulators_push() {
         "the example rule answered once: {replies:?}"
     );
     assert_eq!(replies[0]["msgType"], "text");
+}
+
+#[tokio::test]
+async fn serve_dev_answers_whether_a_user_follows_the_official_account_out_of_the_box() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = DevServer::start(data.path());
+    let followed = post(
+        format!("{}/__emulator/oa/follow", server.emulator),
+        json!({ "user": "alice" }),
+    )
+    .await;
+    assert_eq!(followed["push"]["delivered"], true, "{followed}");
+    let login = login(&server, "alice").await;
+    let token = login["data"]["token"].as_str().expect("a token");
+    let answer = get_as(format!("{}/api/me/official-account", server.api), token).await;
+    assert_eq!(answer["code"], 1, "{answer}");
+    assert_eq!(answer["data"]["following"], true, "{answer}");
+}
+
+/// A standalone `wxbase emulator` on a free port, killed when dropped.
+struct StandaloneEmulator {
+    child: Child,
+    url: String,
+}
+
+impl StandaloneEmulator {
+    fn start() -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["emulator", "--listen", "127.0.0.1:0"])
+            .env_remove("WXBASE_APP_ID")
+            .env_remove("WXBASE_APP_SECRET")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the emulator starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let line = BufReader::new(stdout)
+            .lines()
+            .next()
+            .expect("a banner")
+            .expect("utf-8");
+        let url = line
+            .strip_prefix("WeChat emulator listening on ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("unexpected banner `{line}`"))
+            .to_owned();
+        StandaloneEmulator { child, url }
+    }
+}
+
+impl Drop for StandaloneEmulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn oa_sync_finds_the_followers_and_oa_status_counts_them() {
+    let emulator = StandaloneEmulator::start();
+    for user in ["carol", "dave"] {
+        post(
+            format!("{}/__emulator/oa/follow", emulator.url),
+            json!({ "user": user, "push": false }),
+        )
+        .await;
+    }
+    let data = tempfile::tempdir().expect("temp dir");
+    let run = |command: &str| {
+        Command::new(BINARY)
+            .args(["oa", command, "--data-dir"])
+            .arg(data.path())
+            .env_remove("WXBASE_DATABASE_URL")
+            .env("WXBASE_WECHAT_API_BASE_URL", &emulator.url)
+            .env("WXBASE_OA_APP_ID", "wxd0000000000000a1")
+            .env("WXBASE_OA_APP_SECRET", "dev-oa-secret-0123456789abcdef00")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("runs")
+    };
+    let synced = run("sync");
+    let stdout = String::from_utf8_lossy(&synced.stdout);
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    assert!(stdout.contains("2 followers listed in 1 pages"), "{stdout}");
+    let status = run("status");
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        stdout.contains("2 following (2 with a unionid)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn oa_sync_without_an_official_account_explains_what_to_set() {
+    let output = Command::new(BINARY)
+        .args(["oa", "sync"])
+        .env_remove("WXBASE_OA_APP_ID")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("WXBASE_OA_APP_ID"), "{stderr}");
 }
 
 #[test]

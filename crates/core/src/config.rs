@@ -16,8 +16,10 @@ use wxbase_wechat::{AppId, Secret};
 use crate::collections::DocumentLimits;
 use crate::token::{TokenMode, TokenSettings};
 
+mod official_account;
 mod push;
 
+pub use official_account::OfficialAccountSettings;
 pub use push::PushSettings;
 
 /// One known setting.
@@ -58,6 +60,12 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
     Setting { name: "collections.max_document_bytes", env: "WXBASE_COLLECTIONS_MAX_DOCUMENT_BYTES", default: "262144" },
     Setting { name: "collections.max_depth", env: "WXBASE_COLLECTIONS_MAX_DEPTH", default: "32" },
+    Setting { name: "official_account.app_id", env: "WXBASE_OA_APP_ID", default: "" },
+    Setting { name: "official_account.app_secret", env: "WXBASE_OA_APP_SECRET", default: "" },
+    Setting { name: "official_account.path", env: "WXBASE_OA_PATH", default: "/oa/message" },
+    Setting { name: "official_account.token", env: "WXBASE_OA_TOKEN", default: "" },
+    Setting { name: "official_account.encoding_aes_key", env: "WXBASE_OA_ENCODING_AES_KEY", default: "" },
+    Setting { name: "official_account.sync_interval_seconds", env: "WXBASE_OA_SYNC_INTERVAL_SECONDS", default: "0" },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -170,6 +178,8 @@ pub struct Config {
     pub push: PushSettings,
     /// Size and depth limits of collection documents.
     pub collections: DocumentLimits,
+    /// The linked official account (`[official_account]`), when configured.
+    pub official_account: Option<OfficialAccountSettings>,
 }
 
 /// Setting values as text, with their origins, before parsing.
@@ -280,6 +290,7 @@ impl RawSettings {
     /// Parses every setting into a [`Config`].
     pub fn parse(&self) -> Result<Config, ConfigError> {
         let data_dir = PathBuf::from(self.text("server.data_dir"));
+        let push = self.push()?;
         let database = match self.value("database.url") {
             None => DatabaseUrl::Sqlite(data_dir.join("wxbase.db")),
             Some(url) => self.field("database.url", parse_database_url(url))?,
@@ -320,11 +331,12 @@ impl RawSettings {
                 366 * 24 * 3600,
             )?),
             admin_token: self.admin_token()?,
-            push: self.push()?,
             collections: DocumentLimits {
                 max_bytes: self.number("collections.max_document_bytes", 1024, 16 * 1024 * 1024)?,
                 max_depth: self.number("collections.max_depth", 2, 100)?,
             },
+            official_account: self.official_account(&push.path)?,
+            push,
         })
     }
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod collections;
 pub mod config;
 pub mod messages;
+pub mod official_account;
 pub mod open_data;
 pub mod session;
 pub mod store;
@@ -14,8 +15,12 @@ pub mod user;
 
 pub use auth::{AuthError, AuthService, LoginOutcome};
 pub use collections::{CollectionError, CollectionService, CollectionStore};
-pub use config::{AppCredentials, Config, ConfigError, DatabaseUrl, PushSettings, RawSettings};
+pub use config::{
+    AppCredentials, Config, ConfigError, DatabaseUrl, OfficialAccountSettings, PushSettings,
+    RawSettings,
+};
 pub use messages::{MessageService, MessageSettings, MessageStore};
+pub use official_account::{FollowerStore, OfficialAccountError, OfficialAccountService};
 pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};
 pub use store::{LoginRecord, NewLogin, Store, StoreError};

@@ -6,6 +6,7 @@ use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use crate::collections::CollectionStore;
 use crate::messages::MessageStore;
+use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
 use crate::{Timestamp, TokenHash, User, UserId, UserUpdate};
 
@@ -56,7 +57,7 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: TokenStore + MessageStore + CollectionStore {
+pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -1,8 +1,9 @@
 //! The access-token endpoints: `GET /cgi-bin/token` and `POST /cgi-bin/stable_token`.
 //!
-//! Both check parameters in WeChat's order (grant_type, missing appid, missing secret, unknown
-//! appid, wrong secret), then the app's daily quota, then issue from [`crate::tokens`]. Only
-//! calls with valid credentials count against the quota, and a call refused with 45009 does not.
+//! They serve the mini-programs and the official account alike. Both check parameters in
+//! WeChat's order (grant_type, missing appid, missing secret, unknown appid, wrong secret),
+//! then the app's daily quota, then issue from [`crate::tokens`]. Only calls with valid
+//! credentials count against the quota, and a call refused with 45009 does not.
 //! A wrong secret gives 40125 on both, although real WeChat has been seen answering 40001 on
 //! `/cgi-bin/token` (protocol reference §2.2); clients should treat both as "check the secret".
 
@@ -110,7 +111,7 @@ fn authenticate<'a>(
     let secret = secret
         .filter(|s| !s.is_empty())
         .ok_or(reply::APPSECRET_MISSING)?;
-    let app = state.app(appid).ok_or(reply::INVALID_APPID)?;
+    let app = state.token_holder(appid).ok_or(reply::INVALID_APPID)?;
     if app.secret != secret {
         return Err(reply::INVALID_APPSECRET);
     }

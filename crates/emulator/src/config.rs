@@ -1,5 +1,5 @@
-//! What the emulator pretends to be: which apps exist, with which secrets, its time limits
-//! and quotas.
+//! What the emulator pretends to be: which apps (and which official account) exist, with which
+//! secrets, its time limits, quotas and page sizes.
 
 use std::time::Duration;
 
@@ -16,6 +16,29 @@ pub struct EmulatedApp {
     pub unionid_bound: bool,
 }
 
+/// The official account the emulator knows: its own AppID and secret (and tokens), followers
+/// and push settings. A test person has one unionid across it and the mini-programs.
+#[derive(Debug, Clone)]
+pub struct EmulatedOfficialAccount {
+    /// The AppID.
+    pub appid: String,
+    /// The AppSecret it accepts.
+    pub secret: String,
+    /// Whether it is bound to an open-platform account (then follower info carries a unionid).
+    pub unionid_bound: bool,
+}
+
+impl EmulatedOfficialAccount {
+    /// The official account as a token holder: the token endpoints treat it like an app.
+    pub fn as_app(&self) -> EmulatedApp {
+        EmulatedApp {
+            appid: self.appid.clone(),
+            secret: self.secret.clone(),
+            unionid_bound: self.unionid_bound,
+        }
+    }
+}
+
 /// The emulator's settings.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -29,6 +52,10 @@ pub struct EmulatorConfig {
     pub limits: Limits,
     /// Where pushes go; `POST /__emulator/push-config` changes it at run time.
     pub push: PushTarget,
+    /// The official account, if any.
+    pub official_account: Option<EmulatedOfficialAccount>,
+    /// Where the official account's pushes go; `POST /__emulator/oa/push-config` changes it.
+    pub official_account_push: PushTarget,
 }
 
 /// Token lifetime and daily quotas: what tests shrink so they need not wait or call 2000 times.
@@ -40,6 +67,10 @@ pub struct Limits {
     pub token_daily_quota: u64,
     /// Calls per app and day to `POST /cgi-bin/stable_token` (WeChat: 500 000).
     pub stable_token_daily_quota: u64,
+    /// Openids per page of `GET /cgi-bin/user/get` (WeChat: 10 000).
+    pub follower_page_size: usize,
+    /// Calls per day to `GET /cgi-bin/user/get` (WeChat: 500 for a new account).
+    pub follower_list_daily_quota: u64,
 }
 
 impl Default for Limits {
@@ -48,12 +79,14 @@ impl Default for Limits {
             token_lifetime: Duration::from_secs(7200),
             token_daily_quota: 2000,
             stable_token_daily_quota: 500_000,
+            follower_page_size: 10_000,
+            follower_list_daily_quota: 500,
         }
     }
 }
 
 impl EmulatorConfig {
-    /// An emulator for one mini-program.
+    /// An emulator for one mini-program, without an official account.
     pub fn single_app(appid: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             apps: vec![EmulatedApp {
@@ -61,8 +94,23 @@ impl EmulatorConfig {
                 secret: secret.into(),
                 unionid_bound: true,
             }],
+            official_account: None,
             ..Self::default()
         }
+    }
+
+    /// The same emulator with an official account (unionid-bound).
+    pub fn with_official_account(
+        mut self,
+        appid: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.official_account = Some(EmulatedOfficialAccount {
+            appid: appid.into(),
+            secret: secret.into(),
+            unionid_bound: true,
+        });
+        self
     }
 }
 
@@ -78,6 +126,15 @@ impl Default for EmulatorConfig {
             phone_code_ttl: Duration::from_secs(300),
             limits: Limits::default(),
             push: PushTarget::default(),
+            official_account: Some(EmulatedOfficialAccount {
+                appid: "wxd0000000000000a1".to_owned(),
+                secret: "dev-oa-secret-0123456789abcdef00".to_owned(),
+                unionid_bound: true,
+            }),
+            official_account_push: PushTarget {
+                format: crate::push::PushFormat::Xml,
+                ..PushTarget::default()
+            },
         }
     }
 }

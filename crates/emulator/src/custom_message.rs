@@ -12,12 +12,12 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::any;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::access::CallerApp;
+use crate::access::{post_with_token, CallerApp};
 use crate::conversation::Entry;
 use crate::reply::{self, WxError};
 use crate::request::json_object;
@@ -33,24 +33,15 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .route("/cgi-bin/message/custom/business/typing", any(typing))
 }
 
-fn answer(result: Result<(), WxError>) -> Response {
-    match result {
-        Ok(()) => Json(json!({ "errcode": 0, "errmsg": "ok" })).into_response(),
-        Err(error) => error.into_response(),
-    }
-}
-
-/// The answer of a POST-only endpoint: 43002 for another method, then the token's error,
-/// then what `handle` says about the calling app's request.
+/// The answer of a POST-only endpoint whose success is `{"errcode":0,"errmsg":"ok"}`.
 fn post_only(
     method: &Method,
     caller: Result<CallerApp, WxError>,
     handle: impl FnOnce(&str) -> Result<(), WxError>,
 ) -> Response {
-    if method != Method::POST {
-        return reply::REQUIRE_POST.into_response();
-    }
-    answer(caller.and_then(|CallerApp(appid)| handle(&appid)))
+    post_with_token(method, caller, |appid| {
+        handle(appid).map(|()| json!({ "errcode": 0, "errmsg": "ok" }))
+    })
 }
 
 async fn send(

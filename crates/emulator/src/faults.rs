@@ -1,5 +1,5 @@
 //! Fault injection: make an endpoint answer an errcode, answer late, or drop the connection,
-//! for the next N calls or until cleared. Middleware ahead of the routes applies the faults,
+//! for the next N calls (optionally after letting some through) or until cleared. Middleware ahead of the routes applies the faults,
 //! keyed on the request path; faulted calls still count in stats but never reach the endpoint
 //! (so they use no quota and no code).
 //!
@@ -32,6 +32,9 @@ const MAX_DELAY_MS: u64 = 600_000;
 pub struct Fault {
     /// The request path it applies to, e.g. `/cgi-bin/stable_token`.
     pub endpoint: String,
+    /// Calls to let through untouched before the fault starts (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u32>,
     /// Calls left to fault; absent for every call until cleared.
     #[serde(default)]
     pub times: Option<u32>,
@@ -126,6 +129,10 @@ fn take_fault(state: &EmulatorState, path: &str) -> Option<Fault> {
     let mut tables = state.tables();
     let index = tables.faults.iter().position(|f| f.endpoint == path)?;
     let fault = tables.faults.get_mut(index)?;
+    if let Some(after) = fault.after.as_mut().filter(|after| **after > 0) {
+        *after -= 1;
+        return None;
+    }
     let applied = fault.clone();
     match fault.times {
         Some(1) => {

@@ -7,8 +7,9 @@
 //! WeChat endpoints: `GET /sns/jscode2session`, `GET /cgi-bin/token`,
 //! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`,
 //! `POST /cgi-bin/message/custom/send` (and `/custom/business/send`),
-//! `POST /cgi-bin/message/custom/business/typing`; and the push sender, which calls the
-//! developer's server as WeChat does.
+//! `POST /cgi-bin/message/custom/business/typing`; for the official account `GET /cgi-bin/user/info`,
+//! `GET /cgi-bin/user/get`, `POST /cgi-bin/user/info/batchget`; and the push sender, which
+//! calls the developer's server as WeChat does.
 //!
 //! Control API (JSON bodies whatever the Content-Type; failures are HTTP 400 `{"error"}`):
 //! - `POST /__emulator/login-code` `{"user", "appid"?}` → `{"code"}` (what `wx.login` gives)
@@ -19,9 +20,10 @@
 //!   "watermarkAppid"?}` → `{"encryptedData", "iv"}` under the current session_key
 //! - `POST /__emulator/user-profile` `{"user", "appid"?}` → `{"rawData", "signature"}`
 //! - `GET|POST /__emulator/settings` `{"tokenLifetimeSeconds"?, "tokenDailyQuota"?,
-//!   "stableTokenDailyQuota"?}` → all three
+//!   "stableTokenDailyQuota"?, "followerPageSize"?, "followerListDailyQuota"?}` → all of them
 //! - `POST /__emulator/tokens/invalidate` `{"appid"?}` → `{"appid", "invalidated"}`
-//! - `POST /__emulator/faults` `{"endpoint", "times"?, "errcode"?, "delayMs"?, "drop"?}`,
+//! - `POST /__emulator/faults` `{"endpoint", "after"?, "times"?, "errcode"?, "delayMs"?,
+//!   "drop"?}`,
 //!   `GET` and `DELETE` the same path → `{"faults": [...]}` / `{"cleared"}`
 //! - `GET /__emulator/stats` → `{"calls": {endpoint: count}}`
 //! - `POST /__emulator/clock/advance` `{"seconds"}` → `{"advancedSeconds", "now"}`
@@ -29,6 +31,10 @@
 //! - `GET|POST /__emulator/push-config` `{"url"?, "mode"?, "format"?, "token"?,
 //!   "encodingAesKey"?, "timeoutMs"?, "deliveries"?}` → the push settings
 //! - `GET /__emulator/conversations/{user}?appid=` → `{"openid", "messages": [...]}`
+//! - `POST /__emulator/oa/follow` and `/__emulator/oa/unfollow` `{"user", "push"?}` →
+//!   `{"user", "openid", "unionid", "following", "at", "push"}` (the delivery report or null)
+//! - `GET /__emulator/oa/followers` → `{"appid", "followers": [...]}`
+//! - `GET|POST /__emulator/oa/push-config` (as push-config, XML only) → the push settings
 
 mod access;
 mod cgi_token;
@@ -39,6 +45,7 @@ mod conversation;
 mod counting;
 mod custom_message;
 mod faults;
+mod official_account;
 mod people;
 pub mod push;
 mod quota;
@@ -56,7 +63,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use config::{EmulatedApp, EmulatorConfig, Limits};
+pub use config::{EmulatedApp, EmulatedOfficialAccount, EmulatorConfig, Limits};
 pub use push::{PushFormat, PushMode, PushTarget};
 use state::EmulatorState;
 
@@ -89,6 +96,7 @@ impl Emulator {
             .merge(control::router())
             .merge(conversation::router())
             .merge(push::router())
+            .merge(official_account::router())
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 faults::apply_faults,
@@ -115,6 +123,15 @@ impl Emulator {
     /// Changes where and how pushes are delivered (what `POST /__emulator/push-config` does).
     pub fn set_push_target(&self, target: PushTarget) {
         self.state.tables().push = target;
+    }
+
+    /// Changes where and how the official account pushes (what `POST /__emulator/oa/push-config`
+    /// does); its format is always XML.
+    pub fn set_official_account_push_target(&self, target: PushTarget) {
+        self.state.tables().oa_push = PushTarget {
+            format: PushFormat::Xml,
+            ..target
+        };
     }
 
     /// Binds `addr` (port 0 for any free port) and serves the emulator in a background task.

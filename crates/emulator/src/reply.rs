@@ -68,6 +68,10 @@ pub const DATA_FORMAT_ERROR: WxError = WxError::new(47001, "data format error");
 
 /// 40003: the openid is unknown to the app.
 pub const INVALID_OPENID: WxError = WxError::new(40003, "invalid openid");
+/// 40032: an openid list that is empty or longer than the API takes.
+pub const INVALID_OPENID_LIST: WxError = WxError::new(40032, "invalid openid list size");
+/// 48001: the account may not call this API (a mini-program calling an official-account API).
+pub const API_UNAUTHORIZED: WxError = WxError::new(48001, "api unauthorized");
 /// 40007: an empty or unknown media_id.
 pub const INVALID_MEDIA_ID: WxError = WxError::new(40007, "invalid media_id");
 /// 40008: an unknown message type.
@@ -92,6 +96,8 @@ pub const ALREADY_TYPING: WxError = WxError::new(45081, "you are already typing"
 /// Every error above, for [`WxError::for_code`].
 const KNOWN: &[WxError] = &[
     INVALID_OPENID,
+    INVALID_OPENID_LIST,
+    API_UNAUTHORIZED,
     INVALID_MEDIA_ID,
     INVALID_MESSAGE_TYPE,
     CONTENT_TOO_LONG,

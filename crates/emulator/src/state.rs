@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
 use crate::conversation::Conversations;
 use crate::faults::Fault;
+use crate::official_account::Followers;
 use crate::people;
 use crate::push::PushTarget;
 use crate::quota::DailyQuotas;
@@ -57,12 +58,18 @@ pub struct Tables {
     pub conversations: Conversations,
     /// Where and how pushes are delivered.
     pub push: PushTarget,
+    /// The official account's users, following or not.
+    pub followers: Followers,
+    /// Where and how the official account's pushes are delivered.
+    pub oa_push: PushTarget,
 }
 
 /// The emulator's state, shared by its handlers.
 #[derive(Debug)]
 pub struct EmulatorState {
     pub config: EmulatorConfig,
+    /// The apps and the official account: whoever may get an access_token.
+    token_holders: Vec<EmulatedApp>,
     pub clock: Clock,
     tables: Mutex<Tables>,
 }
@@ -80,8 +87,17 @@ impl EmulatorState {
             calls: BTreeMap::new(),
             conversations: Conversations::default(),
             push: config.push.clone(),
+            followers: Followers::default(),
+            oa_push: config.official_account_push.clone(),
         };
+        let token_holders = config
+            .apps
+            .iter()
+            .cloned()
+            .chain(config.official_account.iter().map(|oa| oa.as_app()))
+            .collect();
         Self {
+            token_holders,
             config,
             clock: Clock::default(),
             tables: Mutex::new(tables),
@@ -97,6 +113,11 @@ impl EmulatorState {
 
     pub fn app(&self, appid: &str) -> Option<&EmulatedApp> {
         self.config.apps.iter().find(|app| app.appid == appid)
+    }
+
+    /// An app or the official account, by AppID: the token endpoints serve both.
+    pub fn token_holder(&self, appid: &str) -> Option<&EmulatedApp> {
+        self.token_holders.iter().find(|app| app.appid == appid)
     }
 
     pub fn default_app(&self) -> Option<&EmulatedApp> {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::any;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 
-use crate::access::CallerApp;
+use crate::access::{post_with_token, CallerApp};
 use crate::people;
 use crate::reply::{self, WxError};
 use crate::request::json_object;
@@ -34,13 +34,7 @@ async fn get_user_phone_number(
     method: Method,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return reply::REQUIRE_POST.into_response();
-    }
-    match caller.and_then(|CallerApp(appid)| exchange(&state, &appid, &body)) {
-        Ok(answer) => Json(answer).into_response(),
-        Err(error) => error.into_response(),
-    }
+    post_with_token(&method, caller, |appid| exchange(&state, appid, &body))
 }
 
 fn exchange(state: &EmulatorState, appid: &str, body: &[u8]) -> Result<Value, WxError> {

@@ -20,11 +20,12 @@ use wxbase_core::{
     AppCredentials, AuthService, CollectionService, MessageService, MessageSettings,
     OpenDataService, PushSettings, Store, TokenManager, TokenSettings,
 };
-use wxbase_wechat::crypto::MessageCrypto;
+use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
-use wxbase_wechat::{Secret, WechatClient};
+use wxbase_wechat::{AppId, Secret, WechatClient};
 
 use crate::envelope::{ApiError, ErrorCode};
+use crate::official_account::OfficialAccount;
 use crate::routes;
 
 /// What handlers share.
@@ -44,6 +45,8 @@ pub struct AppState {
     pub messages: Arc<MessageService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
     pub push: Option<Arc<PushEndpoint>>,
+    /// The linked official account; `None` without `[official_account]`.
+    pub official_account: Option<Arc<OfficialAccount>>,
 }
 
 /// The WeChat push endpoint's settings.
@@ -99,6 +102,7 @@ impl AppState {
             admin_token: admin_token.map(Arc::new),
             messages,
             push: None,
+            official_account: None,
         }
     }
 
@@ -114,15 +118,13 @@ impl AppState {
             push.messages.clone(),
         ));
         self.push = push.token.as_ref().map(|token| {
-            let crypto = push
-                .encoding_aes_key
-                .clone()
-                .map(|key| MessageCrypto::from_key(key, app_id.clone()));
-            Arc::new(PushEndpoint {
-                path: push.path.clone(),
-                receiver: PushReceiver::new(token.clone(), crypto),
-                max_body_bytes: push.max_body_bytes,
-            })
+            Arc::new(PushEndpoint::new(
+                &push.path,
+                token,
+                push.encoding_aes_key.as_ref(),
+                &app_id,
+                push.max_body_bytes,
+            ))
         });
         self
     }
@@ -134,6 +136,25 @@ impl AppState {
         let store = self.collections.store();
         self.collections = Arc::new(CollectionService::new(store, limits));
         self
+    }
+}
+
+impl PushEndpoint {
+    /// An endpoint at `path` for `app_id`'s pushes signed with `token`, in compatible or safe
+    /// mode when `key` is set.
+    pub fn new(
+        path: &str,
+        token: &Secret,
+        key: Option<&EncodingAesKey>,
+        app_id: &AppId,
+        max_body_bytes: usize,
+    ) -> Self {
+        let crypto = key.map(|key| MessageCrypto::from_key(key.clone(), app_id.clone()));
+        Self {
+            path: path.to_owned(),
+            receiver: PushReceiver::new(token.clone(), crypto),
+            max_body_bytes,
+        }
     }
 }
 
@@ -156,13 +177,15 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::conversations::router())
         .merge(routes::collections::router())
         .merge(routes::admin_collections::router())
+        .merge(routes::official_account::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-/// Adds the WeChat push endpoint at its configured path (when push is on), the state and the
-/// middleware every request passes through: request ids, tracing, panic recovery and the body
-/// limit (the push endpoint has its own).
+/// Adds the WeChat push endpoints at their configured paths (the mini-program's when push is
+/// on, the official account's when its token is set), the state and the middleware every
+/// request passes through: request ids, tracing, panic recovery and the body limit (the push
+/// endpoints have their own).
 pub fn with_middleware(
     router: Router<AppState>,
     state: AppState,
@@ -171,6 +194,14 @@ pub fn with_middleware(
     let request_id = HeaderName::from_static("x-request-id");
     let router = match &state.push {
         Some(push) => router.merge(routes::push::router(&push.path, push.max_body_bytes)),
+        None => router,
+    };
+    let oa_push = state
+        .official_account
+        .as_ref()
+        .and_then(|oa| oa.push.as_ref());
+    let router = match oa_push {
+        Some(push) => router.merge(routes::oa_push::router(&push.path, push.max_body_bytes)),
         None => router,
     };
     router

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use wxbase_core::messages::MessageError;
-use wxbase_core::{AuthError, CollectionError, OpenDataError, TokenError};
+use wxbase_core::{AuthError, CollectionError, OfficialAccountError, OpenDataError, TokenError};
 use wxbase_wechat::WechatError;
 
 /// The closed list of error codes a client may see in `error`.
@@ -33,6 +33,9 @@ pub enum ErrorCode {
     InvalidPhoneCode,
     /// `signature` does not match `sha1(rawData + session_key)`.
     InvalidSignature,
+    /// The user's unionid is unknown, so the official account's followers cannot be matched:
+    /// bind both apps to one open-platform account, or send decrypted user info.
+    UnionidUnknown,
     /// WeChat answered with an error.
     UpstreamError,
     /// WeChat could not be reached in time.
@@ -69,6 +72,7 @@ impl ErrorCode {
             Self::AppidMismatch => "appid_mismatch",
             Self::InvalidPhoneCode => "invalid_phone_code",
             Self::InvalidSignature => "invalid_signature",
+            Self::UnionidUnknown => "unionid_unknown",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::UnknownCollection => "unknown_collection",
@@ -203,6 +207,23 @@ impl From<CollectionError> for ApiError {
             CollectionError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
+    }
+}
+
+impl From<OfficialAccountError> for ApiError {
+    fn from(error: OfficialAccountError) -> Self {
+        match &error {
+            OfficialAccountError::UnionIdUnknown => {
+                Self::new(ErrorCode::UnionidUnknown, error.to_string())
+            }
+            OfficialAccountError::BadListing(_) => {
+                tracing::warn!(%error, "follower sync failed");
+                Self::new(ErrorCode::UpstreamError, error.to_string())
+            }
+            OfficialAccountError::Upstream(cause) => Self::from_token_error(cause),
+            OfficialAccountError::LeaseLost => Self::internal(&error),
+            OfficialAccountError::Store(cause) => Self::internal(cause),
+        }
     }
 }
 

@@ -5,10 +5,12 @@ mod app;
 pub mod envelope;
 mod extract;
 mod housekeeping;
+mod official_account;
 mod routes;
 mod serve;
 
 pub use app::{api_router, with_middleware, AppSettings, AppState, PushEndpoint};
 pub use envelope::{ApiError, ErrorCode};
 pub use housekeeping::spawn_session_purge;
+pub use official_account::OfficialAccount;
 pub use serve::Server;

@@ -4,6 +4,7 @@
 
 mod collections;
 mod errors;
+mod followers;
 mod messages;
 mod migrations;
 pub mod postgres;

@@ -1,4 +1,5 @@
 //! Schema migrations: numbered SQL files compiled into the binary, applied once each, in order.
+//! Each is recorded by its version, so a number may be left free for another branch's migration.
 
 /// One migration.
 pub struct Migration {
@@ -32,6 +33,11 @@ pub const SQLITE: &[Migration] = &[
         name: "collections",
         sql: include_str!("../migrations/sqlite/0004_collections.sql"),
     },
+    Migration {
+        version: 5,
+        name: "official_account",
+        sql: include_str!("../migrations/sqlite/0005_official_account.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -55,5 +61,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "collections",
         sql: include_str!("../migrations/postgres/0004_collections.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "official_account",
+        sql: include_str!("../migrations/postgres/0005_official_account.sql"),
     },
 ];

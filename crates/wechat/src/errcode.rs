@@ -14,6 +14,8 @@ impl ErrCode {
     pub const INVALID_CREDENTIAL: ErrCode = ErrCode(40001);
     /// `grant_type` is wrong.
     pub const INVALID_GRANT_TYPE: ErrCode = ErrCode(40002);
+    /// The openid is not a user of the app (or official account) calling.
+    pub const INVALID_OPENID: ErrCode = ErrCode(40003);
     /// The access_token is malformed.
     pub const INVALID_ACCESS_TOKEN: ErrCode = ErrCode(40014);
     /// The appid is unknown.
@@ -44,6 +46,8 @@ impl ErrCode {
     pub const OUT_OF_WINDOW: ErrCode = ErrCode(45015);
     /// More than 5 customer-service messages for one user message.
     pub const REPLY_LIMIT: ErrCode = ErrCode(45047);
+    /// The account may not call this API (e.g. a mini-program's token on an official-account API).
+    pub const API_UNAUTHORIZED: ErrCode = ErrCode(48001);
 
     /// The numeric value.
     pub fn value(self) -> i64 {

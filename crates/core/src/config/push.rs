@@ -112,7 +112,7 @@ impl RawSettings {
     }
 }
 
-fn parse_path(path: &str) -> Result<String, String> {
+pub(super) fn parse_path(path: &str) -> Result<String, String> {
     let ok = path.starts_with('/')
         && path.len() > 1
         && path.len() <= 200
@@ -130,7 +130,7 @@ fn parse_path(path: &str) -> Result<String, String> {
 }
 
 /// WeChat's push Token: 3 to 32 letters and digits.
-fn parse_token(token: &str) -> Result<Secret, String> {
+pub(super) fn parse_token(token: &str) -> Result<Secret, String> {
     if (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(Secret::new(token))
     } else {

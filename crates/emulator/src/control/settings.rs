@@ -1,4 +1,5 @@
-//! Control routes for tokens: token lifetime and daily quotas, and revoking an app's tokens.
+//! Control routes for limits (token lifetime, daily quotas, the follower page size) and
+//! revoking an app's tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,8 @@ struct SettingsRequest {
     token_lifetime_seconds: Option<u64>,
     token_daily_quota: Option<u64>,
     stable_token_daily_quota: Option<u64>,
+    follower_page_size: Option<usize>,
+    follower_list_daily_quota: Option<u64>,
 }
 
 /// Changes the given settings and answers all of them. A new lifetime applies to tokens issued
@@ -43,6 +46,12 @@ async fn change_settings(State(state): State<Arc<EmulatorState>>, body: Bytes) -
             "tokenLifetimeSeconds must be between 1 and {MAX_LIFETIME_SECS}"
         )));
     }
+    if request
+        .follower_page_size
+        .is_some_and(|size| size == 0 || size > 10_000)
+    {
+        return Err(refuse("followerPageSize must be between 1 and 10000"));
+    }
     let limits = {
         let mut tables = state.tables();
         let limits = &mut tables.limits;
@@ -54,6 +63,12 @@ async fn change_settings(State(state): State<Arc<EmulatorState>>, body: Bytes) -
         }
         if let Some(quota) = request.stable_token_daily_quota {
             limits.stable_token_daily_quota = quota;
+        }
+        if let Some(size) = request.follower_page_size {
+            limits.follower_page_size = size;
+        }
+        if let Some(quota) = request.follower_list_daily_quota {
+            limits.follower_list_daily_quota = quota;
         }
         *limits
     };
@@ -71,6 +86,8 @@ fn render(limits: Limits) -> Json<serde_json::Value> {
         "tokenLifetimeSeconds": limits.token_lifetime.as_secs(),
         "tokenDailyQuota": limits.token_daily_quota,
         "stableTokenDailyQuota": limits.stable_token_daily_quota,
+        "followerPageSize": limits.follower_page_size,
+        "followerListDailyQuota": limits.follower_list_daily_quota,
     }))
 }
 

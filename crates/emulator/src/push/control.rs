@@ -9,16 +9,15 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
-use wxbase_wechat::AppId;
+use wxbase_wechat::crypto::EncodingAesKey;
 
-use super::build::{message_document, push_request, UserAction};
-use super::deliver::{deliver, total};
+use super::build::{message_document, UserAction};
+use super::outgoing::Outgoing;
 use super::{PushFormat, PushMode, PushTarget};
 use crate::control::{app_or_default, check_user, parse_body, refuse, ControlResult};
 use crate::conversation::Entry;
 use crate::people;
-use crate::state::EmulatorState;
+use crate::state::{EmulatorState, Tables};
 
 pub fn router() -> Router<Arc<EmulatorState>> {
     Router::new()
@@ -33,21 +32,10 @@ async fn push(State(state): State<Arc<EmulatorState>>, body: Bytes) -> ControlRe
     check_user(&action.user)?;
     let app = app_or_default(&state, action.appid.as_deref())?.clone();
     let target = state.tables().push.clone();
-    let url = target
-        .url
-        .clone()
-        .ok_or_else(|| refuse("no push URL: set one with POST /__emulator/push-config"))?;
     let openid = people::openid_for(&app.appid, &action.user);
     let now = state.clock.now();
     let document = message_document(&action, &app.appid, &openid, now.as_secs())?;
-    let request = push_request(&target, &app.appid, &openid, &document, now.as_secs())?;
-    let crypto = match &target.encoding_aes_key {
-        Some(key) if target.mode != PushMode::Plaintext => {
-            let appid = AppId::parse(app.appid.clone()).map_err(|e| refuse(e.to_string()))?;
-            Some(MessageCrypto::new(key, appid).map_err(|e| refuse(e.to_string()))?)
-        }
-        _ => None,
-    };
+    let outgoing = Outgoing::prepare(&target, &app.appid, &openid, &document, now.as_secs())?;
     let mut content: serde_json::Map<String, serde_json::Value> = document
         .fields()
         .filter(|(name, _)| !["ToUserName", "FromUserName", "CreateTime", "MsgType"].contains(name))
@@ -64,23 +52,10 @@ async fn push(State(state): State<Arc<EmulatorState>>, body: Bytes) -> ControlRe
         .tables()
         .conversations
         .user_sent(&app.appid, &openid, entry, now);
-    let attempts = deliver(&target, &url, &request, crypto.as_ref()).await;
-    let last = attempts.last();
-    let query: serde_json::Map<String, serde_json::Value> = request
-        .query
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!(v)))
-        .collect();
-    Ok(Json(json!({
-        "delivered": last.is_some_and(|a| a.acknowledged()),
-        "outcome": last.map_or("unreachable", |a| a.result),
-        "openid": openid,
-        "msgId": document.get("MsgId"),
-        "retries": attempts.len().saturating_sub(1),
-        "totalMs": u64::try_from(total(&attempts).as_millis()).unwrap_or(u64::MAX),
-        "attempts": attempts,
-        "request": { "url": url, "query": query, "body": request.body },
-    })))
+    let mut report = outgoing.deliver().await;
+    report["openid"] = json!(openid);
+    report["msgId"] = json!(document.get("MsgId"));
+    Ok(Json(report))
 }
 
 #[derive(Deserialize)]
@@ -95,9 +70,31 @@ struct ConfigRequest {
     deliveries: Option<u32>,
 }
 
+/// Which push settings a config route reads and changes.
+pub type TargetOf = fn(&mut Tables) -> &mut PushTarget;
+
+fn customer_service(tables: &mut Tables) -> &mut PushTarget {
+    &mut tables.push
+}
+
 /// Changes the given push settings; answers all of them (the key only as `hasEncodingAesKey`).
 async fn change_config(State(state): State<Arc<EmulatorState>>, body: Bytes) -> ControlResult {
-    let request: ConfigRequest = parse_body(&body)?;
+    change_target(&state, &body, customer_service, false)
+}
+
+async fn config(State(state): State<Arc<EmulatorState>>) -> ControlResult {
+    Ok(render(customer_service(&mut state.tables())))
+}
+
+/// Applies a push-config body to the settings `target_of` picks; with `xml_only` (an official
+/// account) a format other than XML is refused.
+pub fn change_target(
+    state: &EmulatorState,
+    body: &Bytes,
+    target_of: TargetOf,
+    xml_only: bool,
+) -> ControlResult {
+    let request: ConfigRequest = parse_body(body)?;
     if let Some(key) = &request.encoding_aes_key {
         EncodingAesKey::parse(key).map_err(|e| refuse(format!("encodingAesKey: {e}")))?;
     }
@@ -114,41 +111,37 @@ async fn change_config(State(state): State<Arc<EmulatorState>>, body: Bytes) -> 
     if request.deliveries.is_some_and(|n| n == 0 || n > 10) {
         return Err(refuse("deliveries must be between 1 and 10"));
     }
-    let target = {
-        let mut tables = state.tables();
-        let target = &mut tables.push;
-        if let Some(url) = request.url {
-            target.url = Some(url);
-        }
-        if let Some(mode) = request.mode {
-            target.mode = mode;
-        }
-        if let Some(format) = request.format {
-            target.format = format;
-        }
-        if let Some(token) = request.token {
-            target.token = token;
-        }
-        if let Some(key) = request.encoding_aes_key {
-            target.encoding_aes_key = Some(key);
-        }
-        if let Some(ms) = request.timeout_ms {
-            target.timeout = Duration::from_millis(ms);
-        }
-        if let Some(deliveries) = request.deliveries {
-            target.deliveries = deliveries;
-        }
-        target.clone()
-    };
-    Ok(render(&target))
+    if xml_only && request.format.is_some_and(|f| f != PushFormat::Xml) {
+        return Err(refuse("an official account pushes XML only"));
+    }
+    let mut tables = state.tables();
+    let target = target_of(&mut tables);
+    if let Some(url) = request.url {
+        target.url = Some(url);
+    }
+    if let Some(mode) = request.mode {
+        target.mode = mode;
+    }
+    if let Some(format) = request.format {
+        target.format = format;
+    }
+    if let Some(token) = request.token {
+        target.token = token;
+    }
+    if let Some(key) = request.encoding_aes_key {
+        target.encoding_aes_key = Some(key);
+    }
+    if let Some(ms) = request.timeout_ms {
+        target.timeout = Duration::from_millis(ms);
+    }
+    if let Some(deliveries) = request.deliveries {
+        target.deliveries = deliveries;
+    }
+    Ok(render(target))
 }
 
-async fn config(State(state): State<Arc<EmulatorState>>) -> ControlResult {
-    let target = state.tables().push.clone();
-    Ok(render(&target))
-}
-
-fn render(target: &PushTarget) -> Json<serde_json::Value> {
+/// The push settings as the config routes answer them.
+pub fn render(target: &PushTarget) -> Json<serde_json::Value> {
     Json(json!({
         "url": target.url,
         "mode": target.mode,

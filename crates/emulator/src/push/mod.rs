@@ -9,13 +9,16 @@
 pub(crate) mod build;
 mod control;
 mod deliver;
+mod outgoing;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 pub use wxbase_wechat::push::PushFormat;
 
-pub(crate) use control::router;
+pub(crate) use build::original_id;
+pub(crate) use control::{change_target, render, router};
+pub(crate) use outgoing::Outgoing;
 
 /// The three security modes of the push settings (protocol reference §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

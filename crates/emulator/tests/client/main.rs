@@ -4,6 +4,7 @@
 mod bulk;
 mod faults;
 mod helpers;
+mod official_account;
 mod open_data;
 mod phone;
 mod stable_token;

@@ -68,10 +68,12 @@ async fn settings_change_only_what_is_given_and_refuse_nonsense() {
     let settings = emu.settings(json!({ "tokenDailyQuota": 5 })).await;
     assert_eq!(
         settings,
-        json!({ "tokenLifetimeSeconds": 7200, "tokenDailyQuota": 5, "stableTokenDailyQuota": 500000 })
+        json!({ "tokenLifetimeSeconds": 7200, "tokenDailyQuota": 5, "stableTokenDailyQuota": 500000,
+                "followerPageSize": 10000, "followerListDailyQuota": 500 })
     );
     for bad in [
         json!({ "tokenLifetimeSeconds": 0 }),
+        json!({ "followerPageSize": 0 }),
         json!({ "tokenLifetime": 60 }),
     ] {
         let (status, _) = emu

@@ -7,6 +7,8 @@ pub mod collections;
 pub mod conversations;
 pub mod health;
 pub mod me;
+pub mod oa_push;
+pub mod official_account;
 pub mod open_data;
 pub mod push;
 pub mod rules;

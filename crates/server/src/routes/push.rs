@@ -9,28 +9,47 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::handler::Handler;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use wxbase_core::Timestamp;
 use wxbase_wechat::push::{
-    transfer_customer_service, InboundMessage, PushError, PushFormat, PushQuery,
+    transfer_customer_service, InboundMessage, OpenedPush, PushError, PushFormat, PushQuery,
 };
 
 use crate::app::{AppState, PushEndpoint};
 
 /// The push routes at `path`, with their own body limit.
 pub fn router(path: &str, max_body_bytes: usize) -> Router<AppState> {
+    push_route(path, max_body_bytes, verify_url, receive)
+}
+
+/// A push endpoint's routes: `verify` for the URL check (GET), `receive` for pushes (POST),
+/// with their own body limit. The official account's endpoint uses it too.
+pub(crate) fn push_route<V, R, TV, TR>(
+    path: &str,
+    max_body_bytes: usize,
+    verify: V,
+    receive: R,
+) -> Router<AppState>
+where
+    V: Handler<TV, AppState>,
+    R: Handler<TR, AppState>,
+    TV: 'static,
+    TR: 'static,
+{
     Router::new().route(
         path,
-        get(verify_url)
+        get(verify)
             .post(receive)
             .layer(DefaultBodyLimit::max(max_body_bytes)),
     )
 }
 
-fn plain(status: StatusCode, body: impl Into<String>) -> Response {
+/// A plain-text answer to WeChat.
+pub(crate) fn plain(status: StatusCode, body: impl Into<String>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -45,16 +64,22 @@ fn endpoint(state: &AppState) -> Option<&PushEndpoint> {
     state.push.as_deref()
 }
 
-fn not_configured() -> Response {
+/// The answer of an endpoint that is not configured (only a router built by hand gets here).
+pub(crate) fn not_configured() -> Response {
     plain(StatusCode::NOT_FOUND, "push is not configured")
 }
 
 /// `GET ?signature&timestamp&nonce&echostr`: the echostr, verbatim, when the signature matches.
 async fn verify_url(State(state): State<AppState>, Query(query): Query<PushQuery>) -> Response {
-    let Some(push) = endpoint(&state) else {
+    check_url(endpoint(&state), &query)
+}
+
+/// The URL check of `push`: the echostr as plain text, or 403 when the signature is wrong.
+pub(crate) fn check_url(push: Option<&PushEndpoint>, query: &PushQuery) -> Response {
+    let Some(push) = push else {
         return not_configured();
     };
-    match push.receiver.verify_url(&query) {
+    match push.receiver.verify_url(query) {
         Ok(echostr) => {
             tracing::info!("push URL check passed");
             plain(StatusCode::OK, echostr)
@@ -75,16 +100,9 @@ async fn receive(
     let Some(push) = endpoint(&state) else {
         return not_configured();
     };
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            tracing::warn!(limit = push.max_body_bytes, reason = %rejection.body_text(), "push refused: body unreadable or larger than push.max_body_bytes");
-            return plain(rejection.status(), "body refused");
-        }
-    };
-    let opened = match push.receiver.open(&query, &body) {
+    let opened = match open(push, &query, body) {
         Ok(opened) => opened,
-        Err(error) => return refuse(&error),
+        Err(refused) => return refused.into_response(),
     };
     let message = match InboundMessage::from_document(&opened.document) {
         Ok(message) => message,
@@ -114,13 +132,38 @@ async fn receive(
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
+/// A refused push: the status and the plain-text answer WeChat gets. Logged when made.
+pub(crate) struct Refused(StatusCode, &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        plain(self.0, self.1)
+    }
+}
+
+/// Reads the body and checks and opens the push; a refusal is logged (413 for a body over the
+/// limit, 401 when not authentic, 400 when not a push document).
+pub(crate) fn open(
+    push: &PushEndpoint,
+    query: &PushQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<OpenedPush, Refused> {
+    let body = body.map_err(|rejection| {
+        tracing::warn!(limit = push.max_body_bytes, reason = %rejection.body_text(), "push refused: body unreadable or larger than the limit");
+        Refused(rejection.status(), "body refused")
+    })?;
+    push.receiver
+        .open(query, &body)
+        .map_err(|error| refuse(&error))
+}
+
 /// A refused push: 401 when it is not authentic, 400 when it is not a push document.
-fn refuse(error: &PushError) -> Response {
+fn refuse(error: &PushError) -> Refused {
     tracing::warn!(reason = %error, "push refused");
     match error {
         PushError::Document(_) | PushError::MissingEncrypt => {
-            plain(StatusCode::BAD_REQUEST, "malformed push")
+            Refused(StatusCode::BAD_REQUEST, "malformed push")
         }
-        _ => plain(StatusCode::UNAUTHORIZED, "push refused"),
+        _ => Refused(StatusCode::UNAUTHORIZED, "push refused"),
     }
 }

@@ -10,6 +10,7 @@ use wxbase_core::collections::DocumentLimits;
 use wxbase_core::{AppCredentials, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
+use crate::oa_support::OaSetup;
 use crate::push_support::{push_layer, PushSetup};
 use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
 use wxbase_store::testing::{Backend, TestDatabase};
@@ -37,6 +38,10 @@ pub struct Options {
     pub app_id: &'static str,
     /// Message push: `None` leaves it off.
     pub push: Option<PushSetup>,
+    /// The official account: `None` leaves it out (of the emulator and of wxbase).
+    pub official_account: Option<OaSetup>,
+    /// Whether the mini-program is bound to an open-platform account (logins carry a unionid).
+    pub unionid_bound: bool,
 }
 
 impl Default for Options {
@@ -53,6 +58,8 @@ impl Default for Options {
             },
             app_id: APP_ID,
             push: None,
+            official_account: None,
+            unionid_bound: true,
         }
     }
 }
@@ -67,6 +74,7 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub app_id: &'static str,
     pub push: Option<PushSetup>,
+    pub official_account: Option<OaSetup>,
     pub server: JoinHandle<()>,
     _emulator: RunningEmulator,
 }
@@ -79,7 +87,14 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, options: Options) -> Option<Self> {
         let db = TestDatabase::new(backend).await?;
-        let emulator_handle = Emulator::new(EmulatorConfig::single_app(options.app_id, APP_SECRET));
+        let mut emulator_config = EmulatorConfig::single_app(options.app_id, APP_SECRET);
+        for app in &mut emulator_config.apps {
+            app.unionid_bound = options.unionid_bound;
+        }
+        if let Some(oa) = &options.official_account {
+            emulator_config = oa.emulator_config(emulator_config);
+        }
+        let emulator_handle = Emulator::new(emulator_config);
         let emulator = emulator_handle
             .spawn("127.0.0.1:0".parse().expect("address"))
             .await
@@ -101,11 +116,15 @@ impl TestApp {
                 body_limit_bytes: options.body_limit_bytes,
                 extra_routes: options.extra_routes,
                 push: options.push.as_ref(),
+                official_account: options.official_account.as_ref(),
             },
         )
         .await;
         if let Some(push) = &options.push {
             emulator_handle.set_push_target(push.emulator_target(&base_url));
+        }
+        if let Some(oa) = &options.official_account {
+            emulator_handle.set_official_account_push_target(oa.emulator_target(&base_url));
         }
         Some(Self {
             base_url,
@@ -116,6 +135,7 @@ impl TestApp {
             db,
             app_id: options.app_id,
             push: options.push,
+            official_account: options.official_account,
             server,
             _emulator: emulator,
         })
@@ -140,6 +160,7 @@ impl TestApp {
                 body_limit_bytes: 64 * 1024,
                 extra_routes: Router::new(),
                 push,
+                official_account: self.official_account.as_ref(),
             },
         )
         .await
@@ -242,6 +263,26 @@ impl TestApp {
         envelope_of(response).await
     }
 
+    /// A raw request to wxbase (a WeChat-facing endpoint); the status and the body.
+    pub async fn raw_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .query(query)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("wxbase answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a body"))
+    }
+
     /// POSTs JSON to wxbase and returns the envelope.
     pub async fn post(&self, path: &str, body: Value) -> Value {
         self.post_raw(path, body.to_string()).await
@@ -285,7 +326,8 @@ impl TestApp {
     }
 }
 
-/// Stops a background task when dropped: the outbox worker dies with its instance.
+/// Stops a background task when dropped: the outbox worker and the periodic sync die with
+/// their instance.
 struct AbortOnDrop(JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -302,6 +344,7 @@ struct Instance<'a> {
     body_limit_bytes: usize,
     extra_routes: Router<AppState>,
     push: Option<&'a PushSetup>,
+    official_account: Option<&'a OaSetup>,
 }
 
 /// Serves wxbase over `store` on a free port; returns its base URL and the task serving it
@@ -320,7 +363,7 @@ async fn serve(
         wechat.clone(),
         credentials,
         Duration::from_secs(3600),
-        instance.token_settings,
+        instance.token_settings.clone(),
         Some(Secret::new(ADMIN_TOKEN)),
     );
     // Small document limits, so tests reach them below the body limit.
@@ -328,6 +371,20 @@ async fn serve(
         max_bytes: 16 * 1024,
         max_depth: 8,
     });
+    let mut follower_sync = None;
+    if let Some(oa) = instance.official_account {
+        state = state.with_official_account(
+            wechat.clone(),
+            instance.token_settings,
+            &oa.settings(),
+            16 * 1024,
+        );
+        if let (Some(interval), Some(oa)) = (oa.sync_interval, &state.official_account) {
+            follower_sync = Some(AbortOnDrop(
+                oa.service.clone().spawn_periodic_sync(interval),
+            ));
+        }
+    }
     let mut worker = None;
     if let Some(push) = instance.push {
         state = state.with_push(wechat, &push.settings());
@@ -348,7 +405,7 @@ async fn serve(
     let base_url = format!("http://{}", server.local_addr().expect("address"));
     let worker = worker.map(AbortOnDrop);
     let task = tokio::spawn(async move {
-        let _worker = worker;
+        let _jobs = (worker, follower_sync);
         let _ = server.run_until(std::future::pending()).await;
     });
     (base_url, task)
@@ -379,9 +436,38 @@ pub fn assert_failure(answer: &Value, error: &str) {
     );
 }
 
-/// Runs each listed case against SQLite and against PostgreSQL.
+/// Runs each listed case against SQLite and against PostgreSQL; with `options = f;` the app
+/// is built with the calling module's `f()` options.
 #[macro_export]
 macro_rules! on_both_backends {
+    (options = $options:ident; $($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                        wxbase_store::testing::Backend::Sqlite,
+                        super::$options(),
+                    ).await {
+                        super::$case(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                        wxbase_store::testing::Backend::Postgres,
+                        super::$options(),
+                    ).await {
+                        super::$case(app).await;
+                    }
+                }
+            )*
+        }
+    };
     ($($case:ident),* $(,)?) => {
         mod sqlite {
             $(

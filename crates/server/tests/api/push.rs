@@ -26,16 +26,7 @@ impl TestApp {
     /// A raw request to the push endpoint; the status and the body.
     async fn raw_push(&self, method: &str, query: &[(&str, &str)], body: &str) -> (u16, String) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-        let response = self
-            .http
-            .request(method, format!("{}{PUSH_PATH}", self.base_url))
-            .query(query)
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("wxbase answers");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("a body"))
+        self.raw_request(method, PUSH_PATH, query, body).await
     }
 }
 

@@ -9,21 +9,7 @@ use wxbase_core::messages::{
 use wxbase_core::{StoreError, Timestamp};
 use wxbase_wechat::OpenId;
 
-use crate::errors::store_error;
-
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {detail}"))
-}
-
-/// One column of `row`, as the type the caller wants.
-fn get<'r, R, T>(row: &'r R, name: &'r str) -> Result<T, StoreError>
-where
-    R: Row,
-    &'r str: sqlx::ColumnIndex<R>,
-    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    row.try_get(name).map_err(store_error)
-}
+use crate::rows::{corrupt, get};
 
 /// Reads a message from a row with the `MESSAGE_COLUMNS`.
 pub fn message_from_row<'r, R>(row: &'r R) -> Result<StoredMessage, StoreError>

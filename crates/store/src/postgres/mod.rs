@@ -158,3 +158,4 @@ crate::collections::collection_queries!(
     pool,
     crate::collections::Dialect::Postgres
 );
+crate::followers::follower_queries!(PostgresStore, pool, pool, crate::shared::postgres_sql);

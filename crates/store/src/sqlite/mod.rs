@@ -170,3 +170,4 @@ crate::collections::collection_queries!(
     writer,
     crate::collections::Dialect::Sqlite
 );
+crate::followers::follower_queries!(SqliteStore, writer, readers, crate::shared::sqlite_sql);

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod custom_message;
 pub mod phone;
 pub mod token;
+pub mod user;
 
 /// A one-shot HTTP server for the API modules' tests: it answers one request with a canned
 /// JSON body and reports what it received, so tests see both the request and the decoding.

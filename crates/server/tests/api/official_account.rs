@@ -1,0 +1,144 @@
+//! "Does this user follow our official account?" end to end: the emulator's official account
+//! pushes follow events to wxbase, and a mini-program user asks `/api/me/official-account`.
+
+use serde_json::json;
+use wxbase_emulator::PushMode;
+use wxbase_store::testing::Backend;
+
+use crate::helpers::{assert_failure, Options, TestApp};
+use crate::oa_support::{with_official_account, OaSetup};
+
+async fn a_user_who_follows_is_following_since_the_follow(app: TestApp) {
+    let report = app.follow("alice").await;
+    assert_eq!(report["delivered"], true, "{report}");
+    assert_eq!(
+        report["request"]["query"]["encrypt_type"], "aes",
+        "safe mode"
+    );
+    let status = app.follow_status("alice").await;
+    assert_eq!(status["following"], true, "{status}");
+    assert!(
+        status["since"].as_str().is_some_and(|s| s.ends_with('Z')),
+        "since is RFC 3339: {status}"
+    );
+    assert!(!app.follows("bob").await, "bob never followed");
+}
+
+async fn a_user_who_unfollows_is_not_following(app: TestApp) {
+    app.follow("alice").await;
+    let token = app.login_as("alice").await;
+    assert_eq!(app.ask(&token).await["data"]["following"], true);
+    let report = app.unfollow("alice", true).await;
+    assert_eq!(report["delivered"], true, "{report}");
+    let answer = app.ask(&token).await;
+    assert_eq!(
+        answer["data"],
+        json!({ "following": false, "since": null }),
+        "{answer}"
+    );
+}
+
+async fn following_again_after_leaving_counts_from_the_new_follow(app: TestApp) {
+    app.follow("alice").await;
+    let first = app.follow_status("alice").await["since"].clone();
+    app.unfollow("alice", true).await;
+    app.advance_emulator_clock(60).await;
+    app.follow("alice").await;
+    let again = app.follow_status("alice").await;
+    assert_eq!(again["following"], true);
+    assert!(
+        again["since"].as_str() > first.as_str(),
+        "{again} after {first}"
+    );
+}
+
+async fn the_unionid_is_learned_even_when_the_first_delivery_cannot_read_it(app: TestApp) {
+    app.emulator(
+        "/__emulator/faults",
+        json!({ "endpoint": "/cgi-bin/user/info", "times": 1, "errcode": 45009 }),
+    )
+    .await;
+    let report = app.follow("alice").await;
+    let results: Vec<&str> = report["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .filter_map(|a| a["result"].as_str())
+        .collect();
+    assert_eq!(
+        results,
+        ["error", "accepted"],
+        "answered 500, then the retry: {report}"
+    );
+    assert!(app.follows("alice").await);
+    let status = app.oa_status().await;
+    assert_eq!(status["followers"]["withUnionid"], 1, "{status}");
+}
+
+async fn a_user_without_a_unionid_is_told_how_to_get_one(app: TestApp) {
+    app.follow("alice").await;
+    let token = app.login_as("alice").await;
+    let answer = app.ask(&token).await;
+    assert_failure(&answer, "unionid_unknown");
+    let message = answer["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("Open Platform") && message.contains("/api/me/decrypt"),
+        "{message}"
+    );
+}
+
+async fn without_an_official_account_the_question_is_not_found(app: TestApp) {
+    let token = app.login_as("alice").await;
+    let answer = app.ask(&token).await;
+    assert_failure(&answer, "not_found");
+    assert!(answer["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("[official_account]")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_official_account_the_question_is_not_found_on_sqlite() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    without_an_official_account_the_question_is_not_found(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mini_program_not_bound_to_the_open_platform_gives_unionid_unknown() {
+    let options = Options {
+        unionid_bound: false,
+        ..with_official_account()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options)
+        .await
+        .expect("sqlite");
+    a_user_without_a_unionid_is_told_how_to_get_one(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plaintext_follow_events_work_too() {
+    let options = Options {
+        official_account: Some(OaSetup {
+            mode: PushMode::Plaintext,
+            sync_interval: None,
+        }),
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options)
+        .await
+        .expect("sqlite");
+    let report = app.follow("alice").await;
+    let query = &report["request"]["query"];
+    assert!(
+        query["openid"].is_string() && query["encrypt_type"].is_null(),
+        "{report}"
+    );
+    assert!(app.follows("alice").await);
+}
+
+crate::on_both_backends!(
+    options = with_official_account;
+    a_user_who_follows_is_following_since_the_follow,
+    a_user_who_unfollows_is_not_following,
+    following_again_after_leaving_counts_from_the_new_follow,
+    the_unionid_is_learned_even_when_the_first_delivery_cannot_read_it,
+);

@@ -1,0 +1,305 @@
+//! The official-account part of the storage conformance suite, on SQLite and on PostgreSQL:
+//! follow events applied once and in WeChat's order, and sync runs that hold one lease and
+//! mark the unlisted followers only when they complete.
+
+use std::sync::Arc;
+
+use wxbase_core::official_account::{
+    EventOutcome, ListedFollower, NewFollowEvent, SyncDue, SyncProgress, SyncRun,
+};
+use wxbase_core::{Store, Timestamp};
+use wxbase_store::on_both_stores;
+use wxbase_store::testing::TestDatabase;
+use wxbase_wechat::push::FollowKind;
+use wxbase_wechat::{AppId, OpenId, UnionId};
+
+fn oa() -> AppId {
+    AppId::parse("wxoa").expect("appid")
+}
+
+fn openid(name: &str) -> OpenId {
+    OpenId::parse(format!("o-{name}")).expect("openid")
+}
+
+fn unionid(name: &str) -> UnionId {
+    UnionId::parse(format!("oU-{name}")).expect("unionid")
+}
+
+fn ms(millis: i64) -> Timestamp {
+    Timestamp::from_millis(millis)
+}
+
+fn event(name: &str, kind: FollowKind, at: i64) -> NewFollowEvent {
+    NewFollowEvent {
+        app_id: oa(),
+        openid: openid(name),
+        kind,
+        at: ms(at),
+        received_at: ms(at + 5),
+    }
+}
+
+fn listed(name: &str, since: i64) -> ListedFollower {
+    ListedFollower {
+        openid: openid(name),
+        unionid: Some(unionid(name)),
+        since: Some(ms(since)),
+        changed_at: ms(since),
+    }
+}
+
+async fn following(store: &Arc<dyn Store>, name: &str) -> Option<bool> {
+    store
+        .follower(&oa(), &openid(name))
+        .await
+        .expect("read")
+        .map(|f| f.following)
+}
+
+async fn begin(store: &Arc<dyn Store>, holder: &str, now: i64) -> Option<SyncRun> {
+    store
+        .begin_follower_sync(&oa(), holder, ms(now), ms(now + 60_000), None)
+        .await
+        .expect("begin")
+}
+
+async fn list(store: &Arc<dyn Store>, run: &SyncRun, followers: &[ListedFollower]) -> bool {
+    let progress = SyncProgress {
+        listed: 1,
+        total: 1,
+    };
+    store
+        .record_listed_followers(run, followers, progress, ms(1), ms(60_000))
+        .await
+        .expect("record")
+}
+
+async fn a_retried_event_is_applied_once(db: TestDatabase) {
+    let store = db.store;
+    let first = store
+        .record_follow_event(&event("alice", FollowKind::Subscribe, 10_000))
+        .await
+        .expect("first delivery");
+    let EventOutcome::Applied(follower) = first else {
+        panic!("applied: {first:?}")
+    };
+    assert!(follower.following);
+    assert_eq!(follower.since, Some(ms(10_000)));
+    let retry = store
+        .record_follow_event(&event("alice", FollowKind::Subscribe, 10_000))
+        .await
+        .expect("retry");
+    assert!(
+        matches!(retry, EventOutcome::Duplicate(Some(_))),
+        "{retry:?}"
+    );
+}
+
+async fn an_older_event_never_overrides_a_newer_one(db: TestDatabase) {
+    let store = db.store;
+    store
+        .record_follow_event(&event("alice", FollowKind::Subscribe, 20_000))
+        .await
+        .expect("subscribe");
+    let late = store
+        .record_follow_event(&event("alice", FollowKind::Unsubscribe, 10_000))
+        .await
+        .expect("an older unsubscribe, delivered late");
+    assert!(matches!(late, EventOutcome::Superseded(_)), "{late:?}");
+    assert_eq!(following(&store, "alice").await, Some(true));
+    store
+        .record_follow_event(&event("alice", FollowKind::Unsubscribe, 30_000))
+        .await
+        .expect("a newer unsubscribe");
+    assert_eq!(following(&store, "alice").await, Some(false));
+}
+
+async fn events_of_the_same_second_apply_in_arrival_order_and_retries_do_not_flip_them(
+    db: TestDatabase,
+) {
+    let store = db.store;
+    for kind in [FollowKind::Subscribe, FollowKind::Unsubscribe] {
+        store
+            .record_follow_event(&event("alice", kind, 10_000))
+            .await
+            .expect("event");
+    }
+    assert_eq!(following(&store, "alice").await, Some(false));
+    let retry = store
+        .record_follow_event(&event("alice", FollowKind::Subscribe, 10_000))
+        .await
+        .expect("retry of the subscribe");
+    assert!(matches!(retry, EventOutcome::Duplicate(_)), "{retry:?}");
+    assert_eq!(following(&store, "alice").await, Some(false));
+}
+
+async fn a_follower_is_found_by_unionid_once_it_is_known(db: TestDatabase) {
+    let store = db.store;
+    store
+        .record_follow_event(&event("alice", FollowKind::Subscribe, 10_000))
+        .await
+        .expect("subscribe");
+    let found = store.follower_by_unionid(&oa(), &unionid("alice")).await;
+    assert_eq!(found.expect("read"), None);
+    store
+        .set_follower_unionid(&oa(), &openid("alice"), &unionid("alice"), ms(11_000))
+        .await
+        .expect("unionid");
+    let found = store
+        .follower_by_unionid(&oa(), &unionid("alice"))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.openid, openid("alice"));
+    let counts = store.count_followers(&oa()).await.expect("counts");
+    assert_eq!(
+        (counts.known, counts.following, counts.with_unionid),
+        (1, 1, 1)
+    );
+}
+
+async fn a_completed_run_marks_the_unlisted_and_an_abandoned_one_marks_nobody(db: TestDatabase) {
+    let store = db.store;
+    for name in ["alice", "bob"] {
+        store
+            .record_follow_event(&event(name, FollowKind::Subscribe, 10_000))
+            .await
+            .expect("subscribe");
+    }
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    assert!(list(&store, &run, &[listed("alice", 10_000)]).await);
+    store
+        .abandon_follower_sync(&run, "WeChat failed")
+        .await
+        .expect("abandon");
+    assert_eq!(
+        following(&store, "bob").await,
+        Some(true),
+        "nobody is marked"
+    );
+    let status = store
+        .follower_sync_status(&oa(), ms(100_001))
+        .await
+        .expect("status")
+        .expect("a sync ran");
+    assert_eq!(status.last_error.as_deref(), Some("WeChat failed"));
+    assert!(!status.running);
+
+    let run = begin(&store, "a", 200_000).await.expect("a second run");
+    assert!(
+        list(
+            &store,
+            &run,
+            &[listed("alice", 10_000), listed("carol", 5_000)]
+        )
+        .await
+    );
+    let marked = store
+        .finish_follower_sync(&run, ms(200_500))
+        .await
+        .expect("finish");
+    assert_eq!(marked, Some(1));
+    assert_eq!(following(&store, "bob").await, Some(false));
+    assert_eq!(following(&store, "alice").await, Some(true));
+    assert_eq!(
+        following(&store, "carol").await,
+        Some(true),
+        "found by the sync"
+    );
+    let carol = store
+        .follower_by_unionid(&oa(), &unionid("carol"))
+        .await
+        .expect("read")
+        .expect("carol");
+    assert_eq!(carol.since, Some(ms(5_000)));
+}
+
+async fn a_follow_event_during_a_run_is_not_marked_by_it(db: TestDatabase) {
+    let store = db.store;
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    assert!(list(&store, &run, &[listed("alice", 10_000)]).await);
+    store
+        .record_follow_event(&event("dave", FollowKind::Subscribe, 150_000))
+        .await
+        .expect("dave follows while the run lists");
+    store
+        .finish_follower_sync(&run, ms(200_000))
+        .await
+        .expect("finish");
+    assert_eq!(following(&store, "dave").await, Some(true));
+}
+
+async fn a_listing_never_overrides_a_newer_unsubscribe(db: TestDatabase) {
+    let store = db.store;
+    store
+        .record_follow_event(&event("alice", FollowKind::Unsubscribe, 50_000))
+        .await
+        .expect("alice leaves");
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    assert!(list(&store, &run, &[listed("alice", 10_000)]).await);
+    store
+        .finish_follower_sync(&run, ms(200_000))
+        .await
+        .expect("finish");
+    assert_eq!(following(&store, "alice").await, Some(false));
+    let follower = store
+        .follower(&oa(), &openid("alice"))
+        .await
+        .expect("read")
+        .expect("alice");
+    assert_eq!(
+        follower.unionid,
+        Some(unionid("alice")),
+        "the unionid is learned"
+    );
+}
+
+async fn one_run_holds_the_lease_and_a_run_that_lost_it_changes_nothing(db: TestDatabase) {
+    let other = db.connect_again().await;
+    let store = db.store;
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    assert_eq!(begin(&other, "b", 100_001).await, None, "the lease is held");
+    let taken = begin(&other, "b", 100_000 + 61_000)
+        .await
+        .expect("the lease expired: another instance takes over");
+    assert!(taken.generation > run.generation);
+    assert!(!list(&store, &run, &[listed("alice", 1)]).await, "lost");
+    assert_eq!(following(&store, "alice").await, None);
+    let finished = store.finish_follower_sync(&run, ms(200_000)).await;
+    assert_eq!(finished.expect("finish"), None);
+}
+
+async fn a_periodic_run_starts_only_when_due(db: TestDatabase) {
+    let store = db.store;
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    store
+        .finish_follower_sync(&run, ms(100_500))
+        .await
+        .expect("finish");
+    let due = |before: i64| SyncDue {
+        completed_before: ms(before),
+        started_before: ms(before),
+    };
+    let early = store
+        .begin_follower_sync(&oa(), "b", ms(150_000), ms(200_000), Some(due(50_000)))
+        .await
+        .expect("begin");
+    assert_eq!(early, None, "the last run completed too recently");
+    let later = store
+        .begin_follower_sync(&oa(), "b", ms(250_000), ms(300_000), Some(due(150_000)))
+        .await
+        .expect("begin");
+    assert!(later.is_some());
+}
+
+on_both_stores!(
+    a_retried_event_is_applied_once,
+    an_older_event_never_overrides_a_newer_one,
+    events_of_the_same_second_apply_in_arrival_order_and_retries_do_not_flip_them,
+    a_follower_is_found_by_unionid_once_it_is_known,
+    a_completed_run_marks_the_unlisted_and_an_abandoned_one_marks_nobody,
+    a_follow_event_during_a_run_is_not_marked_by_it,
+    a_listing_never_overrides_a_newer_unsubscribe,
+    one_run_holds_the_lease_and_a_run_that_lost_it_changes_nothing,
+    a_periodic_run_starts_only_when_due,
+);
