@@ -25,15 +25,20 @@ use crate::rows::{UserColumns, USER_COLUMNS};
 /// Most logins written in one transaction.
 const MAX_BATCH: usize = 512;
 /// Read connections kept open for reuse.
-const MAX_IDLE_READERS: usize = 8;
+const MAX_IDLE_READERS: usize = 4;
 /// Bytes of the database file mapped into memory for reads: most of the gain (a pread per
 /// page miss was a fifth of the writer thread), capped so mapped pages keep RSS bounded.
-const MMAP_BYTES: i64 = 32 * 1024 * 1024;
+const MMAP_BYTES: i64 = 16 * 1024 * 1024;
 /// The writer's page cache (negative: in KiB, as SQLite takes it).
-const WRITER_CACHE_KIB: i64 = -16 * 1024;
+///
+/// Caches and the map count towards RSS, which must stay under 64 MiB under load: 16 MiB
+/// of map, 8 MiB for the writer, 512 KiB for each reader (reads go through the map).
+const WRITER_CACHE_KIB: i64 = -8 * 1024;
 /// WAL pages between automatic checkpoints: fewer, larger checkpoints, each one fsync
 /// (the default 1000 pages made fsync a tenth of the writer's time under login load).
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 8000;
+/// Each read connection's page cache (negative: in KiB).
+const READER_CACHE_KIB: i64 = -512;
 
 fn backend(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
@@ -230,11 +235,16 @@ impl FastPath {
             .pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => open(
-                &self.path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                self.busy_timeout,
-            )?,
+            None => {
+                let conn = open(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    self.busy_timeout,
+                )?;
+                conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+                    .map_err(backend)?;
+                conn
+            }
         };
         let result = query(&conn).map_err(backend);
         let mut idle = self.idle_readers.lock().unwrap_or_else(|p| p.into_inner());

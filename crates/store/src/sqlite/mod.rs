@@ -60,12 +60,7 @@ impl SqliteStore {
             .await
             .map_err(store_error)?;
         migrate::apply(&writer).await?;
-        // Fresh planner statistics where they are stale (SQLite's advice for long-lived
-        // connections); collections' field indexes are chosen well only with them.
-        sqlx::query("PRAGMA optimize=0x10002")
-            .execute(&writer)
-            .await
-            .map_err(store_error)?;
+        spawn_optimize(writer.clone());
         let readers = SqlitePoolOptions::new()
             .max_connections(max_readers.max(1))
             .connect_with(options.read_only(true))
@@ -78,6 +73,22 @@ impl SqliteStore {
             fast,
         })
     }
+}
+
+/// Refreshes planner statistics where they are stale (SQLite's advice for long-lived
+/// connections; collections' field indexes are chosen well only with them), in the
+/// background so start-up does not wait: unbounded, it ran a full ANALYZE of large tables
+/// and made start-up on an existing database take 200+ ms. `analysis_limit` bounds each
+/// index's sample, as SQLite recommends.
+fn spawn_optimize(writer: SqlitePool) {
+    tokio::spawn(async move {
+        let optimized = sqlx::raw_sql("PRAGMA analysis_limit=400; PRAGMA optimize=0x10002;")
+            .execute(&writer)
+            .await;
+        if let Err(error) = optimized {
+            tracing::warn!(%error, "SQLite: PRAGMA optimize failed; query plans may be worse");
+        }
+    });
 }
 
 #[async_trait]
