@@ -1,4 +1,7 @@
-//! Log setup: `tracing` to stderr, filtered by `RUST_LOG` (default `info`).
+//! Log setup: `tracing` to stderr, filtered by `RUST_LOG` (default `info`), coloured only on
+//! a terminal.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,5 +12,6 @@ pub fn init() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
