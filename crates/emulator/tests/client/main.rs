@@ -2,6 +2,7 @@
 //! data, faults and the control API, each through real HTTP.
 
 mod bulk;
+mod custom_limits;
 mod faults;
 mod helpers;
 mod official_account;
