@@ -351,32 +351,7 @@ mod cases {
     }
 }
 
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let db = wxbase_store::testing::TestDatabase::sqlite().await;
-                    super::cases::$case(db.store.clone()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(db) = wxbase_store::testing::TestDatabase::postgres().await else {
-                        return;
-                    };
-                    super::cases::$case(db.store.clone()).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+wxbase_store::store_cases!(
     a_first_login_creates_the_user,
     a_second_login_finds_the_same_user,
     a_known_unionid_is_kept_when_a_login_has_none,

@@ -437,17 +437,20 @@ pub fn assert_failure(answer: &Value, error: &str) {
 }
 
 /// Runs each listed case against SQLite and against PostgreSQL; with `options = f;` the app
-/// is built with the calling module's `f()` options.
+/// is built with the calling module's `f()` options, otherwise with `Options::default()`.
 #[macro_export]
 macro_rules! on_both_backends {
     (options = $options:ident; $($case:ident),* $(,)?) => {
+        $crate::on_both_backends!(@build super::$options; $($case),*);
+    };
+    (@build $options:path; $($case:ident),*) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     if let Some(app) = $crate::helpers::TestApp::spawn_with(
                         wxbase_store::testing::Backend::Sqlite,
-                        super::$options(),
+                        $options(),
                     ).await {
                         super::$case(app).await;
                     }
@@ -460,7 +463,7 @@ macro_rules! on_both_backends {
                 async fn $case() {
                     if let Some(app) = $crate::helpers::TestApp::spawn_with(
                         wxbase_store::testing::Backend::Postgres,
-                        super::$options(),
+                        $options(),
                     ).await {
                         super::$case(app).await;
                     }
@@ -469,29 +472,6 @@ macro_rules! on_both_backends {
         }
     };
     ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn(
-                        wxbase_store::testing::Backend::Sqlite,
-                    ).await {
-                        super::$case(app).await;
-                    }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn(
-                        wxbase_store::testing::Backend::Postgres,
-                    ).await {
-                        super::$case(app).await;
-                    }
-                }
-            )*
-        }
+        $crate::on_both_backends!(@build $crate::helpers::Options::default; $($case),*);
     };
 }
