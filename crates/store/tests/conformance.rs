@@ -194,6 +194,46 @@ mod cases {
         assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 1);
     }
 
+    pub async fn a_failing_login_fails_alone_among_concurrent_logins(store: Arc<dyn Store>) {
+        let now = Timestamp::now();
+        let logins: Vec<_> = (0..40)
+            .map(|n| login("wxapp", &format!("o-user-{n}"), None, now))
+            .collect();
+        // A login whose session token hash is already taken: its session insert must fail.
+        let (mut clashing, _) = login("wxapp", "o-clash", None, now);
+        clashing.token_hash = logins[0].0.token_hash.clone();
+        let tasks: Vec<_> = logins
+            .iter()
+            .map(|(new, _)| new.clone())
+            .chain([clashing])
+            .map(|new| {
+                let store = store.clone();
+                tokio::spawn(async move { store.record_login(&new).await })
+            })
+            .collect();
+        let mut failures = 0;
+        for task in tasks {
+            failures += usize::from(task.await.expect("task ran").is_err());
+        }
+        assert_eq!(
+            failures, 1,
+            "only one of the two logins sharing a token fails"
+        );
+        assert_eq!(
+            store.count_users(&app("wxapp")).await.expect("count"),
+            40,
+            "the failed login's new user is rolled back with it"
+        );
+        for (new, token) in &logins[1..] {
+            let user = store
+                .session_user(&token.hash(), now)
+                .await
+                .expect("read")
+                .expect("every other login's session works");
+            assert_eq!(user.openid, new.openid);
+        }
+    }
+
     fn token(value: &str, fetched_at: Timestamp) -> StoredToken {
         StoredToken {
             token: Secret::new(value),
@@ -361,6 +401,7 @@ wxbase_store::store_cases!(
     expired_sessions_are_purged,
     the_same_openid_in_two_apps_is_two_users,
     concurrent_logins_of_one_new_user_create_one_user,
+    a_failing_login_fails_alone_among_concurrent_logins,
     only_one_holder_gets_the_token_lease_until_it_expires,
     saving_a_token_frees_the_lease_and_anyone_reads_it,
     a_token_is_discarded_only_if_it_is_still_the_failed_one,
