@@ -201,7 +201,7 @@ mod cases {
             .collect();
         // A login whose session token hash is already taken: its session insert must fail.
         let (mut clashing, _) = login("wxapp", "o-clash", None, now);
-        clashing.token_hash = logins[0].0.token_hash.clone();
+        clashing.token_hash = logins[0].0.token_hash;
         let tasks: Vec<_> = logins
             .iter()
             .map(|(new, _)| new.clone())
