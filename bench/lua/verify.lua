@@ -1,5 +1,5 @@
--- GET on the push endpoint with a valid signature (path and query in args[1]); the answer must
--- be the echostr (args[2]).
+-- A GET of args[1] whose answer must be exactly args[2]: the push endpoint's signature check
+-- (the answer is the echostr), and the bare axum yardstick (the answer is "hello").
 dofile(os.getenv("WXBASE_BENCH_LUA") .. "/envelope.lua")
 
 local echostr
