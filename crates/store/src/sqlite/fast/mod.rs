@@ -91,6 +91,8 @@ pub struct FastPath {
     idle_readers: Mutex<Vec<Connection>>,
     closed: Arc<AtomicBool>,
     checkpointer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The session lookup's SQL, built once rather than on every request.
+    session_user_sql: String,
 }
 
 impl FastPath {
@@ -120,6 +122,10 @@ impl FastPath {
             idle_readers: Mutex::new(Vec::new()),
             closed,
             checkpointer: Mutex::new(Some(checkpointer)),
+            session_user_sql: format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id =
+                     (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
+            ),
         })
     }
 
@@ -160,12 +166,8 @@ impl FastPath {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id =
-                 (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
-        );
         self.read(|conn| {
-            conn.prepare_cached(&sql)?
+            conn.prepare_cached(&self.session_user_sql)?
                 .query_row(params![token.as_bytes(), now.as_millis()], user_columns)
                 .optional()
         })?

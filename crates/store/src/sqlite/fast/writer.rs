@@ -52,7 +52,7 @@ impl<W, A> Slot<W, A> {
     fn answer(self, commit_error: Option<&str>) {
         let outcome = match (commit_error, self.outcome) {
             (Some(error), _) => Err(StoreError::Backend(
-                format!("commit failed: {error}").into(),
+                format!("the batch of writes was not committed: {error}").into(),
             )),
             (None, Some(outcome)) => outcome,
             (None, None) => Err(StoreError::Backend("the write was not attempted".into())),
