@@ -234,6 +234,120 @@ mod cases {
         }
     }
 
+    /// Twenty returning users, twenty new ones and five who log in twice at once: each login
+    /// sees its own user, only a user's first login is new, and every session finds its user.
+    pub async fn concurrent_logins_of_many_users_each_get_their_own_user_and_session(
+        store: Arc<dyn Store>,
+    ) {
+        let before = Timestamp::from_millis(1_000_000);
+        for n in 0..20 {
+            let (returning, _) = login(
+                "wxapp",
+                &format!("o-back-{n}"),
+                Some(&format!("u-{n}")),
+                before,
+            );
+            store.record_login(&returning).await.expect("earlier login");
+        }
+        let now = before.plus(Duration::from_secs(60));
+        let openids: Vec<String> = (0..20)
+            .map(|n| format!("o-back-{n}"))
+            .chain((0..20).map(|n| format!("o-new-{n}")))
+            .chain((0..5).map(|n| format!("o-new-{n}")))
+            .collect();
+        let tasks: Vec<_> = openids
+            .iter()
+            .map(|openid| {
+                let store = store.clone();
+                let (new, token) = login("wxapp", openid, None, now);
+                tokio::spawn(async move {
+                    let record = store.record_login(&new).await.expect("recorded");
+                    (new, token, record)
+                })
+            })
+            .collect();
+        let mut firsts = std::collections::HashMap::new();
+        for task in tasks {
+            let (new, token, record) = task.await.expect("task ran");
+            assert_eq!(
+                record.user.openid, new.openid,
+                "each login sees its own user"
+            );
+            let openid = new.openid.as_str().to_owned();
+            if openid.starts_with("o-back-") {
+                assert!(!record.is_new, "{openid} logged in before");
+                assert!(record.user.unionid.is_some(), "{openid}'s unionid is kept");
+                assert_eq!(record.user.created_at, before);
+            } else {
+                *firsts.entry(openid).or_insert(0) += usize::from(record.is_new);
+            }
+            let found = store
+                .session_user(&token.hash(), now)
+                .await
+                .expect("read")
+                .expect("the new session finds its user");
+            assert_eq!(found.id, record.user.id);
+        }
+        assert_eq!(firsts.len(), 20);
+        assert!(
+            firsts.values().all(|&count| count == 1),
+            "exactly one login of each new user is new: {firsts:?}"
+        );
+        assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 40);
+    }
+
+    /// Many reads at once, of live, expired and unknown sessions and of the same session at
+    /// two times: each gets the answer it would get alone.
+    pub async fn concurrent_session_reads_each_get_their_own_answer(store: Arc<dyn Store>) {
+        let now = Timestamp::from_millis(5_000_000);
+        let mut sessions = Vec::new();
+        for n in 0..10 {
+            let (new, token) = login("wxapp", &format!("o-reader-{n}"), None, now);
+            let record = store.record_login(&new).await.expect("recorded");
+            sessions.push((token.hash(), record.user, new.expires_at));
+        }
+        let unknown = SessionToken::generate().hash();
+        let mut reads = Vec::new();
+        for round in 0..6 {
+            for (hash, user, expires_at) in &sessions {
+                // Rounds 0, 2 and 4 read before expiry, the others after it.
+                let at = if round % 2 == 0 { now } else { *expires_at };
+                let expected = (round % 2 == 0).then_some(user.id);
+                reads.push((*hash, at, expected));
+            }
+            reads.push((unknown, now, None));
+        }
+        let tasks: Vec<_> = reads
+            .into_iter()
+            .map(|(hash, at, expected)| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let found = store.session_user(&hash, at).await.expect("read");
+                    assert_eq!(found.map(|u| u.id), expected);
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("each read got its own answer");
+        }
+        let keys: Vec<_> = sessions
+            .iter()
+            .map(|(_, user, _)| user.id)
+            .chain([wxbase_core::UserId(999_999)])
+            .map(|id| {
+                let store = store.clone();
+                tokio::spawn(async move { store.session_key(id).await.expect("read") })
+            })
+            .collect();
+        let mut found = Vec::new();
+        for task in keys {
+            found.push(task.await.expect("task ran").map(|k| k.expose().to_owned()));
+        }
+        let known = Some("c2Vzc2lvbmtleTEyMzQ1Ng==".to_owned());
+        assert_eq!(found[..10], vec![known; 10][..]);
+        assert_eq!(found[10], None, "an unknown user has no session_key");
+    }
+
     fn token(value: &str, fetched_at: Timestamp) -> StoredToken {
         StoredToken {
             token: Secret::new(value),
@@ -402,6 +516,8 @@ wxbase_store::store_cases!(
     the_same_openid_in_two_apps_is_two_users,
     concurrent_logins_of_one_new_user_create_one_user,
     a_failing_login_fails_alone_among_concurrent_logins,
+    concurrent_logins_of_many_users_each_get_their_own_user_and_session,
+    concurrent_session_reads_each_get_their_own_answer,
     only_one_holder_gets_the_token_lease_until_it_expires,
     saving_a_token_frees_the_lease_and_anyone_reads_it,
     a_token_is_discarded_only_if_it_is_still_the_failed_one,

@@ -108,6 +108,83 @@ async fn concurrent_deliveries_on_two_connections_record_one_message(db: TestDat
     assert_eq!(claim(&db.store, 5_000).await.len(), 1, "one reply queued");
 }
 
+/// Thirty users push at once, ten of the pushes are also retried at once, and every other
+/// push carries a transfer: each push is recorded once, and each reply follows its message.
+async fn concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_message(
+    db: TestDatabase,
+) {
+    let store = db.store;
+    let push = |n: usize| {
+        let openid = OpenId::parse(format!("o-user-{n}")).expect("openid");
+        let message = NewInbound {
+            openid: openid.clone(),
+            ..inbound(&format!("msg:{n}"), 1_000)
+        };
+        let content = if n % 2 == 0 {
+            reply(&format!("hi {n}"), 1_000).content
+        } else {
+            OutboundContent::Transfer
+        };
+        let answer = NewOutbound {
+            openid,
+            content,
+            ..reply("", 1_000)
+        };
+        (message, answer)
+    };
+    let deliveries: Vec<_> = (0..30).chain(0..10).map(push).collect();
+    let tasks: Vec<_> = deliveries
+        .into_iter()
+        .map(|(message, answer)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let id = store.record_inbound(&message, &[answer]).await;
+                (message.dedup_key, id.expect("recorded or recognised"))
+            })
+        })
+        .collect();
+    let mut recorded = std::collections::HashMap::new();
+    for task in tasks {
+        let (key, id) = task.await.expect("task");
+        if let Some(id) = id {
+            assert!(
+                recorded.insert(key, id).is_none(),
+                "a push was recorded twice"
+            );
+        }
+    }
+    assert_eq!(recorded.len(), 30, "every push is recorded once");
+    assert_eq!(store.count_messages(&app()).await.expect("count"), 60);
+    for n in 0..30 {
+        let openid = OpenId::parse(format!("o-user-{n}")).expect("openid");
+        let page = store
+            .conversation(&app(), &openid, None, 10)
+            .await
+            .expect("conversation");
+        assert_eq!(page.len(), 2, "user {n}: the message and its reply");
+        let (answer, message) = (&page[0], &page[1]);
+        assert_eq!(message.id, recorded[&format!("msg:{n}")]);
+        assert_eq!(message.direction, Direction::Inbound);
+        assert_eq!(answer.direction, Direction::Outbound);
+        assert!(answer.id > message.id, "a reply comes after its message");
+        let expected = if n % 2 == 0 {
+            SendStatus::Pending
+        } else {
+            SendStatus::Sent
+        };
+        assert_eq!(answer.delivery.as_ref().map(|d| d.status), Some(expected));
+    }
+    let queued = store
+        .claim_outbound(ms(5_000), ms(65_000), 100)
+        .await
+        .expect("claim");
+    assert_eq!(
+        queued.len(),
+        15,
+        "the text replies are queued, the transfers are not"
+    );
+}
+
 async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDatabase) {
     let store = db.store.clone();
     store
@@ -308,6 +385,7 @@ async fn timestamps_in_millis_survive_a_round_trip() {
 on_both_stores!(
     a_retried_push_is_recorded_once_with_its_reply_once,
     concurrent_deliveries_on_two_connections_record_one_message,
+    concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_message,
     a_claimed_message_is_leased_to_one_claimer_until_it_finishes,
     retries_wait_for_their_time_and_failures_are_final,
     a_conversation_pages_newest_first_both_ways,

@@ -6,4 +6,4 @@ mod queries;
 pub mod rows;
 pub mod sql;
 
-pub(crate) use queries::{bind_rule, message_queries, sqlx_record_inbound};
+pub(crate) use queries::{bind_rule, message_queries};

@@ -16,7 +16,7 @@ macro_rules! bind_rule {
 /// Implements `MessageStore` for a store with a `$pool` field (the pool writes go to),
 /// rewriting SQL with `$sql`; `$lock` is appended to the claim's row selection;
 /// `record_inbound` is delegated to the store's inherent method `$record_inbound` (SQLite
-/// writes it on its group-commit thread, PostgreSQL uses [`sqlx_record_inbound!`]).
+/// writes it on its group-commit thread, PostgreSQL batches it in `postgres::inbound`).
 macro_rules! message_queries {
     ($store:ty, $pool:ident, $sql:path, $lock:expr, record_inbound: $record_inbound:ident) => {
         #[async_trait::async_trait]
@@ -250,56 +250,4 @@ macro_rules! message_queries {
 }
 
 pub(crate) use bind_rule;
-/// Defines `sqlx_record_inbound` for a store with a `$pool` field: the inbound message and its
-/// replies in one sqlx transaction.
-macro_rules! sqlx_record_inbound {
-    ($store:ty, $pool:ident, $sql:path) => {
-        impl $store {
-            async fn sqlx_record_inbound(
-                &self,
-                inbound: &wxbase_core::messages::NewInbound,
-                replies: &[wxbase_core::messages::NewOutbound],
-            ) -> Result<Option<wxbase_core::messages::MessageId>, wxbase_core::StoreError> {
-                use crate::errors::store_error;
-                use crate::messages::sql;
-                let mut tx = self.$pool.begin().await.map_err(store_error)?;
-                let id: Option<i64> = sqlx::query_scalar(&$sql(sql::INSERT_INBOUND))
-                    .bind(inbound.app_id.as_str())
-                    .bind(inbound.openid.as_str())
-                    .bind(&inbound.msg_type)
-                    .bind(inbound.content.to_string())
-                    .bind(&inbound.raw)
-                    .bind(&inbound.dedup_key)
-                    .bind(inbound.received_at.as_millis())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-                let Some(id) = id else {
-                    tx.rollback().await.map_err(store_error)?;
-                    return Ok(None);
-                };
-                for reply in replies {
-                    let status = reply.initial_status();
-                    let sent_at = (status == wxbase_core::messages::SendStatus::Sent)
-                        .then(|| reply.created_at.as_millis());
-                    sqlx::query(&$sql(&sql::insert_outbound()))
-                        .bind(reply.app_id.as_str())
-                        .bind(reply.openid.as_str())
-                        .bind(reply.msg_type())
-                        .bind(reply.content_json())
-                        .bind(reply.created_at.as_millis())
-                        .bind(status.as_str())
-                        .bind(sent_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
-                }
-                tx.commit().await.map_err(store_error)?;
-                Ok(Some(wxbase_core::messages::MessageId(id)))
-            }
-        }
-    };
-}
-
 pub(crate) use message_queries;
-pub(crate) use sqlx_record_inbound;

@@ -1,26 +1,38 @@
 //! The PostgreSQL store: what several wxbase instances share.
 
+mod batcher;
+mod hot_paths;
+mod inbound;
+mod logins;
 mod migrate;
+mod rounds;
+mod sessions;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
 use wxbase_core::{
     LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, Secret};
 
 use crate::errors::store_error;
-use crate::rows::{user_from_row, USER_COLUMNS};
+use hot_paths::HotPaths;
 
 /// A [`Store`] in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Logins, session reads and pushes, batched under load.
+    hot: HotPaths,
 }
 
 impl PostgresStore {
-    /// Connects to `url` and applies pending migrations (one instance at a time).
+    /// Connects to `url`, applies pending migrations (one instance at a time) and starts the
+    /// hot paths' batchers on the current tokio runtime.
     pub async fn connect(url: &Secret, max_connections: u32) -> Result<Self, StoreError> {
         let options: PgConnectOptions = url
             .expose()
@@ -32,7 +44,8 @@ impl PostgresStore {
             .await
             .map_err(store_error)?;
         migrate::apply(&pool).await?;
-        Ok(Self { pool })
+        let hot = HotPaths::start(&pool, max_connections);
+        Ok(Self { pool, hot })
     }
 }
 
@@ -46,39 +59,10 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    /// One statement: upsert the user (`xmax = 0` marks a fresh insert) and add the session.
+    /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
+    /// fresh insert) and add the session.
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
-        let row = sqlx::query(&format!(
-            "WITH upserted AS (
-                 INSERT INTO users (app_id, openid, unionid, session_key, created_at, updated_at, last_login_at)
-                 VALUES ($1, $2, $3, $4, $5, $5, $5)
-                 ON CONFLICT (app_id, openid) DO UPDATE
-                     SET session_key = EXCLUDED.session_key,
-                         unionid = COALESCE(EXCLUDED.unionid, users.unionid),
-                         updated_at = EXCLUDED.updated_at,
-                         last_login_at = EXCLUDED.last_login_at
-                 RETURNING {USER_COLUMNS}, (xmax = 0) AS is_new
-             ), new_session AS (
-                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-                 SELECT $6, id, $5, $7 FROM upserted
-             )
-             SELECT * FROM upserted"
-        ))
-        .bind(login.app_id.as_str())
-        .bind(login.openid.as_str())
-        .bind(login.unionid.as_ref().map(|u| u.as_str()))
-        .bind(login.session_key.expose())
-        .bind(login.at.as_millis())
-        .bind(login.token_hash.as_bytes())
-        .bind(login.expires_at.as_millis())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(store_error)?;
-        let is_new: bool = sqlx::Row::try_get(&row, "is_new").map_err(store_error)?;
-        Ok(LoginRecord {
-            user: user_from_row(&row)?,
-            is_new,
-        })
+        self.hot.logins.submit(login.clone()).await
     }
 
     async fn session_user(
@@ -86,16 +70,7 @@ impl Store for PostgresStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id =
-                 (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2)"
-        ))
-        .bind(token.as_bytes())
-        .bind(now.as_millis())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?;
-        row.as_ref().map(user_from_row).transpose()
+        self.hot.sessions.submit((*token, now)).await
     }
 
     async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
@@ -126,12 +101,7 @@ impl Store for PostgresStore {
     }
 
     async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
-        let key: Option<String> = sqlx::query_scalar("SELECT session_key FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(key.map(Secret::new))
+        self.hot.session_keys.submit(user).await
     }
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
@@ -149,9 +119,22 @@ crate::messages::message_queries!(
     pool,
     crate::shared::postgres_sql,
     "FOR UPDATE SKIP LOCKED",
-    record_inbound: sqlx_record_inbound
+    record_inbound: batched_record_inbound
 );
-crate::messages::sqlx_record_inbound!(PostgresStore, pool, crate::shared::postgres_sql);
+
+impl PostgresStore {
+    /// Batched with concurrent pushes (`inbound`).
+    async fn batched_record_inbound(
+        &self,
+        inbound: &NewInbound,
+        replies: &[NewOutbound],
+    ) -> Result<Option<MessageId>, StoreError> {
+        self.hot
+            .inbound
+            .submit((inbound.clone(), replies.to_vec()))
+            .await
+    }
+}
 crate::collections::collection_queries!(
     PostgresStore,
     pool,

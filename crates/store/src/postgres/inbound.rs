@@ -1,0 +1,187 @@
+//! Inbound pushes on PostgreSQL, many per statement: the messages, de-duplicated by
+//! `(app_id, dedup_key)`, and the replies of those that were new; or one push alone, in a
+//! transaction.
+
+use async_trait::async_trait;
+use sqlx::{PgPool, Row};
+use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus};
+use wxbase_core::StoreError;
+
+use super::rounds::{answer_slot, Statement};
+use crate::errors::store_error;
+use crate::messages::sql;
+use crate::shared::postgres_sql;
+
+/// One push to record: the message and the replies its rule chose.
+pub type InboundWrite = (NewInbound, Vec<NewOutbound>);
+
+/// Inserts the messages in arrival order, skipping known dedup keys, then the replies of the
+/// inserted ones, each after its own message (a reply's row is made from its message's row, so
+/// its id is larger).
+const RECORD_MANY: &str = "WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::text[], $7::int8[])
+             WITH ORDINALITY AS t(app_id, openid, msg_type, content, raw, dedup_key, at, position)
+     ), inserted AS (
+         INSERT INTO messages (app_id, openid, direction, msg_type, content, raw, dedup_key, created_at)
+         SELECT app_id, openid, 'inbound', msg_type, content, raw, dedup_key, at FROM input
+         ORDER BY position
+         ON CONFLICT (app_id, dedup_key) DO NOTHING
+         RETURNING id, app_id, dedup_key
+     ), recorded AS (
+         SELECT input.position, inserted.id FROM input JOIN inserted USING (app_id, dedup_key)
+     ), replies AS (
+         SELECT * FROM unnest($8::int8[], $9::text[], $10::text[], $11::text[], $12::text[],
+                              $13::int8[], $14::text[], $15::int8[])
+             WITH ORDINALITY AS r(message, app_id, openid, msg_type, content, created_at,
+                                  status, sent_at, position)
+     ), queued AS (
+         INSERT INTO messages (app_id, openid, direction, msg_type, content, created_at, status,
+                               next_attempt_at, sent_at)
+         SELECT replies.app_id, replies.openid, 'outbound', replies.msg_type, replies.content,
+                replies.created_at, replies.status, replies.created_at, replies.sent_at
+         FROM replies JOIN recorded ON recorded.position = replies.message
+         ORDER BY replies.position
+     )
+     SELECT position, id FROM recorded";
+
+/// The replies of a batch as columns, each naming its message's 1-based position.
+#[derive(Default)]
+struct ReplyColumns {
+    message: Vec<i64>,
+    app_id: Vec<String>,
+    openid: Vec<String>,
+    msg_type: Vec<&'static str>,
+    content: Vec<String>,
+    created_at: Vec<i64>,
+    status: Vec<&'static str>,
+    sent_at: Vec<Option<i64>>,
+}
+
+impl ReplyColumns {
+    fn of(writes: &[&InboundWrite]) -> Self {
+        let mut columns = Self::default();
+        for (position, (_, replies)) in (1_i64..).zip(writes) {
+            for reply in replies {
+                let status = reply.initial_status();
+                columns.message.push(position);
+                columns.app_id.push(reply.app_id.as_str().to_owned());
+                columns.openid.push(reply.openid.as_str().to_owned());
+                columns.msg_type.push(reply.msg_type());
+                columns.content.push(reply.content_json());
+                columns.created_at.push(reply.created_at.as_millis());
+                columns.status.push(status.as_str());
+                columns
+                    .sent_at
+                    .push((status == SendStatus::Sent).then(|| reply.created_at.as_millis()));
+            }
+        }
+        columns
+    }
+}
+
+/// Records one push and, if it is new, its replies.
+pub async fn record_one(
+    pool: &PgPool,
+    (inbound, replies): &InboundWrite,
+) -> Result<Option<MessageId>, StoreError> {
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    let id: Option<i64> = sqlx::query_scalar(&postgres_sql(sql::INSERT_INBOUND))
+        .bind(inbound.app_id.as_str())
+        .bind(inbound.openid.as_str())
+        .bind(&inbound.msg_type)
+        .bind(inbound.content.to_string())
+        .bind(&inbound.raw)
+        .bind(&inbound.dedup_key)
+        .bind(inbound.received_at.as_millis())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+    let Some(id) = id else {
+        tx.rollback().await.map_err(store_error)?;
+        return Ok(None);
+    };
+    let insert_outbound = postgres_sql(&sql::insert_outbound()).into_owned();
+    for reply in replies {
+        let status = reply.initial_status();
+        let sent_at = (status == SendStatus::Sent).then(|| reply.created_at.as_millis());
+        sqlx::query(&insert_outbound)
+            .bind(reply.app_id.as_str())
+            .bind(reply.openid.as_str())
+            .bind(reply.msg_type())
+            .bind(reply.content_json())
+            .bind(reply.created_at.as_millis())
+            .bind(status.as_str())
+            .bind(sent_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(Some(MessageId(id)))
+}
+
+/// Records pushes with distinct dedup keys in one statement; `None` for a push already known.
+pub async fn record_many(
+    pool: &PgPool,
+    writes: &[&InboundWrite],
+) -> Result<Vec<Option<MessageId>>, StoreError> {
+    let messages = || writes.iter().map(|(message, _)| message);
+    let replies = ReplyColumns::of(writes);
+    let rows = sqlx::query(RECORD_MANY)
+        .bind(messages().map(|m| m.app_id.as_str()).collect::<Vec<_>>())
+        .bind(messages().map(|m| m.openid.as_str()).collect::<Vec<_>>())
+        .bind(messages().map(|m| m.msg_type.as_str()).collect::<Vec<_>>())
+        .bind(
+            messages()
+                .map(|m| m.content.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .bind(messages().map(|m| m.raw.as_str()).collect::<Vec<_>>())
+        .bind(messages().map(|m| m.dedup_key.as_str()).collect::<Vec<_>>())
+        .bind(
+            messages()
+                .map(|m| m.received_at.as_millis())
+                .collect::<Vec<_>>(),
+        )
+        .bind(replies.message)
+        .bind(replies.app_id)
+        .bind(replies.openid)
+        .bind(replies.msg_type)
+        .bind(replies.content)
+        .bind(replies.created_at)
+        .bind(replies.status)
+        .bind(replies.sent_at)
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let mut ids = vec![None; writes.len()];
+    for row in &rows {
+        let id: i64 = row.try_get("id").map_err(store_error)?;
+        *answer_slot(&mut ids, row)? = Some(MessageId(id));
+    }
+    Ok(ids)
+}
+
+/// Inbound pushes, one at a time or many in one statement.
+#[derive(Debug)]
+pub struct Inbound {
+    pub pool: PgPool,
+}
+
+#[async_trait]
+impl Statement for Inbound {
+    type Request = InboundWrite;
+    type Answer = Option<MessageId>;
+
+    async fn together(
+        &self,
+        writes: &[&InboundWrite],
+    ) -> Result<Vec<Option<MessageId>>, StoreError> {
+        record_many(&self.pool, writes).await
+    }
+
+    async fn alone(&self, write: &InboundWrite) -> Result<Option<MessageId>, StoreError> {
+        record_one(&self.pool, write).await
+    }
+}

@@ -1,0 +1,219 @@
+//! The batched statements themselves, run directly: the conformance suite goes through the
+//! batchers, whose fallback would hide a batched statement that always fails.
+
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::PgPool;
+use wxbase_core::messages::{NewInbound, NewOutbound, OutboundContent};
+use wxbase_core::{NewLogin, SessionToken, Timestamp, TokenHash};
+use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
+use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
+
+use super::inbound::Inbound;
+use super::logins::{LoginSql, Logins};
+use super::rounds::Statement;
+use super::sessions::{SessionKeys, SessionSql, SessionUsers};
+use crate::testing::TestDatabase;
+
+/// A pool on a fresh test schema (migrated), or `None` when PostgreSQL is optional and absent.
+async fn fresh_pool() -> Option<(TestDatabase, PgPool)> {
+    let db = TestDatabase::postgres().await?;
+    let pool = PgPool::connect(&db.url).await.expect("connect");
+    Some((db, pool))
+}
+
+fn new_login(openid: &str, unionid: Option<&str>, at: Timestamp) -> NewLogin {
+    NewLogin {
+        app_id: AppId::parse("wxapp").expect("appid"),
+        openid: OpenId::parse(openid).expect("openid"),
+        unionid: unionid.map(|u| UnionId::parse(u).expect("unionid")),
+        session_key: Secret::new(format!("key-of-{openid}")),
+        token_hash: SessionToken::generate().hash(),
+        at,
+        expires_at: at.plus(Duration::from_secs(3600)),
+    }
+}
+
+fn push(key: &str, openid: &str) -> (NewInbound, Vec<NewOutbound>) {
+    let openid = OpenId::parse(openid).expect("openid");
+    let app_id = AppId::parse("wxapp").expect("appid");
+    let message = NewInbound {
+        app_id: app_id.clone(),
+        openid: openid.clone(),
+        msg_type: "text".to_owned(),
+        content: json!({ "content": "hello" }),
+        raw: "<xml/>".to_owned(),
+        dedup_key: key.to_owned(),
+        received_at: Timestamp::from_millis(1_000),
+    };
+    let text = CustomMessage::Text {
+        text: TextBody {
+            content: "hi".to_owned(),
+        },
+    };
+    let replies = [OutboundContent::Custom(text), OutboundContent::Transfer]
+        .into_iter()
+        .map(|content| NewOutbound {
+            app_id: app_id.clone(),
+            openid: openid.clone(),
+            content,
+            created_at: Timestamp::from_millis(1_000),
+        })
+        .collect();
+    (message, replies)
+}
+
+#[tokio::test]
+async fn batched_logins_upsert_users_and_open_sessions_in_one_statement() {
+    let Some((_db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let logins = Logins {
+        pool: pool.clone(),
+        sql: LoginSql::new(),
+    };
+    let earlier = Timestamp::from_millis(1_000_000);
+    let known = new_login("o-known", Some("u-known"), earlier);
+    logins.alone(&known).await.expect("an earlier login");
+
+    let now = earlier.plus(Duration::from_secs(60));
+    let batch = [
+        new_login("o-zed", None, now),
+        new_login("o-known", None, now),
+        new_login("o-amy", Some("u-amy"), now),
+    ];
+    let members: Vec<&NewLogin> = batch.iter().collect();
+    let records = logins.together(&members).await.expect("one statement");
+    let seen: Vec<(&str, bool)> = records
+        .iter()
+        .map(|r| (r.user.openid.as_str(), r.is_new))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![("o-zed", true), ("o-known", false), ("o-amy", true)]
+    );
+    assert_eq!(
+        records[1].user.unionid.as_ref().map(UnionId::as_str),
+        Some("u-known"),
+        "a login without a unionid keeps the known one"
+    );
+    assert_eq!(records[1].user.created_at, earlier);
+
+    let sessions = SessionUsers {
+        pool: pool.clone(),
+        sql: SessionSql::new(),
+    };
+    let unknown = SessionToken::generate().hash();
+    let lookups: Vec<(TokenHash, Timestamp)> = batch
+        .iter()
+        .map(|login| (login.token_hash, now))
+        .chain([(unknown, now), (batch[0].token_hash, batch[0].expires_at)])
+        .collect();
+    let members: Vec<_> = lookups.iter().collect();
+    let users = sessions.together(&members).await.expect("one statement");
+    let ids: Vec<_> = users.iter().map(|u| u.as_ref().map(|u| u.id)).collect();
+    let expected: Vec<_> = records
+        .iter()
+        .map(|r| Some(r.user.id))
+        .chain([None, None])
+        .collect();
+    assert_eq!(ids, expected, "unknown and expired sessions find nobody");
+
+    let keys = SessionKeys { pool: pool.clone() };
+    let wanted = [
+        records[2].user.id,
+        wxbase_core::UserId(999_999),
+        records[0].user.id,
+    ];
+    let members: Vec<_> = wanted.iter().collect();
+    let found: Vec<_> = keys
+        .together(&members)
+        .await
+        .expect("one statement")
+        .into_iter()
+        .map(|key| key.map(|k| k.expose().to_owned()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            Some("key-of-o-amy".to_owned()),
+            None,
+            Some("key-of-o-zed".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_batched_login_statement_fails_whole_when_one_session_clashes() {
+    let Some((_db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let logins = Logins {
+        pool: pool.clone(),
+        sql: LoginSql::new(),
+    };
+    let now = Timestamp::from_millis(1_000_000);
+    let first = new_login("o-first", None, now);
+    let mut clashing = new_login("o-second", None, now);
+    clashing.token_hash = first.token_hash;
+    assert!(logins.together(&[&first, &clashing]).await.is_err());
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(users, 0, "nothing of the failed statement stays");
+}
+
+#[tokio::test]
+async fn batched_pushes_skip_known_keys_and_queue_the_replies_of_new_ones() {
+    let Some((_db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let inbound = Inbound { pool: pool.clone() };
+    let known = push("msg:known", "o-bob");
+    let known_id = inbound.alone(&known).await.expect("recorded").expect("new");
+
+    let batch = [
+        push("msg:1", "o-amy"),
+        push("msg:known", "o-bob"),
+        push("msg:2", "o-cat"),
+    ];
+    let members: Vec<_> = batch.iter().collect();
+    let ids = inbound.together(&members).await.expect("one statement");
+    assert!(ids[0].is_some() && ids[2].is_some());
+    assert_eq!(ids[1], None, "the known push is recognised");
+    assert!(ids[0].map(|id| id.0) > Some(known_id.0));
+
+    let rows: Vec<(String, String, String, Option<String>)> =
+        sqlx::query_as("SELECT openid, direction, msg_type, status FROM messages ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+    let per_user = |openid: &str| -> Vec<(String, String, Option<String>)> {
+        rows.iter()
+            .filter(|row| row.0 == openid)
+            .map(|row| (row.1.clone(), row.2.clone(), row.3.clone()))
+            .collect()
+    };
+    let expected = vec![
+        ("inbound".to_owned(), "text".to_owned(), None),
+        (
+            "outbound".to_owned(),
+            "text".to_owned(),
+            Some("pending".to_owned()),
+        ),
+        (
+            "outbound".to_owned(),
+            "transfer_customer_service".to_owned(),
+            Some("sent".to_owned()),
+        ),
+    ];
+    for openid in ["o-amy", "o-bob", "o-cat"] {
+        assert_eq!(
+            per_user(openid),
+            expected,
+            "{openid}: once, replies after the message"
+        );
+    }
+}
