@@ -7,7 +7,7 @@ use wxbase_wechat::{ErrCode, WechatClient, WechatError};
 
 use crate::session::SessionToken;
 use crate::store::{NewLogin, Store, StoreError};
-use crate::{AppCredentials, Timestamp, User};
+use crate::{AppCredentials, KeyedUser, Timestamp, User};
 
 /// Longest login code accepted before asking WeChat (real codes are 32 characters).
 const MAX_CODE_LEN: usize = 128;
@@ -127,6 +127,15 @@ impl AuthService {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
         self.store
             .session_user(&token.hash(), Timestamp::now())
+            .await?
+            .ok_or(AuthError::Unauthorized)
+    }
+
+    /// The user holding `token` and their session_key, if its session is live.
+    pub async fn authenticate_with_key(&self, token: &str) -> Result<KeyedUser, AuthError> {
+        let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
+        self.store
+            .session_user_with_key(&token.hash(), Timestamp::now())
             .await?
             .ok_or(AuthError::Unauthorized)
     }

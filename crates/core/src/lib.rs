@@ -26,4 +26,4 @@ pub use session::{SessionToken, TokenHash};
 pub use store::{LoginRecord, NewLogin, Store, StoreError};
 pub use time::Timestamp;
 pub use token::{StoredToken, TokenError, TokenManager, TokenMode, TokenSettings, TokenStore};
-pub use user::{Phone, Profile, User, UserId, UserUpdate};
+pub use user::{KeyedUser, Phone, Profile, User, UserId, UserUpdate};

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use wxbase_wechat::crypto::{self, CryptoError};
-use wxbase_wechat::{AppId, ErrCode, Secret, UnionId, WechatClient, WechatError};
+use wxbase_wechat::{AppId, ErrCode, UnionId, WechatClient, WechatError};
 
 use crate::store::{Store, StoreError};
 use crate::token::{TokenError, TokenManager};
-use crate::{Phone, Profile, User, UserUpdate};
+use crate::{KeyedUser, Phone, Profile, User, UserUpdate};
 
 /// Longest phone code accepted before asking WeChat.
 const MAX_PHONE_CODE_LEN: usize = 256;
@@ -88,11 +88,12 @@ impl OpenDataService {
     /// A unionId in it is stored on the user.
     pub async fn decrypt(
         &self,
-        user: &User,
+        signed_in: &KeyedUser,
         encrypted_data: &str,
         iv: &str,
     ) -> Result<Value, OpenDataError> {
-        let value = self.open(user, encrypted_data, iv).await?;
+        let value = open(signed_in, encrypted_data, iv, &self.app_id)?;
+        let user = &signed_in.user;
         if let Some(unionid) = value.get("unionId").and_then(Value::as_str) {
             let unionid = UnionId::parse(unionid).map_err(|e| {
                 OpenDataError::BadRequest(format!("the decrypted unionId is not valid: {e}"))
@@ -147,11 +148,11 @@ impl OpenDataService {
     /// The phone number in encrypted data (the older API), stored on the user.
     pub async fn phone_from_encrypted(
         &self,
-        user: &User,
+        signed_in: &KeyedUser,
         encrypted_data: &str,
         iv: &str,
     ) -> Result<Phone, OpenDataError> {
-        let value = self.open(user, encrypted_data, iv).await?;
+        let value = open(signed_in, encrypted_data, iv, &self.app_id)?;
         let field = |name: &str| -> Result<String, OpenDataError> {
             match value.get(name) {
                 Some(Value::String(text)) => Ok(text.clone()),
@@ -167,7 +168,7 @@ impl OpenDataService {
             country_code: field("countryCode")?,
         };
         self.store
-            .update_user(user.id, &UserUpdate::Phone(phone.clone()))
+            .update_user(signed_in.user.id, &UserUpdate::Phone(phone.clone()))
             .await?;
         Ok(phone)
     }
@@ -175,12 +176,12 @@ impl OpenDataService {
     /// Checks `signature == sha1(rawData + session_key)` and stores the nickname and avatar.
     pub async fn profile(
         &self,
-        user: &User,
+        signed_in: &KeyedUser,
         raw_data: &str,
         signature: &str,
     ) -> Result<Profile, OpenDataError> {
-        let session_key = self.session_key(user).await?;
-        if !crypto::verify_raw_data_signature(signature, raw_data, session_key.expose()) {
+        let session_key = signed_in.session_key.expose();
+        if !crypto::verify_raw_data_signature(signature, raw_data, session_key) {
             return Err(OpenDataError::InvalidSignature);
         }
         let value: Value = serde_json::from_str(raw_data)
@@ -191,36 +192,9 @@ impl OpenDataService {
             avatar_url: text("avatarUrl"),
         };
         self.store
-            .update_user(user.id, &UserUpdate::Profile(profile.clone()))
+            .update_user(signed_in.user.id, &UserUpdate::Profile(profile.clone()))
             .await?;
         Ok(profile)
-    }
-
-    async fn open(
-        &self,
-        user: &User,
-        encrypted_data: &str,
-        iv: &str,
-    ) -> Result<Value, OpenDataError> {
-        if encrypted_data.is_empty() || iv.is_empty() {
-            return Err(OpenDataError::BadRequest(
-                "encryptedData and iv are required, as the mini-program API returned them"
-                    .to_owned(),
-            ));
-        }
-        let session_key = self.session_key(user).await?;
-        Ok(crypto::decrypt_and_check_watermark(
-            session_key.expose(),
-            iv,
-            encrypted_data,
-            &self.app_id,
-        )?)
-    }
-
-    async fn session_key(&self, user: &User) -> Result<Secret, OpenDataError> {
-        self.store.session_key(user.id).await?.ok_or_else(|| {
-            StoreError::Corrupt(format!("user {} has no session_key", user.id.0)).into()
-        })
     }
 
     fn check_appid(&self, found: &str) -> Result<(), OpenDataError> {
@@ -233,4 +207,24 @@ impl OpenDataService {
             })
         }
     }
+}
+
+/// Decrypts `encryptedData` with the signed-in user's session_key and checks its watermark.
+fn open(
+    signed_in: &KeyedUser,
+    encrypted_data: &str,
+    iv: &str,
+    app_id: &AppId,
+) -> Result<Value, OpenDataError> {
+    if encrypted_data.is_empty() || iv.is_empty() {
+        return Err(OpenDataError::BadRequest(
+            "encryptedData and iv are required, as the mini-program API returned them".to_owned(),
+        ));
+    }
+    Ok(crypto::decrypt_and_check_watermark(
+        signed_in.session_key.expose(),
+        iv,
+        encrypted_data,
+        app_id,
+    )?)
 }

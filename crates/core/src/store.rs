@@ -8,7 +8,7 @@ use crate::collections::CollectionStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
-use crate::{Timestamp, TokenHash, User, UserId, UserUpdate};
+use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
 
 /// A boxed error from a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -82,8 +82,13 @@ pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore {
     /// How many users an app has.
     async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError>;
 
-    /// The session_key of the user's latest login (never sent to a client).
-    async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError>;
+    /// What [`Store::session_user`] finds, with the user's current session_key (read in the
+    /// same statement, so a decryption costs one read).
+    async fn session_user_with_key(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<KeyedUser>, StoreError>;
 
     /// Applies one change to a user and returns the user as stored after it.
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError>;

@@ -1,13 +1,23 @@
 //! A mini-program user as wxbase stores it.
 
 use serde::Serialize;
-use wxbase_wechat::{AppId, OpenId, UnionId};
+use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use crate::Timestamp;
 
 /// The database id of a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(pub i64);
+
+/// A signed-in user and the session_key of their latest login, read together: what opening
+/// the data a user shares needs. The key never leaves the server (`Secret` redacts it).
+#[derive(Debug, Clone)]
+pub struct KeyedUser {
+    /// The user.
+    pub user: User,
+    /// The session_key of the user's latest login.
+    pub session_key: Secret,
+}
 
 /// A user's phone number, as WeChat reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

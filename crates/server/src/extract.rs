@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 use wxbase_core::collections::Caller;
-use wxbase_core::User;
+use wxbase_core::{KeyedUser, User};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ErrorCode};
@@ -121,6 +121,23 @@ impl AsCaller for Admin {
 
 /// The logged-in user, from a live session.
 pub struct CurrentUser(pub User);
+
+/// The logged-in user with their session_key, read together: for the routes that open what
+/// the user shares. The key stays on the server.
+pub struct CurrentUserWithKey(pub KeyedUser);
+
+impl FromRequestParts<AppState> for CurrentUserWithKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let BearerToken(token) = BearerToken::from_request_parts(parts, state).await?;
+        let signed_in = state.auth.authenticate_with_key(&token).await?;
+        Ok(Self(signed_in))
+    }
+}
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;

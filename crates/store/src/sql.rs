@@ -59,6 +59,3 @@ pub const COUNT_FORCE_REFRESH: &str = "UPDATE access_tokens SET
          force_count = CASE WHEN force_day = ?2 THEN force_count + 1 ELSE 1 END,
          force_day = ?2, last_force_at = ?3
      WHERE app_id = ?1 AND last_force_at <= ?3 - ?4 AND (force_day <> ?2 OR force_count < ?5)";
-
-/// The session_key of a user.
-pub const SESSION_KEY: &str = "SELECT session_key FROM users WHERE id = ?1";

@@ -297,7 +297,7 @@ mod cases {
     }
 
     /// Many reads at once, of live, expired and unknown sessions and of the same session at
-    /// two times: each gets the answer it would get alone.
+    /// two times, with and without the session_key: each gets the answer it would get alone.
     pub async fn concurrent_session_reads_each_get_their_own_answer(store: Arc<dyn Store>) {
         let now = Timestamp::from_millis(5_000_000);
         let mut sessions = Vec::new();
@@ -330,22 +330,24 @@ mod cases {
         for task in tasks {
             task.await.expect("each read got its own answer");
         }
-        let keys: Vec<_> = sessions
+        let keyed: Vec<_> = sessions
             .iter()
-            .map(|(_, user, _)| user.id)
-            .chain([wxbase_core::UserId(999_999)])
-            .map(|id| {
+            .map(|(hash, user, _)| (*hash, Some(user.id)))
+            .chain([(unknown, None)])
+            .map(|(hash, expected)| {
                 let store = store.clone();
-                tokio::spawn(async move { store.session_key(id).await.expect("read") })
+                tokio::spawn(async move {
+                    let found = store.session_user_with_key(&hash, now).await.expect("read");
+                    assert_eq!(found.as_ref().map(|k| k.user.id), expected);
+                    if let Some(signed_in) = found {
+                        assert_eq!(signed_in.session_key.expose(), "c2Vzc2lvbmtleTEyMzQ1Ng==");
+                    }
+                })
             })
             .collect();
-        let mut found = Vec::new();
-        for task in keys {
-            found.push(task.await.expect("task ran").map(|k| k.expose().to_owned()));
+        for task in keyed {
+            task.await.expect("each keyed read got its own answer");
         }
-        let known = Some("c2Vzc2lvbmtleTEyMzQ1Ng==".to_owned());
-        assert_eq!(found[..10], vec![known; 10][..]);
-        assert_eq!(found[10], None, "an unknown user has no session_key");
     }
 
     fn token(value: &str, fetched_at: Timestamp) -> StoredToken {
@@ -458,19 +460,25 @@ mod cases {
 
     pub async fn the_latest_session_key_is_kept_and_users_can_be_updated(store: Arc<dyn Store>) {
         let now = Timestamp::now();
-        let (mut new, _) = login("wxapp", "o-upd", None, now);
+        let (mut new, first_token) = login("wxapp", "o-upd", None, now);
         let user = store.record_login(&new).await.expect("first").user;
         new.session_key = Secret::new("bmV3ZXJrZXkxMjM0NTY3OA==");
-        new.token_hash = SessionToken::generate().hash();
+        let second_token = SessionToken::generate();
+        new.token_hash = second_token.hash();
         store.record_login(&new).await.expect("second");
-        assert_eq!(
-            store
-                .session_key(user.id)
+        for token in [&first_token, &second_token] {
+            let signed_in = store
+                .session_user_with_key(&token.hash(), now)
                 .await
-                .expect("key")
-                .map(|k| k.expose().to_owned()),
-            Some("bmV3ZXJrZXkxMjM0NTY3OA==".to_owned())
-        );
+                .expect("read")
+                .expect("both sessions are live");
+            assert_eq!(signed_in.user.id, user.id);
+            assert_eq!(
+                signed_in.session_key.expose(),
+                "bmV3ZXJrZXkxMjM0NTY3OA==",
+                "every session of the user reads the latest session_key"
+            );
+        }
 
         let unionid = UnionId::parse("u-upd").expect("unionid");
         let updated = store

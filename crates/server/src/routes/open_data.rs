@@ -10,7 +10,7 @@ use wxbase_core::{Phone, Profile};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, Success};
-use crate::extract::{ApiJson, CurrentUser};
+use crate::extract::{ApiJson, CurrentUserWithKey};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,12 +31,12 @@ struct EncryptedRequest {
 /// Decrypts `encryptedData` (e.g. from `wx.getUserInfo`) and returns its JSON.
 async fn decrypt(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUserWithKey(signed_in): CurrentUserWithKey,
     ApiJson(request): ApiJson<EncryptedRequest>,
 ) -> ApiResult<Value> {
     let value = state
         .open_data
-        .decrypt(&user, &request.encrypted_data, &request.iv)
+        .decrypt(&signed_in, &request.encrypted_data, &request.iv)
         .await?;
     Ok(Success(value))
 }
@@ -52,17 +52,22 @@ struct PhoneRequest {
 /// The user's phone number, from a `getPhoneNumber` code or from encrypted data.
 async fn phone(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUserWithKey(signed_in): CurrentUserWithKey,
     ApiJson(request): ApiJson<PhoneRequest>,
 ) -> ApiResult<Phone> {
     let phone =
         match (request.code, request.encrypted_data) {
-            (Some(code), _) => state.open_data.phone_from_code(&user, &code).await?,
+            (Some(code), _) => {
+                state
+                    .open_data
+                    .phone_from_code(&signed_in.user, &code)
+                    .await?
+            }
             (None, Some(data)) => {
                 let iv = request.iv.unwrap_or_default();
                 state
                     .open_data
-                    .phone_from_encrypted(&user, &data, &iv)
+                    .phone_from_encrypted(&signed_in, &data, &iv)
                     .await?
             }
             (None, None) => return Err(ApiError::bad_request(
@@ -84,12 +89,12 @@ struct ProfileRequest {
 /// Checks the profile's signature and stores the nickname and avatar.
 async fn profile(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUserWithKey(signed_in): CurrentUserWithKey,
     ApiJson(request): ApiJson<ProfileRequest>,
 ) -> ApiResult<Profile> {
     let profile = state
         .open_data
-        .profile(&user, &request.raw_data, &request.signature)
+        .profile(&signed_in, &request.raw_data, &request.signature)
         .await?;
     Ok(Success(profile))
 }

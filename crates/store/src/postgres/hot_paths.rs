@@ -1,5 +1,5 @@
-//! The PostgreSQL store's hot paths, each behind its own [`Batcher`]: logins, session reads,
-//! session_key reads and inbound pushes. Everything else goes to the pool one statement at a
+//! The PostgreSQL store's hot paths, each behind its own [`Batcher`]: logins, session reads
+//! and inbound pushes. Everything else goes to the pool one statement at a
 //! time.
 
 use std::fmt;
@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 use wxbase_core::messages::MessageId;
-use wxbase_core::{LoginRecord, NewLogin, User, UserId};
-use wxbase_wechat::Secret;
+use wxbase_core::{KeyedUser, LoginRecord, NewLogin};
 
 use super::batcher::{BatchLimits, Batcher};
 use super::inbound::{Inbound, InboundWrite};
 use super::logins::{LoginSql, Logins};
 use super::rounds::{run_in_rounds, together_or_alone, Statement};
-use super::sessions::{SessionKeys, SessionLookup, SessionSql, SessionUsers};
+use super::sessions::{SessionLookup, SessionSql, SessionUsers};
 
 /// Most requests one batched statement carries.
 const MAX_BATCH: usize = 128;
@@ -24,14 +23,13 @@ const MAX_BATCH: usize = 128;
 #[derive(Clone)]
 pub struct HotPaths {
     pub logins: Batcher<NewLogin, LoginRecord>,
-    pub sessions: Batcher<SessionLookup, Option<User>>,
-    pub session_keys: Batcher<UserId, Option<Secret>>,
+    pub sessions: Batcher<SessionLookup, Option<KeyedUser>>,
     pub inbound: Batcher<InboundWrite, Option<MessageId>>,
 }
 
 impl fmt::Debug for HotPaths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("HotPaths { logins, sessions, session_keys, inbound }")
+        f.write_str("HotPaths { logins, sessions, inbound }")
     }
 }
 
@@ -58,7 +56,6 @@ impl HotPaths {
                 (login.app_id.clone(), login.openid.clone())
             }),
             sessions: start_reads(sessions, limits),
-            session_keys: start_reads(SessionKeys { pool: pool.clone() }, limits),
             // A push and its retry never share a statement: the retry must find the push.
             inbound: start_writes(Inbound { pool: pool.clone() }, limits, |(message, _)| {
                 (message.app_id.clone(), message.dedup_key.clone())

@@ -15,7 +15,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
 use wxbase_core::{
-    LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate,
+    KeyedUser, LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId,
+    UserUpdate,
 };
 use wxbase_wechat::{AppId, Secret};
 
@@ -70,6 +71,15 @@ impl Store for PostgresStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
+        let found = self.hot.sessions.submit((*token, now)).await?;
+        Ok(found.map(|signed_in| signed_in.user))
+    }
+
+    async fn session_user_with_key(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<KeyedUser>, StoreError> {
         self.hot.sessions.submit((*token, now)).await
     }
 
@@ -98,10 +108,6 @@ impl Store for PostgresStore {
             .await
             .map_err(store_error)?;
         Ok(u64::try_from(count).unwrap_or_default())
-    }
-
-    async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
-        self.hot.session_keys.submit(user).await
     }
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {

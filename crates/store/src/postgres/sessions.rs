@@ -1,9 +1,10 @@
-//! The reads every signed-in request makes on PostgreSQL: the session's user, and the user's
-//! session_key for decryption. Each has a one-request and a many-request statement.
+//! The read every signed-in request makes on PostgreSQL: the session's user with the user's
+//! session_key, in a one-request and a many-request statement.
 
 use async_trait::async_trait;
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
-use wxbase_core::{StoreError, Timestamp, TokenHash, User, UserId};
+use wxbase_core::{KeyedUser, StoreError, Timestamp, TokenHash};
 use wxbase_wechat::Secret;
 
 use super::rounds::{answer_slot, Statement};
@@ -20,16 +21,10 @@ pub struct SessionSql {
     users: String,
 }
 
-const SESSION_KEY: &str = "SELECT session_key FROM users WHERE id = $1";
-
-const SESSION_KEYS: &str = "SELECT wanted.position, users.session_key
-     FROM unnest($1::int8[]) WITH ORDINALITY AS wanted(id, position)
-     JOIN users ON users.id = wanted.id";
-
 impl SessionSql {
     pub fn new() -> Self {
         let user = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id =
+            "SELECT {USER_COLUMNS}, session_key FROM users WHERE id =
                  (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2)"
         );
         // Each lookup keeps its own time; the same token may be asked for twice.
@@ -38,34 +33,36 @@ impl SessionSql {
              FROM unnest($1::bytea[], $2::int8[]) WITH ORDINALITY AS wanted(token_hash, now, position)
              JOIN sessions ON sessions.token_hash = wanted.token_hash
                           AND sessions.expires_at > wanted.now
-             JOIN LATERAL (SELECT {USER_COLUMNS} FROM users WHERE users.id = sessions.user_id)
+             JOIN LATERAL (SELECT {USER_COLUMNS}, session_key FROM users
+                           WHERE users.id = sessions.user_id)
                  AS users ON true"
         );
         Self { user, users }
     }
 }
 
-/// The user of one unexpired session.
+/// The user of one unexpired session, with the user's session_key.
 pub async fn user_of_one(
     pool: &PgPool,
     sql: &SessionSql,
     (token, now): &SessionLookup,
-) -> Result<Option<User>, StoreError> {
+) -> Result<Option<KeyedUser>, StoreError> {
     let row = sqlx::query(&sql.user)
         .bind(token.as_bytes())
         .bind(now.as_millis())
         .fetch_optional(pool)
         .await
         .map_err(store_error)?;
-    row.as_ref().map(user_from_row).transpose()
+    row.as_ref().map(keyed_user).transpose()
 }
 
-/// The users of many sessions, in the lookups' order (`None` for an unknown or expired one).
+/// The users of many sessions with their session_keys, in the lookups' order (`None` for an
+/// unknown or expired session).
 pub async fn users_of_many(
     pool: &PgPool,
     sql: &SessionSql,
     lookups: &[&SessionLookup],
-) -> Result<Vec<Option<User>>, StoreError> {
+) -> Result<Vec<Option<KeyedUser>>, StoreError> {
     let rows = sqlx::query(&sql.users)
         .bind(
             lookups
@@ -84,40 +81,17 @@ pub async fn users_of_many(
         .map_err(store_error)?;
     let mut users = vec![None; lookups.len()];
     for row in &rows {
-        *answer_slot(&mut users, row)? = Some(user_from_row(row)?);
+        *answer_slot(&mut users, row)? = Some(keyed_user(row)?);
     }
     Ok(users)
 }
 
-/// One user's session_key.
-pub async fn session_key_of_one(
-    pool: &PgPool,
-    user: &UserId,
-) -> Result<Option<Secret>, StoreError> {
-    let key: Option<String> = sqlx::query_scalar(SESSION_KEY)
-        .bind(user.0)
-        .fetch_optional(pool)
-        .await
-        .map_err(store_error)?;
-    Ok(key.map(Secret::new))
-}
-
-/// Many users' session_keys, in the users' order (`None` for a user that does not exist).
-pub async fn session_keys_of_many(
-    pool: &PgPool,
-    users: &[&UserId],
-) -> Result<Vec<Option<Secret>>, StoreError> {
-    let rows = sqlx::query(SESSION_KEYS)
-        .bind(users.iter().map(|user| user.0).collect::<Vec<_>>())
-        .fetch_all(pool)
-        .await
-        .map_err(store_error)?;
-    let mut keys = vec![None; users.len()];
-    for row in &rows {
-        let key: String = row.try_get("session_key").map_err(store_error)?;
-        *answer_slot(&mut keys, row)? = Some(Secret::new(key));
-    }
-    Ok(keys)
+fn keyed_user(row: &PgRow) -> Result<KeyedUser, StoreError> {
+    let session_key: String = row.try_get("session_key").map_err(store_error)?;
+    Ok(KeyedUser {
+        user: user_from_row(row)?,
+        session_key: Secret::new(session_key),
+    })
 }
 
 /// Session lookups, one at a time or many in one statement.
@@ -130,33 +104,16 @@ pub struct SessionUsers {
 #[async_trait]
 impl Statement for SessionUsers {
     type Request = SessionLookup;
-    type Answer = Option<User>;
+    type Answer = Option<KeyedUser>;
 
-    async fn together(&self, lookups: &[&SessionLookup]) -> Result<Vec<Option<User>>, StoreError> {
+    async fn together(
+        &self,
+        lookups: &[&SessionLookup],
+    ) -> Result<Vec<Option<KeyedUser>>, StoreError> {
         users_of_many(&self.pool, &self.sql, lookups).await
     }
 
-    async fn alone(&self, lookup: &SessionLookup) -> Result<Option<User>, StoreError> {
+    async fn alone(&self, lookup: &SessionLookup) -> Result<Option<KeyedUser>, StoreError> {
         user_of_one(&self.pool, &self.sql, lookup).await
-    }
-}
-
-/// session_key lookups, one at a time or many in one statement.
-#[derive(Debug)]
-pub struct SessionKeys {
-    pub pool: PgPool,
-}
-
-#[async_trait]
-impl Statement for SessionKeys {
-    type Request = UserId;
-    type Answer = Option<Secret>;
-
-    async fn together(&self, users: &[&UserId]) -> Result<Vec<Option<Secret>>, StoreError> {
-        session_keys_of_many(&self.pool, users).await
-    }
-
-    async fn alone(&self, user: &UserId) -> Result<Option<Secret>, StoreError> {
-        session_key_of_one(&self.pool, user).await
     }
 }

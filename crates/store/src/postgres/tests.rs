@@ -13,7 +13,7 @@ use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 use super::inbound::Inbound;
 use super::logins::{LoginSql, Logins};
 use super::rounds::Statement;
-use super::sessions::{SessionKeys, SessionSql, SessionUsers};
+use super::sessions::{SessionSql, SessionUsers};
 use crate::testing::TestDatabase;
 
 /// A pool on a fresh test schema (migrated), or `None` when PostgreSQL is optional and absent.
@@ -112,7 +112,10 @@ async fn batched_logins_upsert_users_and_open_sessions_in_one_statement() {
         .collect();
     let members: Vec<_> = lookups.iter().collect();
     let users = sessions.together(&members).await.expect("one statement");
-    let ids: Vec<_> = users.iter().map(|u| u.as_ref().map(|u| u.id)).collect();
+    let ids: Vec<_> = users
+        .iter()
+        .map(|u| u.as_ref().map(|u| u.user.id))
+        .collect();
     let expected: Vec<_> = records
         .iter()
         .map(|r| Some(r.user.id))
@@ -120,28 +123,12 @@ async fn batched_logins_upsert_users_and_open_sessions_in_one_statement() {
         .collect();
     assert_eq!(ids, expected, "unknown and expired sessions find nobody");
 
-    let keys = SessionKeys { pool: pool.clone() };
-    let wanted = [
-        records[2].user.id,
-        wxbase_core::UserId(999_999),
-        records[0].user.id,
-    ];
-    let members: Vec<_> = wanted.iter().collect();
-    let found: Vec<_> = keys
-        .together(&members)
-        .await
-        .expect("one statement")
-        .into_iter()
-        .map(|key| key.map(|k| k.expose().to_owned()))
+    let keys: Vec<_> = users
+        .iter()
+        .flatten()
+        .map(|signed_in| signed_in.session_key.expose().to_owned())
         .collect();
-    assert_eq!(
-        found,
-        vec![
-            Some("key-of-o-amy".to_owned()),
-            None,
-            Some("key-of-o-zed".to_owned())
-        ]
-    );
+    assert_eq!(keys, ["key-of-o-zed", "key-of-o-known", "key-of-o-amy"]);
 }
 
 #[tokio::test]

@@ -17,9 +17,10 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use wxbase_core::{
-    LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate,
+    KeyedUser, LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId,
+    UserUpdate,
 };
-use wxbase_wechat::{AppId, Secret};
+use wxbase_wechat::AppId;
 
 use self::fast::FastPath;
 use crate::errors::store_error;
@@ -110,6 +111,15 @@ impl Store for SqliteStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
+        let found = self.fast.session_user(token, now)?;
+        Ok(found.map(|signed_in| signed_in.user))
+    }
+
+    async fn session_user_with_key(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<KeyedUser>, StoreError> {
         self.fast.session_user(token, now)
     }
 
@@ -138,10 +148,6 @@ impl Store for SqliteStore {
             .await
             .map_err(store_error)?;
         Ok(u64::try_from(count).unwrap_or_default())
-    }
-
-    async fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
-        self.fast.session_key(user)
     }
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
-use wxbase_core::{LoginRecord, NewLogin, StoreError, Timestamp, TokenHash, User, UserId};
+use wxbase_core::{KeyedUser, LoginRecord, NewLogin, StoreError, Timestamp, TokenHash};
 use wxbase_wechat::Secret;
 
 use self::writer::{InboundWrite, Job, Slot};
@@ -84,6 +84,9 @@ fn user_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserColumns> {
     })
 }
 
+/// Where the session read puts the session_key: right after the [`USER_COLUMNS`].
+const SESSION_KEY_COLUMN: usize = 11;
+
 /// The group-commit login writer and the inline read pool.
 pub struct FastPath {
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
@@ -125,7 +128,7 @@ impl FastPath {
             closed,
             checkpointer: Mutex::new(Some(checkpointer)),
             session_user_sql: format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE id =
+                "SELECT {USER_COLUMNS}, session_key FROM users WHERE id =
                      (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
             ),
         })
@@ -162,29 +165,30 @@ impl FastPath {
         sender.send(job).map_err(|_| closed())
     }
 
-    /// The user of a live session.
+    /// The user of a live session, with the user's session_key.
     pub fn session_user(
         &self,
         token: &TokenHash,
         now: Timestamp,
-    ) -> Result<Option<User>, StoreError> {
-        self.read(|conn| {
+    ) -> Result<Option<KeyedUser>, StoreError> {
+        let found = self.read(|conn| {
             conn.prepare_cached(&self.session_user_sql)?
-                .query_row(params![token.as_bytes(), now.as_millis()], user_columns)
-                .optional()
-        })?
-        .map(UserColumns::into_user)
-        .transpose()
-    }
-
-    /// The session_key of a user.
-    pub fn session_key(&self, user: UserId) -> Result<Option<Secret>, StoreError> {
-        let key: Option<String> = self.read(|conn| {
-            conn.prepare_cached(crate::sql::SESSION_KEY)?
-                .query_row(params![user.0], |row| row.get(0))
+                .query_row(params![token.as_bytes(), now.as_millis()], |row| {
+                    Ok((
+                        user_columns(row)?,
+                        row.get::<_, String>(SESSION_KEY_COLUMN)?,
+                    ))
+                })
                 .optional()
         })?;
-        Ok(key.map(Secret::new))
+        found
+            .map(|(columns, session_key)| {
+                Ok(KeyedUser {
+                    user: columns.into_user()?,
+                    session_key: Secret::new(session_key),
+                })
+            })
+            .transpose()
     }
 
     /// Stops the writer after it has written what was queued; later calls fail.
