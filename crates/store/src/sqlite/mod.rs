@@ -111,8 +111,7 @@ impl Store for SqliteStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        let found = self.fast.session_user(token, now)?;
-        Ok(found.map(|signed_in| signed_in.user))
+        self.fast.session_user(token, now)
     }
 
     async fn session_user_with_key(
@@ -120,7 +119,7 @@ impl Store for SqliteStore {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<KeyedUser>, StoreError> {
-        self.fast.session_user(token, now)
+        self.fast.session_user_with_key(token, now)
     }
 
     async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
-use wxbase_core::{KeyedUser, LoginRecord, NewLogin, StoreError, Timestamp, TokenHash};
+use wxbase_core::{KeyedUser, LoginRecord, NewLogin, StoreError, Timestamp, TokenHash, User};
 use wxbase_wechat::Secret;
 
 use self::writer::{InboundWrite, Job, Slot};
@@ -96,8 +96,26 @@ pub struct FastPath {
     idle_readers: Mutex<Vec<Connection>>,
     closed: Arc<AtomicBool>,
     checkpointer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// The session lookup's SQL, built once rather than on every request.
-    session_user_sql: String,
+    /// The session lookups' SQL, built once rather than on every request.
+    session_sql: SessionSql,
+}
+
+/// The session lookups: the user, or the user and the session_key (at [`SESSION_KEY_COLUMN`]).
+struct SessionSql {
+    user: String,
+    user_with_key: String,
+}
+
+impl SessionSql {
+    fn new() -> Self {
+        let session = "(SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)";
+        Self {
+            user: format!("SELECT {USER_COLUMNS} FROM users WHERE id = {session}"),
+            user_with_key: format!(
+                "SELECT {USER_COLUMNS}, session_key FROM users WHERE id = {session}"
+            ),
+        }
+    }
 }
 
 impl FastPath {
@@ -127,10 +145,7 @@ impl FastPath {
             idle_readers: Mutex::new(Vec::new()),
             closed,
             checkpointer: Mutex::new(Some(checkpointer)),
-            session_user_sql: format!(
-                "SELECT {USER_COLUMNS}, session_key FROM users WHERE id =
-                     (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
-            ),
+            session_sql: SessionSql::new(),
         })
     }
 
@@ -165,14 +180,29 @@ impl FastPath {
         sender.send(job).map_err(|_| closed())
     }
 
-    /// The user of a live session, with the user's session_key.
+    /// The user of a live session.
     pub fn session_user(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(&self.session_sql.user)?
+                .query_row(params![token.as_bytes(), now.as_millis()], user_columns)
+                .optional()
+        })?
+        .map(UserColumns::into_user)
+        .transpose()
+    }
+
+    /// The user of a live session, with the user's session_key.
+    pub fn session_user_with_key(
         &self,
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<KeyedUser>, StoreError> {
         let found = self.read(|conn| {
-            conn.prepare_cached(&self.session_user_sql)?
+            conn.prepare_cached(&self.session_sql.user_with_key)?
                 .query_row(params![token.as_bytes(), now.as_millis()], |row| {
                     Ok((
                         user_columns(row)?,
