@@ -117,7 +117,10 @@ async fn dispatch<R, A, F, Fut>(
 }
 
 fn stopped() -> StoreError {
-    StoreError::Unavailable("the PostgreSQL batcher has stopped".into())
+    StoreError::Unavailable(
+        "the request's batch ended without an answer (the store is closing, or the batch panicked)"
+            .into(),
+    )
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@ use crate::shared::postgres_sql;
 /// One push to record: the message and the replies its rule chose.
 pub type InboundWrite = (NewInbound, Vec<NewOutbound>);
 
-/// Inserts the messages in arrival order, skipping known dedup keys, then the replies of the
-/// inserted ones, each after its own message (a reply's row is made from its message's row, so
-/// its id is larger).
+/// Inserts the messages in key order (two instances' batches holding the same retried push
+/// wait for each other in one order, never in a cycle), skipping known dedup keys, then the
+/// replies of the inserted ones, each after its own message (a reply's row is made from its
+/// message's row, so its id is larger).
 const RECORD_MANY: &str = "WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                               $6::text[], $7::int8[])
@@ -25,7 +26,7 @@ const RECORD_MANY: &str = "WITH input AS (
      ), inserted AS (
          INSERT INTO messages (app_id, openid, direction, msg_type, content, raw, dedup_key, created_at)
          SELECT app_id, openid, 'inbound', msg_type, content, raw, dedup_key, at FROM input
-         ORDER BY position
+         ORDER BY app_id, dedup_key
          ON CONFLICT (app_id, dedup_key) DO NOTHING
          RETURNING id, app_id, dedup_key
      ), recorded AS (

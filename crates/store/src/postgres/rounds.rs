@@ -69,8 +69,10 @@ pub async fn run_in_rounds<S: Statement, K: Eq + Hash>(
         .collect()
 }
 
-/// Runs one request alone and several together; if running them together fails (or answers
-/// the wrong number of requests), each runs alone. One result per request, in order.
+/// Runs one request alone and several together; if the statement together is refused (or
+/// answers the wrong number of requests), each runs alone. If the database is unavailable,
+/// every request fails at once: running them one by one would make the last caller wait for
+/// every connection timeout before it. One result per request, in order.
 pub async fn together_or_alone<S: Statement>(
     statement: &S,
     members: &[&S::Request],
@@ -87,9 +89,16 @@ pub async fn together_or_alone<S: Statement>(
             answered = answers.len(),
             "a batched statement answered the wrong number of requests; running each alone"
         ),
+        Err(StoreError::Unavailable(cause)) => {
+            let cause = describe(cause.as_ref());
+            return members
+                .iter()
+                .map(|_| Err(StoreError::Unavailable(cause.clone().into())))
+                .collect();
+        }
         Err(error) => tracing::debug!(
             size = members.len(),
-            error = %error,
+            error = %describe(&error),
             "a batched statement failed; running each request alone"
         ),
     }
@@ -98,6 +107,18 @@ pub async fn together_or_alone<S: Statement>(
         each.push(statement.alone(member).await);
     }
     each
+}
+
+/// An error and its causes on one line (`StoreError`'s own message leaves the cause out).
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 /// The answer slot a row's 1-based `position` column points at.
@@ -129,7 +150,8 @@ mod tests {
         assert!(distinct_rounds(&[] as &[u8], |n| *n).is_empty());
     }
 
-    /// Multiplies by ten; 13 fails, alone or in company. Logs every statement it runs.
+    /// Multiplies by ten; 13 fails, alone or in company, and 99 finds the database down.
+    /// Logs every statement it runs.
     #[derive(Default)]
     struct TimesTen {
         log: Mutex<Vec<String>>,
@@ -148,6 +170,9 @@ mod tests {
                 .push(format!("together {}", list.join(",")));
             if members.iter().any(|n| **n == 13) {
                 return Err(StoreError::Backend("unlucky".into()));
+            }
+            if members.iter().any(|n| **n == 99) {
+                return Err(StoreError::Unavailable("connection refused".into()));
             }
             Ok(members.iter().map(|n| **n * 10).collect())
         }
@@ -177,6 +202,21 @@ mod tests {
                 "alone 4"
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn when_the_database_is_unavailable_the_whole_round_fails_at_once() {
+        let statement = TimesTen::default();
+        let results = run_in_rounds(&statement, &[1, 99, 2], |n| *n).await;
+        for result in &results {
+            let error = result.as_ref().expect_err("nobody is answered");
+            assert!(matches!(error, StoreError::Unavailable(_)));
+            assert!(
+                std::error::Error::source(error).is_some_and(|c| c.to_string().contains("refused")),
+                "the cause is kept: {error:?}"
+            );
+        }
+        assert_eq!(*statement.log.lock().expect("log"), vec!["together 1,99,2"]);
     }
 
     #[tokio::test]

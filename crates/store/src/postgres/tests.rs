@@ -172,28 +172,28 @@ async fn batched_pushes_skip_known_keys_and_queue_the_replies_of_new_ones() {
     assert_eq!(ids[1], None, "the known push is recognised");
     assert!(ids[0].map(|id| id.0) > Some(known_id.0));
 
-    let rows: Vec<(String, String, String, Option<String>)> =
-        sqlx::query_as("SELECT openid, direction, msg_type, status FROM messages ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .expect("rows");
-    let per_user = |openid: &str| -> Vec<(String, String, Option<String>)> {
+    let rows: Vec<(String, String, String, Option<String>, bool)> = sqlx::query_as(
+        "SELECT openid, direction, msg_type, status, sent_at IS NOT NULL FROM messages ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("rows");
+    let per_user = |openid: &str| -> Vec<(String, String, Option<String>, bool)> {
         rows.iter()
             .filter(|row| row.0 == openid)
-            .map(|row| (row.1.clone(), row.2.clone(), row.3.clone()))
+            .map(|row| (row.1.clone(), row.2.clone(), row.3.clone(), row.4))
             .collect()
     };
+    // A transfer is answered with the acknowledgement, so it is sent when recorded.
+    let pending = Some("pending".to_owned());
     let expected = vec![
-        ("inbound".to_owned(), "text".to_owned(), None),
-        (
-            "outbound".to_owned(),
-            "text".to_owned(),
-            Some("pending".to_owned()),
-        ),
+        ("inbound".to_owned(), "text".to_owned(), None, false),
+        ("outbound".to_owned(), "text".to_owned(), pending, false),
         (
             "outbound".to_owned(),
             "transfer_customer_service".to_owned(),
             Some("sent".to_owned()),
+            true,
         ),
     ];
     for openid in ["o-amy", "o-bob", "o-cat"] {

@@ -84,9 +84,6 @@ fn user_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserColumns> {
     })
 }
 
-/// Where the session read puts the session_key: right after the [`USER_COLUMNS`].
-const SESSION_KEY_COLUMN: usize = 11;
-
 /// The group-commit login writer and the inline read pool.
 pub struct FastPath {
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
@@ -100,10 +97,12 @@ pub struct FastPath {
     session_sql: SessionSql,
 }
 
-/// The session lookups: the user, or the user and the session_key (at [`SESSION_KEY_COLUMN`]).
+/// The session lookups: the user, or the user and the session_key (right after the
+/// [`USER_COLUMNS`], at `key_column`).
 struct SessionSql {
     user: String,
     user_with_key: String,
+    key_column: usize,
 }
 
 impl SessionSql {
@@ -114,6 +113,7 @@ impl SessionSql {
             user_with_key: format!(
                 "SELECT {USER_COLUMNS}, session_key FROM users WHERE id = {session}"
             ),
+            key_column: USER_COLUMNS.split(',').count(),
         }
     }
 }
@@ -206,7 +206,7 @@ impl FastPath {
                 .query_row(params![token.as_bytes(), now.as_millis()], |row| {
                     Ok((
                         user_columns(row)?,
-                        row.get::<_, String>(SESSION_KEY_COLUMN)?,
+                        row.get::<_, String>(self.session_sql.key_column)?,
                     ))
                 })
                 .optional()
