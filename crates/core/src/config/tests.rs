@@ -1,6 +1,9 @@
 //! Tests of configuration loading.
 
+use std::path::Path;
+
 use super::*;
+use crate::TokenMode;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs

@@ -1,0 +1,79 @@
+//! Every setting wxbase reads (its dotted name, environment variable and default), and where a
+//! value came from.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One known setting.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// Dotted name, as in the TOML file (`section.key`).
+    pub name: &'static str,
+    /// The environment variable that overrides it.
+    pub env: &'static str,
+    /// The default, as text (empty: unset).
+    pub default: &'static str,
+}
+
+/// Every setting wxbase reads.
+#[rustfmt::skip]
+pub const SETTINGS: &[Setting] = &[
+    Setting { name: "server.listen", env: "WXBASE_LISTEN", default: "127.0.0.1:8080" },
+    Setting { name: "server.data_dir", env: "WXBASE_DATA_DIR", default: "./data" },
+    Setting { name: "server.body_limit_bytes", env: "WXBASE_BODY_LIMIT_BYTES", default: "1048576" },
+    Setting { name: "database.url", env: "WXBASE_DATABASE_URL", default: "" },
+    Setting { name: "database.max_connections", env: "WXBASE_DATABASE_MAX_CONNECTIONS", default: "8" },
+    Setting { name: "wechat.app_id", env: "WXBASE_APP_ID", default: "" },
+    Setting { name: "wechat.app_secret", env: "WXBASE_APP_SECRET", default: "" },
+    Setting { name: "wechat.api_base_url", env: "WXBASE_WECHAT_API_BASE_URL", default: "https://api.weixin.qq.com" },
+    Setting { name: "wechat.timeout_ms", env: "WXBASE_WECHAT_TIMEOUT_MS", default: "5000" },
+    Setting { name: "wechat.token_mode", env: "WXBASE_WECHAT_TOKEN_MODE", default: "stable" },
+    Setting { name: "wechat.token_refresh_margin_seconds", env: "WXBASE_WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", default: "300" },
+    Setting { name: "wechat.busy_retries", env: "WXBASE_WECHAT_BUSY_RETRIES", default: "3" },
+    Setting { name: "session.ttl_seconds", env: "WXBASE_SESSION_TTL_SECONDS", default: "604800" },
+    Setting { name: "admin.token", env: "WXBASE_ADMIN_TOKEN", default: "" },
+    Setting { name: "push.path", env: "WXBASE_PUSH_PATH", default: "/message/check" },
+    Setting { name: "push.token", env: "WXBASE_PUSH_TOKEN", default: "" },
+    Setting { name: "push.encoding_aes_key", env: "WXBASE_PUSH_ENCODING_AES_KEY", default: "" },
+    Setting { name: "push.max_body_bytes", env: "WXBASE_PUSH_MAX_BODY_BYTES", default: "65536" },
+    Setting { name: "push.worker", env: "WXBASE_PUSH_WORKER", default: "true" },
+    Setting { name: "push.typing", env: "WXBASE_PUSH_TYPING", default: "false" },
+    Setting { name: "push.send_attempts", env: "WXBASE_PUSH_SEND_ATTEMPTS", default: "5" },
+    Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
+    Setting { name: "collections.max_document_bytes", env: "WXBASE_COLLECTIONS_MAX_DOCUMENT_BYTES", default: "262144" },
+    Setting { name: "collections.max_depth", env: "WXBASE_COLLECTIONS_MAX_DEPTH", default: "32" },
+    Setting { name: "official_account.app_id", env: "WXBASE_OA_APP_ID", default: "" },
+    Setting { name: "official_account.app_secret", env: "WXBASE_OA_APP_SECRET", default: "" },
+    Setting { name: "official_account.path", env: "WXBASE_OA_PATH", default: "/oa/message" },
+    Setting { name: "official_account.token", env: "WXBASE_OA_TOKEN", default: "" },
+    Setting { name: "official_account.encoding_aes_key", env: "WXBASE_OA_ENCODING_AES_KEY", default: "" },
+    Setting { name: "official_account.sync_interval_seconds", env: "WXBASE_OA_SYNC_INTERVAL_SECONDS", default: "0" },
+];
+
+/// Where a setting's value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The built-in default.
+    Default,
+    /// The TOML file.
+    File(PathBuf),
+    /// An environment variable.
+    Env(&'static str),
+    /// A command-line flag.
+    Flag,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("the default"),
+            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::Flag => f.write_str("the command line"),
+        }
+    }
+}
+
+pub(super) fn find_setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name == name)
+}
