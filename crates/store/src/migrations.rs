@@ -38,6 +38,11 @@ pub const SQLITE: &[Migration] = &[
         name: "official_account",
         sql: include_str!("../migrations/sqlite/0005_official_account.sql"),
     },
+    Migration {
+        version: 6,
+        name: "outbox_order",
+        sql: include_str!("../migrations/sqlite/0006_outbox_order.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -66,5 +71,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "official_account",
         sql: include_str!("../migrations/postgres/0005_official_account.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "outbox_order",
+        sql: include_str!("../migrations/postgres/0006_outbox_order.sql"),
     },
 ];

@@ -187,13 +187,21 @@ async fn concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_mes
 
 async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDatabase) {
     let store = db.store.clone();
-    store
-        .record_inbound(
-            &inbound("msg:1", 1_000),
-            &[reply("a", 1_000), reply("b", 1_000)],
-        )
-        .await
-        .expect("recorded");
+    let bob = OpenId::parse("o-bob").expect("openid");
+    for (key, user) in [("msg:1", alice()), ("msg:2", bob.clone())] {
+        let message = NewInbound {
+            openid: user.clone(),
+            ..inbound(key, 1_000)
+        };
+        let answer = NewOutbound {
+            openid: user,
+            ..reply("hi", 1_000)
+        };
+        store
+            .record_inbound(&message, &[answer])
+            .await
+            .expect("recorded");
+    }
     let other = db.connect_again().await;
     let (mine, theirs) = tokio::join!(claim(&store, 2_000), claim(&other, 2_000));
     assert_eq!(mine.len() + theirs.len(), 2, "each message claimed once");
@@ -215,6 +223,77 @@ async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDa
     );
     assert_ne!(expired[0].id, first.id);
     assert_eq!(expired[0].attempts, 2);
+}
+
+/// A retried reply holds back the user's later replies; other users' replies are not held.
+async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
+    let store = db.store.clone();
+    let bob = OpenId::parse("o-bob").expect("openid");
+    store
+        .record_inbound(
+            &inbound("msg:1", 1_000),
+            &[reply("a", 1_000), reply("b", 1_000)],
+        )
+        .await
+        .expect("recorded");
+    store
+        .record_inbound(&inbound("msg:2", 1_100), &[reply("c", 1_100)])
+        .await
+        .expect("recorded");
+    let to_bob = NewOutbound {
+        openid: bob.clone(),
+        ..reply("x", 1_200)
+    };
+    store.queue_outbound(&to_bob).await.expect("queued");
+    let text = |job: &ClaimedOutbound| {
+        serde_json::from_str::<serde_json::Value>(&job.content).expect("json")["text"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let other = db.connect_again().await;
+    let (mine, theirs) = tokio::join!(claim(&store, 2_000), claim(&other, 2_000));
+    let mut first: Vec<String> = mine.iter().chain(&theirs).map(text).collect();
+    first.sort();
+    assert_eq!(first, ["a", "x"], "one reply per user, the user's earliest");
+    let a = mine
+        .iter()
+        .chain(&theirs)
+        .find(|job| text(job) == "a")
+        .expect("a")
+        .clone();
+    let retry = SendOutcome::Retry {
+        errcode: Some(-1),
+        error: "busy".to_owned(),
+        next_attempt_at: ms(10_000),
+    };
+    store.finish_outbound(a.id, &retry).await.expect("retry");
+    assert!(
+        claim(&store, 3_000).await.is_empty(),
+        "b waits for a's retry, and x is leased"
+    );
+
+    let again = claim(&store, 10_000).await;
+    assert_eq!(again.iter().map(text).collect::<Vec<_>>(), ["a"]);
+    let sent = SendOutcome::Sent { at: ms(10_000) };
+    store.finish_outbound(a.id, &sent).await.expect("sent");
+    let next = claim(&store, 10_001).await;
+    assert_eq!(next.iter().map(text).collect::<Vec<_>>(), ["b"]);
+    let failed = SendOutcome::Failed {
+        errcode: Some(45047),
+        error: "too many replies".to_owned(),
+    };
+    store
+        .finish_outbound(next[0].id, &failed)
+        .await
+        .expect("failed");
+    let last = claim(&store, 10_002).await;
+    assert_eq!(
+        last.iter().map(text).collect::<Vec<_>>(),
+        ["c"],
+        "a final failure does not hold the rest back"
+    );
 }
 
 async fn retries_wait_for_their_time_and_failures_are_final(db: TestDatabase) {
@@ -387,6 +466,7 @@ on_both_stores!(
     concurrent_deliveries_on_two_connections_record_one_message,
     concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_message,
     a_claimed_message_is_leased_to_one_claimer_until_it_finishes,
+    one_users_replies_go_out_one_at_a_time_in_order,
     retries_wait_for_their_time_and_failures_are_final,
     a_conversation_pages_newest_first_both_ways,
     rules_are_created_updated_and_deleted,
