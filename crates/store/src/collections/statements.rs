@@ -187,6 +187,23 @@ pub fn create_index(
     ddl
 }
 
+/// The PostgreSQL DDL that indexes a field without blocking writes to `documents`: drop a
+/// leftover of an earlier failed build (an invalid index), build concurrently, add the
+/// statistics. Each statement must run on its own, outside a transaction.
+pub fn create_index_concurrently(collection: &CollectionName, field: &FieldPath) -> Vec<String> {
+    let dialect = Dialect::Postgres;
+    let name = index_name(collection, field);
+    let expression = dialect.value(field);
+    vec![
+        format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"),
+        format!(
+            "CREATE INDEX CONCURRENTLY {name} ON documents ({expression}) WHERE {}",
+            dialect.in_collection(collection)
+        ),
+        format!("CREATE STATISTICS IF NOT EXISTS {name}_st ON ({expression}) FROM documents"),
+    ]
+}
+
 /// Refreshes the planner's statistics after an index is built. SQLite needs them to pick a
 /// field's index over walking the collection in `_id` order.
 pub const ANALYZE: &str = "ANALYZE documents";

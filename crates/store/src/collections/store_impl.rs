@@ -1,9 +1,11 @@
 //! The one implementation of `CollectionStore`, as a macro instantiated for each store type.
 
 /// Implements `CollectionStore` for `$store`, reading from `self.$reader`, writing through
-/// `self.$writer`, with SQL in `$dialect`.
+/// `self.$writer`, with SQL in `$dialect`. Indexing a field of an existing collection is the
+/// store's inherent method `$create_index` (SQLite builds it in a transaction; PostgreSQL
+/// without blocking writes, see `postgres::indexes`).
 macro_rules! collection_queries {
-    ($store:ty, $reader:ident, $writer:ident, $dialect:expr) => {
+    ($store:ty, $reader:ident, $writer:ident, $dialect:expr, create_index: $create_index:ident) => {
         #[async_trait::async_trait]
         impl wxbase_core::collections::CollectionStore for $store {
             async fn create_collection(
@@ -118,21 +120,7 @@ macro_rules! collection_queries {
                 name: &wxbase_core::collections::CollectionName,
                 field: &wxbase_core::collections::FieldPath,
             ) -> Result<bool, wxbase_core::StoreError> {
-                use crate::collections::statements;
-                use crate::errors::store_error;
-                let d: crate::collections::Dialect = $dialect;
-                let mut tx = self.$writer.begin().await.map_err(store_error)?;
-                let now = wxbase_core::Timestamp::now();
-                if !crate::collections::add_index!(tx, d, name, field, now)? {
-                    return Ok(false);
-                }
-                tx.commit().await.map_err(store_error)?;
-                sqlx::query(statements::ANALYZE)
-                    .persistent(false)
-                    .execute(&self.$writer)
-                    .await
-                    .map_err(store_error)?;
-                Ok(true)
+                self.$create_index(name, field).await
             }
 
             async fn drop_index(

@@ -3,6 +3,7 @@
 mod batcher;
 mod hot_paths;
 mod inbound;
+mod indexes;
 mod logins;
 mod migrate;
 mod rounds;
@@ -145,6 +146,7 @@ crate::collections::collection_queries!(
     PostgresStore,
     pool,
     pool,
-    crate::collections::Dialect::Postgres
+    crate::collections::Dialect::Postgres,
+    create_index: create_index_concurrently
 );
 crate::followers::follower_queries!(PostgresStore, pool, pool, crate::shared::postgres_sql);

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use sqlx::PgPool;
+use wxbase_core::collections::{index_name, Collection, CollectionName, FieldPath, PermissionMode};
 use wxbase_core::messages::{NewInbound, NewOutbound, OutboundContent};
 use wxbase_core::{NewLogin, SessionToken, Timestamp, TokenHash};
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
@@ -203,4 +204,96 @@ async fn batched_pushes_skip_known_keys_and_queue_the_replies_of_new_ones() {
             "{openid}: once, replies after the message"
         );
     }
+}
+
+fn notes_collection() -> Collection {
+    Collection {
+        name: CollectionName::parse("notes").expect("name"),
+        permission: PermissionMode::default(),
+        schema: None,
+        indexes: Vec::new(),
+        created_at: Timestamp::from_millis(1_000),
+        updated_at: Timestamp::from_millis(1_000),
+    }
+}
+
+async fn index_is_valid(pool: &PgPool, name: &str) -> Option<bool> {
+    sqlx::query_scalar(
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE c.relname = $1",
+    )
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+    .expect("pg_index")
+}
+
+#[tokio::test]
+async fn an_index_added_to_an_existing_collection_is_built_concurrently_and_valid() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = &db.store;
+    let notes = notes_collection();
+    assert!(store.create_collection(&notes).await.expect("created"));
+    let field = FieldPath::parse("title").expect("path");
+    assert!(store
+        .create_index(&notes.name, &field)
+        .await
+        .expect("indexed"));
+    assert!(
+        !store
+            .create_index(&notes.name, &field)
+            .await
+            .expect("again"),
+        "the second request finds it indexed"
+    );
+    let name = index_name(&notes.name, &field);
+    assert_eq!(index_is_valid(&pool, &name).await, Some(true));
+    let listed = store
+        .collection(&notes.name)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(listed.indexes, vec![field]);
+}
+
+#[tokio::test]
+async fn a_failed_index_build_leaves_neither_an_index_nor_a_catalog_entry() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = &db.store;
+    let notes = notes_collection();
+    store.create_collection(&notes).await.expect("created");
+    let field = FieldPath::parse("title").expect("path");
+    let name = index_name(&notes.name, &field);
+    // A table with the index's name makes the build fail at its first statement.
+    sqlx::raw_sql(&format!("CREATE TABLE {name} (x int)"))
+        .execute(&pool)
+        .await
+        .expect("squatter");
+    assert!(store.create_index(&notes.name, &field).await.is_err());
+    let listed = store
+        .collection(&notes.name)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(
+        listed.indexes.is_empty(),
+        "the catalog forgets the failed index"
+    );
+
+    sqlx::raw_sql(&format!("DROP TABLE {name}"))
+        .execute(&pool)
+        .await
+        .expect("drop the squatter");
+    assert!(
+        store
+            .create_index(&notes.name, &field)
+            .await
+            .expect("indexed"),
+        "adding it again starts afresh"
+    );
+    assert_eq!(index_is_valid(&pool, &name).await, Some(true));
 }

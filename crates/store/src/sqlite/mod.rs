@@ -184,6 +184,30 @@ crate::collections::collection_queries!(
     SqliteStore,
     readers,
     writer,
-    crate::collections::Dialect::Sqlite
+    crate::collections::Dialect::Sqlite,
+    create_index: create_index_in_transaction
 );
+
+impl SqliteStore {
+    /// Records the index and builds it in one transaction (SQLite has one writer anyway),
+    /// then refreshes the planner's statistics. `false` if the field was indexed already.
+    async fn create_index_in_transaction(
+        &self,
+        name: &wxbase_core::collections::CollectionName,
+        field: &wxbase_core::collections::FieldPath,
+    ) -> Result<bool, StoreError> {
+        let d = crate::collections::Dialect::Sqlite;
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        if !crate::collections::add_index!(tx, d, name, field, Timestamp::now())? {
+            return Ok(false);
+        }
+        tx.commit().await.map_err(store_error)?;
+        sqlx::query(crate::collections::statements::ANALYZE)
+            .persistent(false)
+            .execute(&self.writer)
+            .await
+            .map_err(store_error)?;
+        Ok(true)
+    }
+}
 crate::followers::follower_queries!(SqliteStore, writer, readers, crate::shared::sqlite_sql);
