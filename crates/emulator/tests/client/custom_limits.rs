@@ -1,5 +1,6 @@
 //! The customer-service send window the emulator enforces: 5 replies per user message within
-//! 48 hours (45047, 45015), and "typing" at most once per 15 s (45081).
+//! 48 hours (45047, 45015), and "typing" at most once per 15 s (45081) and only within 30 s of
+//! the last message either way (45080).
 
 use serde_json::json;
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
@@ -96,4 +97,30 @@ async fn typing_twice_within_15_seconds_is_45081() {
     assert!(emu.client.set_typing(&token, &openid, true).await.is_ok());
     let again = emu.client.set_typing(&token, &openid, true).await;
     assert_eq!(errcode(again), 45081);
+}
+
+#[tokio::test]
+async fn typing_more_than_30_seconds_after_the_last_message_is_45080_until_a_reply() {
+    let emu = Emu::start().await;
+    let openid = user_writes(&emu, "dave").await;
+    let token = token(&emu).await;
+    emu.advance(31).await;
+    let late = emu.client.set_typing(&token, &openid, true).await;
+    assert_eq!(
+        errcode(late),
+        45080,
+        "no message either way in the last 30 s"
+    );
+    let reply = emu
+        .client
+        .send_custom_message(&token, &openid, &text("still here"))
+        .await;
+    assert!(
+        reply.is_ok(),
+        "replying is allowed within 48 hours: {reply:?}"
+    );
+    assert!(
+        emu.client.set_typing(&token, &openid, true).await.is_ok(),
+        "a reply counts as a recent message"
+    );
 }
