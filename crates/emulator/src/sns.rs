@@ -60,7 +60,7 @@ fn exchange(
         entry.person.clone()
     };
     let session_key = state.rotate_session_key(appid, &person);
-    let (openid, unionid) = EmulatorState::identity(app, &person);
+    let (openid, unionid) = state.identity(app, &person);
     let mut answer = json!({ "openid": openid, "session_key": session_key });
     if let Some(unionid) = unionid {
         answer["unionid"] = json!(unionid);

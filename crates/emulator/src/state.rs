@@ -62,6 +62,9 @@ pub struct Tables {
     pub followers: Followers,
     /// Where and how the official account's pushes are delivered.
     pub oa_push: PushTarget,
+    /// Open-platform bindings changed at run time, by appid (otherwise the app's configured
+    /// `unionid_bound`).
+    pub bindings: HashMap<String, bool>,
 }
 
 /// The emulator's state, shared by its handlers.
@@ -89,6 +92,7 @@ impl EmulatorState {
             push: config.push.clone(),
             followers: Followers::default(),
             oa_push: config.official_account_push.clone(),
+            bindings: HashMap::new(),
         };
         let token_holders = config
             .apps
@@ -176,10 +180,22 @@ impl EmulatorState {
         self.tables().tokens.check(token, now).map(str::to_owned)
     }
 
-    /// The openid and (when the app is bound) unionid of `person` in `app`.
-    pub fn identity(app: &EmulatedApp, person: &str) -> (String, Option<String>) {
+    /// Whether `app` is bound to an open-platform account now.
+    pub fn unionid_bound(&self, app: &EmulatedApp) -> bool {
+        let changed = self.tables().bindings.get(&app.appid).copied();
+        changed.unwrap_or(app.unionid_bound)
+    }
+
+    /// Binds `appid` to an open-platform account, or unbinds it, from now on.
+    pub fn set_unionid_bound(&self, appid: &str, bound: bool) {
+        self.tables().bindings.insert(appid.to_owned(), bound);
+    }
+
+    /// The openid and (when the app is bound now) unionid of `person` in `app`. Call it
+    /// without holding the tables.
+    pub fn identity(&self, app: &EmulatedApp, person: &str) -> (String, Option<String>) {
         let openid = people::openid_for(&app.appid, person);
-        let unionid = app.unionid_bound.then(|| people::unionid_for(person));
+        let unionid = self.unionid_bound(app).then(|| people::unionid_for(person));
         (openid, unionid)
     }
 }

@@ -96,7 +96,7 @@ async fn encrypted_data(State(state): State<Arc<EmulatorState>>, body: Bytes) ->
     });
     let plaintext = match request.kind {
         Kind::Phone => phone_data(user, watermark),
-        Kind::Userinfo => user_info_data(app, user, watermark),
+        Kind::Userinfo => user_info_data(&state, app, user, watermark),
     };
     let iv = rand::random::<[u8; 16]>();
     let encrypted = encrypt_open_data(&session_key, iv, plaintext.to_string().as_bytes())
@@ -117,8 +117,8 @@ fn phone_data(user: &str, watermark: Value) -> Value {
     })
 }
 
-fn user_info_data(app: &EmulatedApp, user: &str, watermark: Value) -> Value {
-    let (openid, unionid) = EmulatorState::identity(app, user);
+fn user_info_data(state: &EmulatorState, app: &EmulatedApp, user: &str, watermark: Value) -> Value {
+    let (openid, unionid) = state.identity(app, user);
     let profile = people::profile_for(user);
     let mut data = json!({
         "openId": openid,

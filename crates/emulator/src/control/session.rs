@@ -48,7 +48,7 @@ async fn user(
     Query(query): Query<HashMap<String, String>>,
 ) -> ControlResult {
     let app = app_or_default(&state, query.get("appid").map(String::as_str))?;
-    let (openid, unionid) = EmulatorState::identity(app, &user);
+    let (openid, unionid) = state.identity(app, &user);
     let session_key = state.session_key(&app.appid, &user);
     Ok(Json(json!({
         "user": user,

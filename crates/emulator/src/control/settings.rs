@@ -1,5 +1,5 @@
-//! Control routes for limits (token lifetime, daily quotas, the follower page size) and
-//! revoking an app's tokens.
+//! Control routes for limits (token lifetime, daily quotas, the follower page size), revoking
+//! an app's tokens, and binding an app to an open-platform account.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
     Router::new()
         .route("/__emulator/settings", post(change_settings).get(settings))
         .route("/__emulator/tokens/invalidate", post(invalidate_tokens))
+        .route("/__emulator/open-platform", post(bind_open_platform))
 }
 
 #[derive(Deserialize)]
@@ -112,4 +113,22 @@ async fn invalidate_tokens(State(state): State<Arc<EmulatorState>>, body: Bytes)
     Ok(Json(
         json!({ "appid": app.appid, "invalidated": invalidated }),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BindingRequest {
+    #[serde(default)]
+    appid: Option<String>,
+    bound: bool,
+}
+
+/// Binds the app (default: the first) to an open-platform account, or unbinds it. From then
+/// on logins and encrypted user info carry the person's unionid, or do not: what a team sees
+/// when it binds its mini-program after users have logged in.
+async fn bind_open_platform(State(state): State<Arc<EmulatorState>>, body: Bytes) -> ControlResult {
+    let request: BindingRequest = parse_body(&body)?;
+    let app = app_or_default(&state, request.appid.as_deref())?;
+    state.set_unionid_bound(&app.appid, request.bound);
+    Ok(Json(json!({ "appid": app.appid, "bound": request.bound })))
 }

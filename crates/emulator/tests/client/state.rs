@@ -164,3 +164,21 @@ async fn servers_spawned_from_clones_of_one_emulator_share_its_state() {
         .expect("a token");
     assert_eq!(again.access_token, token.access_token);
 }
+
+#[tokio::test]
+async fn unbinding_and_binding_the_open_platform_decides_whether_logins_carry_a_unionid() {
+    let emu = Emu::start().await;
+    let bound = emu.login("alice").await;
+    let unionid = bound.unionid.expect("the default app is bound");
+
+    let answer = emu
+        .post("/__emulator/open-platform", json!({ "bound": false }))
+        .await;
+    assert_eq!(answer["bound"], false);
+    assert_eq!(emu.login("alice").await.unionid, None);
+    assert!(emu.user("alice").await["unionid"].is_null());
+
+    emu.post("/__emulator/open-platform", json!({ "bound": true }))
+        .await;
+    assert_eq!(emu.login("alice").await.unionid, Some(unionid));
+}

@@ -114,6 +114,47 @@ async fn a_mini_program_not_bound_to_the_open_platform_gives_unionid_unknown() {
     a_user_without_a_unionid_is_told_how_to_get_one(app).await;
 }
 
+/// The team binds its mini-program to the Open Platform after alice logged in: her stored user
+/// has no unionid until she shares her user info, which carries it from then on.
+async fn sharing_user_info_after_binding_resolves_an_unknown_unionid(app: TestApp) {
+    app.follow("alice").await;
+    let token = app.login_as("alice").await;
+    assert_failure(&app.ask(&token).await, "unionid_unknown");
+
+    let bound = app
+        .emulator("/__emulator/open-platform", json!({ "bound": true }))
+        .await;
+    assert_eq!(bound["bound"], true, "{bound}");
+    let shared = app
+        .emulator(
+            "/__emulator/encrypted-data",
+            json!({ "user": "alice", "kind": "userinfo" }),
+        )
+        .await;
+    let decrypted = app
+        .post_as(&app.base_url, "/api/me/decrypt", &token, shared)
+        .await;
+    assert_eq!(decrypted["code"], 1, "{decrypted}");
+    let unionid = app.emulator_user("alice").await["unionid"].clone();
+    assert_eq!(decrypted["data"]["unionId"], unionid, "{decrypted}");
+
+    let answer = app.ask(&token).await;
+    assert_eq!(answer["code"], 1, "{answer}");
+    assert_eq!(answer["data"]["following"], true, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharing_user_info_after_binding_resolves_an_unknown_unionid_on_sqlite() {
+    let options = Options {
+        unionid_bound: false,
+        ..with_official_account()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options)
+        .await
+        .expect("sqlite");
+    sharing_user_info_after_binding_resolves_an_unknown_unionid(app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plaintext_follow_events_work_too() {
     let options = Options {
