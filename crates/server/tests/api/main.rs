@@ -15,6 +15,7 @@ mod official_account;
 mod open_data;
 mod push;
 mod push_e2e;
+mod push_logs;
 mod push_support;
 mod rules;
 mod tokens;
