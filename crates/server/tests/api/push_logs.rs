@@ -42,7 +42,9 @@ impl<'a> MakeWriter<'a> for CapturedLogs {
 }
 
 /// A current-thread runtime runs the server's tasks on the test's thread, so the thread's
-/// default subscriber sees their log lines (and no other test's).
+/// default subscriber sees their log lines (and no other test's). The test runner (nextest)
+/// runs each test in its own process, so no other test's threads share tracing's per-callsite
+/// state with this one.
 #[tokio::test]
 async fn each_refused_push_is_logged_with_its_reason_and_never_the_token() {
     let logs = CapturedLogs::default();

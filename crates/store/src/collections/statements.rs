@@ -204,6 +204,16 @@ pub fn create_index_concurrently(collection: &CollectionName, field: &FieldPath)
     ]
 }
 
+/// The PostgreSQL DDL that drops a field's index without blocking writes to `documents`, and
+/// its statistics. Each statement must run on its own, outside a transaction.
+pub fn drop_index_concurrently(collection: &CollectionName, field: &FieldPath) -> Vec<String> {
+    let name = index_name(collection, field);
+    vec![
+        format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"),
+        format!("DROP STATISTICS IF EXISTS {name}_st"),
+    ]
+}
+
 /// Refreshes the planner's statistics after an index is built. SQLite needs them to pick a
 /// field's index over walking the collection in `_id` order.
 pub const ANALYZE: &str = "ANALYZE documents";

@@ -1,11 +1,14 @@
 //! The one implementation of `CollectionStore`, as a macro instantiated for each store type.
 
 /// Implements `CollectionStore` for `$store`, reading from `self.$reader`, writing through
-/// `self.$writer`, with SQL in `$dialect`. Indexing a field of an existing collection is the
-/// store's inherent method `$create_index` (SQLite builds it in a transaction; PostgreSQL
-/// without blocking writes, see `postgres::indexes`).
+/// `self.$writer`, with SQL in `$dialect`. Adding and dropping a field index of an existing
+/// collection are the store's inherent methods `$create_index` and `$drop_index` (SQLite uses
+/// a transaction; PostgreSQL avoids blocking writes, see `postgres::indexes`).
 macro_rules! collection_queries {
-    ($store:ty, $reader:ident, $writer:ident, $dialect:expr, create_index: $create_index:ident) => {
+    (
+        $store:ty, $reader:ident, $writer:ident, $dialect:expr,
+        indexes: $create_index:ident, $drop_index:ident
+    ) => {
         #[async_trait::async_trait]
         impl wxbase_core::collections::CollectionStore for $store {
             async fn create_collection(
@@ -128,22 +131,7 @@ macro_rules! collection_queries {
                 name: &wxbase_core::collections::CollectionName,
                 field: &wxbase_core::collections::FieldPath,
             ) -> Result<bool, wxbase_core::StoreError> {
-                use crate::collections::{catalog, statements};
-                use crate::errors::store_error;
-                let d: crate::collections::Dialect = $dialect;
-                let mut tx = self.$writer.begin().await.map_err(store_error)?;
-                let done = sqlx::query(&d.shared(catalog::DELETE_INDEX))
-                    .bind(name.as_str())
-                    .bind(field.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                crate::collections::run_ddl!(tx, statements::drop_index(d, name, field));
-                tx.commit().await.map_err(store_error)?;
-                Ok(true)
+                self.$drop_index(name, field).await
             }
 
             async fn delete_collection(

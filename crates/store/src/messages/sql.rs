@@ -28,9 +28,11 @@ pub fn insert_outbound() -> String {
 
 /// Leases due pending messages (?1 now, ?2 lease until, ?3 limit). `lock` is
 /// `FOR UPDATE SKIP LOCKED` on PostgreSQL; the outer conditions are checked again on the
-/// locked row, so two claimers never both take one. A message is due only when no earlier
-/// message to the same user is pending (leased, waiting for a retry, or due itself): one
-/// user's replies go out one at a time, in order, whichever instance sends them.
+/// locked row, so two claimers never both take one. A message is due only when no other
+/// message to the same user is pending before it (leased, waiting for a retry, or due itself)
+/// or in flight (leased, whatever its id: PostgreSQL hands out ids before commit, so a reply
+/// can become visible after a later one was claimed). One user's replies go out one at a
+/// time, in order, whichever instance sends them.
 pub fn claim(lock: &str) -> String {
     format!(
         "UPDATE messages SET lease_until = ?2, attempts = attempts + 1
@@ -40,7 +42,7 @@ pub fn claim(lock: &str) -> String {
                                         WHERE earlier.app_id = due.app_id
                                           AND earlier.openid = due.openid
                                           AND earlier.status = 'pending'
-                                          AND earlier.id < due.id)
+                                          AND (earlier.id < due.id OR earlier.lease_until > ?1))
                       ORDER BY id LIMIT ?3 {lock})
            AND status = 'pending' AND lease_until <= ?1
          RETURNING id, app_id, openid, content, attempts"

@@ -147,6 +147,6 @@ crate::collections::collection_queries!(
     pool,
     pool,
     crate::collections::Dialect::Postgres,
-    create_index: create_index_concurrently
+    indexes: create_index_concurrently, drop_index_concurrently
 );
 crate::followers::follower_queries!(PostgresStore, pool, pool, crate::shared::postgres_sql);

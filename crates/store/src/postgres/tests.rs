@@ -220,7 +220,7 @@ fn notes_collection() -> Collection {
 async fn index_is_valid(pool: &PgPool, name: &str) -> Option<bool> {
     sqlx::query_scalar(
         "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-         WHERE c.relname = $1",
+         WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace",
     )
     .bind(name)
     .fetch_optional(pool)
@@ -296,4 +296,113 @@ async fn a_failed_index_build_leaves_neither_an_index_nor_a_catalog_entry() {
         "adding it again starts afresh"
     );
     assert_eq!(index_is_valid(&pool, &name).await, Some(true));
+}
+
+/// PostgreSQL hands out ids before commit: a reply with a smaller id can become visible after
+/// a later reply to the same user was claimed. It must wait until that one is finished.
+#[tokio::test]
+async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let insert = "INSERT INTO messages
+        (id, app_id, openid, direction, msg_type, content, created_at, status, next_attempt_at, lease_until)
+        VALUES ($1, 'wxapp', 'o-amy', 'outbound', 'text', '{}', 1000, 'pending', 1000, $2)";
+    // The later reply, claimed by another instance until 60 s.
+    sqlx::query(insert)
+        .bind(1001_i64)
+        .bind(60_000_i64)
+        .execute(&pool)
+        .await
+        .expect("in flight");
+    // The earlier one, committed only now.
+    sqlx::query(insert)
+        .bind(1000_i64)
+        .bind(0_i64)
+        .execute(&pool)
+        .await
+        .expect("late");
+    let now = Timestamp::from_millis(2_000);
+    let claimed = db
+        .store
+        .claim_outbound(now, now.plus(Duration::from_secs(60)), 10)
+        .await
+        .expect("claim");
+    assert!(
+        claimed.is_empty(),
+        "nothing for amy while a reply to her is in flight"
+    );
+    let later = Timestamp::from_millis(61_000);
+    let claimed = db
+        .store
+        .claim_outbound(later, later.plus(Duration::from_secs(60)), 10)
+        .await
+        .expect("claim");
+    let ids: Vec<i64> = claimed.iter().map(|c| c.id.0).collect();
+    assert_eq!(ids, [1000], "after the lease, the earliest goes first");
+}
+
+#[tokio::test]
+async fn an_index_whose_build_died_is_rebuilt_when_added_again() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = &db.store;
+    let notes = notes_collection();
+    store.create_collection(&notes).await.expect("created");
+    let field = FieldPath::parse("title").expect("path");
+    // What a process that died between the catalog row and the build leaves.
+    sqlx::query(
+        "INSERT INTO collection_indexes (collection, field, added_at) VALUES ('notes', 'title', 1)",
+    )
+    .execute(&pool)
+    .await
+    .expect("catalog row");
+    let name = index_name(&notes.name, &field);
+    assert_eq!(index_is_valid(&pool, &name).await, None);
+    assert!(
+        store
+            .create_index(&notes.name, &field)
+            .await
+            .expect("rebuilt"),
+        "the missing index is built"
+    );
+    assert_eq!(index_is_valid(&pool, &name).await, Some(true));
+    assert!(!store
+        .create_index(&notes.name, &field)
+        .await
+        .expect("again"));
+}
+
+#[tokio::test]
+async fn a_dropped_index_is_gone_with_its_catalog_entry() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = &db.store;
+    let notes = notes_collection();
+    store.create_collection(&notes).await.expect("created");
+    let field = FieldPath::parse("title").expect("path");
+    store
+        .create_index(&notes.name, &field)
+        .await
+        .expect("indexed");
+    assert!(store
+        .drop_index(&notes.name, &field)
+        .await
+        .expect("dropped"));
+    assert_eq!(
+        index_is_valid(&pool, &index_name(&notes.name, &field)).await,
+        None
+    );
+    let listed = store
+        .collection(&notes.name)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(listed.indexes.is_empty());
+    assert!(
+        !store.drop_index(&notes.name, &field).await.expect("again"),
+        "dropping it twice finds nothing the second time"
+    );
 }

@@ -185,7 +185,7 @@ crate::collections::collection_queries!(
     readers,
     writer,
     crate::collections::Dialect::Sqlite,
-    create_index: create_index_in_transaction
+    indexes: create_index_in_transaction, drop_index_in_transaction
 );
 
 impl SqliteStore {
@@ -207,6 +207,31 @@ impl SqliteStore {
             .execute(&self.writer)
             .await
             .map_err(store_error)?;
+        Ok(true)
+    }
+
+    /// Forgets the index and drops it in one transaction. `false` if the field was not indexed.
+    async fn drop_index_in_transaction(
+        &self,
+        name: &wxbase_core::collections::CollectionName,
+        field: &wxbase_core::collections::FieldPath,
+    ) -> Result<bool, StoreError> {
+        let d = crate::collections::Dialect::Sqlite;
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let done = sqlx::query(crate::collections::catalog::DELETE_INDEX)
+            .bind(name.as_str())
+            .bind(field.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        crate::collections::run_ddl!(
+            tx,
+            crate::collections::statements::drop_index(d, name, field)
+        );
+        tx.commit().await.map_err(store_error)?;
         Ok(true)
     }
 }
