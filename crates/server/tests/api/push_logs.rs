@@ -42,9 +42,7 @@ impl<'a> MakeWriter<'a> for CapturedLogs {
 }
 
 /// A current-thread runtime runs the server's tasks on the test's thread, so the thread's
-/// default subscriber sees their log lines (and no other test's). The test runner (nextest)
-/// runs each test in its own process, so no other test's threads share tracing's per-callsite
-/// state with this one.
+/// default subscriber sees their log lines (and no other test's).
 #[tokio::test]
 async fn each_refused_push_is_logged_with_its_reason_and_never_the_token() {
     let logs = CapturedLogs::default();
@@ -54,6 +52,11 @@ async fn each_refused_push_is_logged_with_its_reason_and_never_the_token() {
         .with_max_level(tracing::Level::INFO)
         .finish();
     let _scope = tracing::subscriber::set_default(subscriber);
+    // With a single registered subscriber, tracing decides whether a log line is wanted from
+    // the default of whichever thread reaches it first; under `cargo test` another test's
+    // thread (with none) could switch these lines off for the whole process. A second
+    // registered subscriber makes tracing ask every subscriber instead.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let app = TestApp::spawn_with(
         Backend::Sqlite,
         Options {
