@@ -102,16 +102,21 @@ async fn without_an_official_account_the_question_is_not_found_on_sqlite() {
     without_an_official_account_the_question_is_not_found(app).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mini_program_not_bound_to_the_open_platform_gives_unionid_unknown() {
+/// An app with the official account whose mini-program is not bound to the Open Platform, so
+/// logins carry no unionid.
+async fn unbound_app() -> TestApp {
     let options = Options {
         unionid_bound: false,
         ..with_official_account()
     };
-    let app = TestApp::spawn_with(Backend::Sqlite, options)
+    TestApp::spawn_with(Backend::Sqlite, options)
         .await
-        .expect("sqlite");
-    a_user_without_a_unionid_is_told_how_to_get_one(app).await;
+        .expect("sqlite")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mini_program_not_bound_to_the_open_platform_gives_unionid_unknown() {
+    a_user_without_a_unionid_is_told_how_to_get_one(unbound_app().await).await;
 }
 
 /// The team binds its mini-program to the Open Platform after alice logged in: her stored user
@@ -145,14 +150,7 @@ async fn sharing_user_info_after_binding_resolves_an_unknown_unionid(app: TestAp
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sharing_user_info_after_binding_resolves_an_unknown_unionid_on_sqlite() {
-    let options = Options {
-        unionid_bound: false,
-        ..with_official_account()
-    };
-    let app = TestApp::spawn_with(Backend::Sqlite, options)
-        .await
-        .expect("sqlite");
-    sharing_user_info_after_binding_resolves_an_unknown_unionid(app).await;
+    sharing_user_info_after_binding_resolves_an_unknown_unionid(unbound_app().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
