@@ -11,7 +11,7 @@ use wxbase_core::messages::MessageId;
 use wxbase_core::{KeyedUser, LoginRecord, NewLogin};
 
 use super::batcher::{BatchLimits, Batcher};
-use super::inbound::{Inbound, InboundWrite};
+use super::inbound::{Inbound, InboundSql, InboundWrite};
 use super::logins::{LoginSql, Logins};
 use super::rounds::{run_in_rounds, together_or_alone, Statement};
 use super::sessions::{SessionLookup, SessionSql, SessionUsers};
@@ -46,6 +46,10 @@ impl HotPaths {
             pool: pool.clone(),
             sql: LoginSql::new(),
         };
+        let inbound = Inbound {
+            pool: pool.clone(),
+            sql: InboundSql::new(),
+        };
         let sessions = SessionUsers {
             pool: pool.clone(),
             sql: SessionSql::new(),
@@ -57,7 +61,7 @@ impl HotPaths {
             }),
             sessions: start_reads(sessions, limits),
             // A push and its retry never share a statement: the retry must find the push.
-            inbound: start_writes(Inbound { pool: pool.clone() }, limits, |(message, _)| {
+            inbound: start_writes(inbound, limits, |(message, _)| {
                 (message.app_id.clone(), message.dedup_key.clone())
             }),
         }

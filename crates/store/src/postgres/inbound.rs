@@ -81,13 +81,30 @@ impl ReplyColumns {
     }
 }
 
+/// The SQL of one push alone, rewritten for PostgreSQL once per store rather than per push.
+#[derive(Debug)]
+pub struct InboundSql {
+    insert_inbound: String,
+    insert_outbound: String,
+}
+
+impl InboundSql {
+    pub fn new() -> Self {
+        Self {
+            insert_inbound: postgres_sql(sql::INSERT_INBOUND).into_owned(),
+            insert_outbound: postgres_sql(&sql::insert_outbound()).into_owned(),
+        }
+    }
+}
+
 /// Records one push and, if it is new, its replies.
 pub async fn record_one(
     pool: &PgPool,
+    sql: &InboundSql,
     (inbound, replies): &InboundWrite,
 ) -> Result<Option<MessageId>, StoreError> {
     let mut tx = pool.begin().await.map_err(store_error)?;
-    let id: Option<i64> = sqlx::query_scalar(&postgres_sql(sql::INSERT_INBOUND))
+    let id: Option<i64> = sqlx::query_scalar(&sql.insert_inbound)
         .bind(inbound.app_id.as_str())
         .bind(inbound.openid.as_str())
         .bind(&inbound.msg_type)
@@ -102,11 +119,10 @@ pub async fn record_one(
         tx.rollback().await.map_err(store_error)?;
         return Ok(None);
     };
-    let insert_outbound = postgres_sql(&sql::insert_outbound()).into_owned();
     for reply in replies {
         let status = reply.initial_status();
         let sent_at = (status == SendStatus::Sent).then(|| reply.created_at.as_millis());
-        sqlx::query(&insert_outbound)
+        sqlx::query(&sql.insert_outbound)
             .bind(reply.app_id.as_str())
             .bind(reply.openid.as_str())
             .bind(reply.msg_type())
@@ -168,6 +184,7 @@ pub async fn record_many(
 #[derive(Debug)]
 pub struct Inbound {
     pub pool: PgPool,
+    pub sql: InboundSql,
 }
 
 #[async_trait]
@@ -183,6 +200,6 @@ impl Statement for Inbound {
     }
 
     async fn alone(&self, write: &InboundWrite) -> Result<Option<MessageId>, StoreError> {
-        record_one(&self.pool, write).await
+        record_one(&self.pool, &self.sql, write).await
     }
 }

@@ -11,7 +11,7 @@ use wxbase_core::{NewLogin, SessionToken, Timestamp, TokenHash};
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
-use super::inbound::Inbound;
+use super::inbound::{Inbound, InboundSql};
 use super::logins::{LoginSql, Logins};
 use super::rounds::Statement;
 use super::sessions::{SessionSql, SessionUsers};
@@ -158,7 +158,10 @@ async fn batched_pushes_skip_known_keys_and_queue_the_replies_of_new_ones() {
     let Some((_db, pool)) = fresh_pool().await else {
         return;
     };
-    let inbound = Inbound { pool: pool.clone() };
+    let inbound = Inbound {
+        pool: pool.clone(),
+        sql: InboundSql::new(),
+    };
     let known = push("msg:known", "o-bob");
     let known_id = inbound.alone(&known).await.expect("recorded").expect("new");
 
