@@ -99,8 +99,8 @@ impl AuthService {
             .wechat
             .jscode2session(&self.app.app_id, &self.app.app_secret, code)
             .await?;
-        let token = SessionToken::generate();
         let at = Timestamp::now();
+        let token = SessionToken::issued_at(at);
         let expires_at = at.plus(self.session_ttl);
         let record = self
             .store
@@ -122,11 +122,16 @@ impl AuthService {
         })
     }
 
-    /// The user holding `token`, if its session is live.
+    /// The user holding `token`, if its session is live. A token issued before tokens carried
+    /// their issue time is looked up under its legacy key when the current key finds nothing.
     pub async fn authenticate(&self, token: &str) -> Result<User, AuthError> {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
+        let now = Timestamp::now();
+        if let Some(user) = self.store.session_user(&token.hash(), now).await? {
+            return Ok(user);
+        }
         self.store
-            .session_user(&token.hash(), Timestamp::now())
+            .session_user(&token.legacy_hash(), now)
             .await?
             .ok_or(AuthError::Unauthorized)
     }
@@ -134,8 +139,12 @@ impl AuthService {
     /// The user holding `token` and their session_key, if its session is live.
     pub async fn authenticate_with_key(&self, token: &str) -> Result<KeyedUser, AuthError> {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
+        let now = Timestamp::now();
+        if let Some(keyed) = self.store.session_user_with_key(&token.hash(), now).await? {
+            return Ok(keyed);
+        }
         self.store
-            .session_user_with_key(&token.hash(), Timestamp::now())
+            .session_user_with_key(&token.legacy_hash(), now)
             .await?
             .ok_or(AuthError::Unauthorized)
     }
@@ -143,7 +152,9 @@ impl AuthService {
     /// Ends the session of `token`. Ending an unknown session is not an error.
     pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
-        self.store.delete_session(&token.hash()).await?;
+        if !self.store.delete_session(&token.hash()).await? {
+            self.store.delete_session(&token.legacy_hash()).await?;
+        }
         Ok(())
     }
 

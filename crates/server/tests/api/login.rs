@@ -1,7 +1,13 @@
 //! Login, `/api/me` and logout, end to end, on both backends.
 
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use reqwest::Method;
 use serde_json::Value;
+use wxbase_core::{NewLogin, SessionToken, Timestamp};
+use wxbase_wechat::{AppId, OpenId, Secret};
 
 use crate::helpers::{assert_failure, TestApp};
 use crate::on_both_backends;
@@ -167,7 +173,42 @@ async fn a_missing_or_forged_token_is_unauthorized(app: TestApp) {
     );
 }
 
+/// wxbase used to store a session under the plain SHA-256 of a fully random token; sessions
+/// stored so before an upgrade must keep working until they expire.
+async fn a_session_stored_under_the_legacy_key_still_works_and_logs_out(app: TestApp) {
+    let legacy = URL_SAFE_NO_PAD.encode([0x5A_u8; 32]);
+    let token = SessionToken::parse(&legacy).expect("a legacy token is well formed");
+    let now = Timestamp::now();
+    app.db
+        .store
+        .record_login(&NewLogin {
+            app_id: AppId::parse(app.app_id).expect("appid"),
+            openid: OpenId::parse("o-legacy-user").expect("openid"),
+            unionid: None,
+            session_key: Secret::new("c2Vzc2lvbmtleTEyMzQ1Ng=="),
+            token_hash: token.legacy_hash(),
+            at: now,
+            expires_at: now.plus(Duration::from_secs(3600)),
+        })
+        .await
+        .expect("an older wxbase recorded the session");
+
+    let me = app.with_token(Method::GET, "/api/me", &legacy).await;
+    assert_eq!(me["code"], 1, "{me}");
+    assert_eq!(me["data"]["openid"], "o-legacy-user");
+
+    let out = app
+        .with_token(Method::POST, "/api/auth/logout", &legacy)
+        .await;
+    assert_eq!(out["code"], 1, "{out}");
+    assert_failure(
+        &app.with_token(Method::GET, "/api/me", &legacy).await,
+        "unauthorized",
+    );
+}
+
 on_both_backends!(
+    a_session_stored_under_the_legacy_key_still_works_and_logs_out,
     a_new_user_logs_in_reads_me_and_logs_out,
     a_second_login_finds_the_same_user,
     the_session_key_never_reaches_the_client,
