@@ -69,17 +69,17 @@ impl PostgresStore {
         wait: bool,
     ) -> Result<Option<PgConnection>, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?.detach();
-        let key = lock_key(collection, field);
+        let name = index_name(collection, field);
         let locked = if wait {
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(key)
+            sqlx::query(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
+                .bind(&name)
                 .execute(&mut conn)
                 .await
                 .map_err(store_error)?;
             true
         } else {
-            sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
+            sqlx::query_scalar(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})"))
+                .bind(&name)
                 .fetch_one(&mut conn)
                 .await
                 .map_err(store_error)?
@@ -196,12 +196,10 @@ async fn forget_failed(conn: &mut PgConnection, collection: &CollectionName, fie
     }
 }
 
-/// The advisory lock of one index: the first 60 bits of its name's hash.
-fn lock_key(collection: &CollectionName, field: &FieldPath) -> i64 {
-    let name = index_name(collection, field);
-    let hex = name.trim_start_matches("wxidx_");
-    i64::from_str_radix(hex.get(..15).unwrap_or(hex), 16).unwrap_or_default()
-}
+/// The advisory lock of one index ($1: its name). Advisory locks are shared by the whole
+/// database, so the key hashes the schema too: two deployments in one database, each in its
+/// own schema, never wait for each other's index of the same name.
+const LOCK_KEY: &str = "hashtextextended(current_schema() || '.' || $1, 0)";
 
 /// Releases the index's advisory lock before the connection (out of the pool) is dropped;
 /// dropping it ends the session, which releases the lock anyway.
