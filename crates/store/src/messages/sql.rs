@@ -8,22 +8,27 @@ pub const MESSAGE_COLUMNS: &str = "id, openid, direction, msg_type, content, raw
 pub const RULE_COLUMNS: &str =
     "id, name, priority, match_kind, pattern, reply, created_at, updated_at";
 
-/// Records an inbound message unless its dedup key is known (?1 app … ?7 received).
-pub const INSERT_INBOUND: &str = "INSERT INTO messages
+/// Records an inbound message unless its dedup key is known (?1 app … ?7 received); changes
+/// no row when it is known.
+pub const INSERT_INBOUND_ROW: &str = "INSERT INTO messages
          (app_id, openid, direction, msg_type, content, raw, dedup_key, created_at)
      VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7)
-     ON CONFLICT (app_id, dedup_key) DO NOTHING
-     RETURNING id";
+     ON CONFLICT (app_id, dedup_key) DO NOTHING";
+
+/// [`INSERT_INBOUND_ROW`], returning the new message's id (no row when the key is known).
+pub fn insert_inbound() -> String {
+    format!("{INSERT_INBOUND_ROW} RETURNING id")
+}
 
 /// Records an outbound message (?1 app, ?2 openid, ?3 type, ?4 content, ?5 at, ?6 status,
 /// ?7 sent at).
+pub const INSERT_OUTBOUND_ROW: &str = "INSERT INTO messages
+         (app_id, openid, direction, msg_type, content, created_at, status, next_attempt_at, sent_at)
+     VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?5, ?7)";
+
+/// [`INSERT_OUTBOUND_ROW`], returning the message.
 pub fn insert_outbound() -> String {
-    format!(
-        "INSERT INTO messages
-             (app_id, openid, direction, msg_type, content, created_at, status, next_attempt_at, sent_at)
-         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?5, ?7)
-         RETURNING {MESSAGE_COLUMNS}"
-    )
+    format!("{INSERT_OUTBOUND_ROW} RETURNING {MESSAGE_COLUMNS}")
 }
 
 /// Leases due pending messages (?1 now, ?2 lease until, ?3 limit). `lock` is

@@ -91,7 +91,7 @@ pub struct InboundSql {
 impl InboundSql {
     pub fn new() -> Self {
         Self {
-            insert_inbound: postgres_sql(sql::INSERT_INBOUND).into_owned(),
+            insert_inbound: postgres_sql(&sql::insert_inbound()).into_owned(),
             insert_outbound: postgres_sql(&sql::insert_outbound()).into_owned(),
         }
     }

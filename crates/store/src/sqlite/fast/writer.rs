@@ -71,7 +71,7 @@ impl Job {
                 slot.outcome = Some(columns.into_user().map(|user| LoginRecord { user, is_new }));
             }
             Job::Inbound(slot) => {
-                let id = writes::inbound(conn, sql, &slot.write.message, &slot.write.replies)?;
+                let id = writes::inbound(conn, &slot.write.message, &slot.write.replies)?;
                 slot.outcome = Some(Ok(id));
             }
         }
