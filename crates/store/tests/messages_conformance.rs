@@ -225,6 +225,62 @@ async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDa
     assert_eq!(expired[0].attempts, 2);
 }
 
+/// A worker whose batch outlived its lease may renew a reply's lease only while nobody else
+/// claimed it; after another claim, its renewal fails and it must not send the reply.
+async fn a_lease_is_renewed_only_by_its_holder(db: TestDatabase) {
+    let store = db.store.clone();
+    for (key, openid) in [("msg:1", "o-carol"), ("msg:2", "o-dave")] {
+        let user = OpenId::parse(openid).expect("openid");
+        let message = NewInbound {
+            openid: user.clone(),
+            ..inbound(key, 1_000)
+        };
+        let answer = NewOutbound {
+            openid: user,
+            ..reply("hi", 1_000)
+        };
+        store
+            .record_inbound(&message, &[answer])
+            .await
+            .expect("recorded");
+    }
+    let held = claim(&store, 2_000).await;
+    assert_eq!(held.len(), 2);
+    let held_until = ms(62_000);
+    assert!(
+        store
+            .renew_outbound_lease(held[0].id, held_until, ms(100_000))
+            .await
+            .expect("renew"),
+        "the holder renews its own lease"
+    );
+    let taken = claim(&store, 70_000).await;
+    assert_eq!(taken.len(), 1, "only the reply whose lease ran out is claimed again");
+    assert_eq!(taken[0].id, held[1].id);
+    assert!(
+        !store
+            .renew_outbound_lease(held[1].id, held_until, ms(130_000))
+            .await
+            .expect("renew"),
+        "the first worker lost that reply to the second"
+    );
+    assert!(
+        claim(&store, 99_000).await.is_empty(),
+        "the renewed lease holds until 100 s"
+    );
+    store
+        .finish_outbound(held[0].id, &SendOutcome::Sent { at: ms(80_000) })
+        .await
+        .expect("sent");
+    assert!(
+        !store
+            .renew_outbound_lease(held[0].id, ms(100_000), ms(160_000))
+            .await
+            .expect("renew"),
+        "a finished reply has no lease to renew"
+    );
+}
+
 /// A retried reply holds back the user's later replies; other users' replies are not held.
 async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
     let store = db.store.clone();
@@ -466,6 +522,7 @@ on_both_stores!(
     concurrent_deliveries_on_two_connections_record_one_message,
     concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_message,
     a_claimed_message_is_leased_to_one_claimer_until_it_finishes,
+    a_lease_is_renewed_only_by_its_holder,
     one_users_replies_go_out_one_at_a_time_in_order,
     retries_wait_for_their_time_and_failures_are_final,
     a_conversation_pages_newest_first_both_ways,

@@ -4,7 +4,8 @@
 //!
 //! Delivery is at least once in one narrow case: if the process dies after WeChat accepted a
 //! message and before the `sent` mark is written, the lease expires and another attempt sends
-//! it again. Everything else is exactly once: a claimed message is leased, a rejected token
+//! it again. A batch that runs long (a slow WeChat) renews each reply's lease before sending it,
+//! past half the lease, and skips a reply another worker claimed meanwhile. Everything else is exactly once: a claimed message is leased, a rejected token
 //! (the call did nothing) is the only thing retried at once, and `-1` or a network failure
 //! (WeChat may or may not have sent it) goes back to the outbox with a bounded backoff.
 
@@ -45,17 +46,46 @@ impl MessageService {
     /// Claims one batch of due messages and sends them in order; how many were claimed.
     pub async fn deliver_due(&self) -> Result<usize, MessageError> {
         let now = Timestamp::now();
+        let held_until = now.plus(self.settings.lease);
+        let renew_from = now.plus(self.settings.lease / 2);
         let claimed = self
             .store
-            .claim_outbound(now, now.plus(self.settings.lease), self.settings.batch)
+            .claim_outbound(now, held_until, self.settings.batch)
             .await?;
         let count = claimed.len();
         for job in claimed {
+            if !self.still_mine(&job, held_until, renew_from).await? {
+                tracing::warn!(
+                    message_id = job.id.0,
+                    "the batch outlived its lease and another worker took this reply; not sending it here"
+                );
+                continue;
+            }
             let outcome = self.attempt(&job).await;
             log_outcome(&job, &outcome);
             self.store.finish_outbound(job.id, &outcome).await?;
         }
         Ok(count)
+    }
+
+    /// Whether this worker may still send `job`. Past half of the batch's lease, the job's
+    /// lease is renewed first, and only if nobody claimed it since: a slow WeChat cannot make
+    /// the lease run out mid-batch and let another worker send the same reply.
+    async fn still_mine(
+        &self,
+        job: &ClaimedOutbound,
+        held_until: Timestamp,
+        renew_from: Timestamp,
+    ) -> Result<bool, MessageError> {
+        let now = Timestamp::now();
+        if now < renew_from {
+            return Ok(true);
+        }
+        let renewed = self
+            .store
+            .renew_outbound_lease(job.id, held_until, now.plus(self.settings.lease))
+            .await?;
+        Ok(renewed)
     }
 
     async fn attempt(&self, job: &ClaimedOutbound) -> SendOutcome {

@@ -34,6 +34,16 @@ pub trait MessageStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<ClaimedOutbound>, StoreError>;
 
+    /// Extends the lease of a claimed message to `until`, if it is still the lease this claimer
+    /// holds (`held_until`) and the message is still pending. `false` means another claimer took
+    /// it after the lease ran out: this claimer must not send it.
+    async fn renew_outbound_lease(
+        &self,
+        id: MessageId,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     /// Records the outcome of a claimed message's attempt and releases its lease.
     async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome)
         -> Result<(), StoreError>;

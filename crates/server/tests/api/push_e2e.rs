@@ -123,6 +123,51 @@ async fn a_reply_acknowledged_before_a_crash_is_sent_once_after_the_restart() {
     }
 }
 
+/// WeChat answers so slowly that a batch of replies outlives its lease. A second instance
+/// takes the replies whose lease ran out; the first renews a reply's lease before sending it
+/// and skips those it lost. Each reply goes out once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_outlives_its_lease_sends_each_reply_once() {
+    const USERS: [&str; 6] = ["u1", "u2", "u3", "u4", "u5", "u6"];
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        // A send takes 0.6 s: a reply started before half the 3 s lease ends well inside it,
+        // and the six replies together take 3.6 s.
+        let push = safe_json()
+            .with_worker(false)
+            .with_lease(Duration::from_secs(3));
+        let Some(app) = spawn(backend, push.clone()).await else {
+            continue;
+        };
+        app.add_rule(text_rule("hello", "Hi there")).await;
+        let mut openids = Vec::new();
+        for user in USERS {
+            openids.push(openid_of(&app.say(user, "hello").await));
+        }
+        app.emulator(
+            "/__emulator/faults",
+            json!({ "endpoint": SEND, "delayMs": 600 }),
+        )
+        .await;
+
+        let (_first, _first_task) = app.instance_with(Some(&push.with_worker(true))).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while app.emulator_calls(SEND).await == 0 {
+            assert!(std::time::Instant::now() < deadline, "the first worker never sent");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (_second, _second_task) = app.instance_with(Some(&push.with_worker(true))).await;
+        for openid in &openids {
+            app.wait_until_settled(openid).await;
+        }
+        // A duplicate would still be on its way: give any send in flight time to land.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for user in USERS {
+            assert_eq!(app.replies_seen_by(user).await.len(), 1, "{backend:?} {user}");
+        }
+        assert_eq!(app.emulator_calls(SEND).await, 6, "{backend:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_the_48_hour_window_45015_is_recorded_and_not_retried() {
     let push = safe_json().with_worker(false);

@@ -36,6 +36,8 @@ pub struct PushSetup {
     pub emulator_timeout: Duration,
     /// Hold the first push answer this long (after the push was handled).
     pub slow_first_answer: Option<Duration>,
+    /// How long the outbox worker leases a batch of replies.
+    pub lease: Duration,
     slowed: Arc<AtomicBool>,
 }
 
@@ -50,6 +52,7 @@ impl PushSetup {
             typing: false,
             emulator_timeout: Duration::from_secs(5),
             slow_first_answer: None,
+            lease: MessageSettings::default().lease,
             slowed: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -59,6 +62,14 @@ impl PushSetup {
     pub fn with_worker(&self, worker: bool) -> Self {
         Self {
             worker,
+            ..self.clone()
+        }
+    }
+
+    /// The same setup with the outbox worker leasing batches for `lease`.
+    pub fn with_lease(&self, lease: Duration) -> Self {
+        Self {
+            lease,
             ..self.clone()
         }
     }
@@ -76,6 +87,7 @@ impl PushSetup {
                 retry_backoff: Duration::from_millis(50),
                 poll: Duration::from_millis(50),
                 typing: self.typing,
+                lease: self.lease,
                 ..MessageSettings::default()
             },
             rules: Vec::new(),

@@ -82,6 +82,22 @@ macro_rules! message_queries {
                 Ok(claimed)
             }
 
+            async fn renew_outbound_lease(
+                &self,
+                id: wxbase_core::messages::MessageId,
+                held_until: wxbase_core::Timestamp,
+                until: wxbase_core::Timestamp,
+            ) -> Result<bool, wxbase_core::StoreError> {
+                let done = sqlx::query(&$sql(crate::messages::sql::RENEW_LEASE))
+                    .bind(id.0)
+                    .bind(held_until.as_millis())
+                    .bind(until.as_millis())
+                    .execute(&self.$pool)
+                    .await
+                    .map_err(crate::errors::store_error)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn finish_outbound(
                 &self,
                 id: wxbase_core::messages::MessageId,

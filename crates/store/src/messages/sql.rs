@@ -54,6 +54,10 @@ pub fn claim(lock: &str) -> String {
     )
 }
 
+/// Extends a lease if it is still the one the claimer holds (?1 id, ?2 held until, ?3 until).
+pub const RENEW_LEASE: &str = "UPDATE messages SET lease_until = ?3
+     WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
+
 /// Marks a message sent (?1 id, ?2 at).
 pub const MARK_SENT: &str = "UPDATE messages
      SET status = 'sent', sent_at = ?2, lease_until = 0, errcode = NULL, error = NULL
