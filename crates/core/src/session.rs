@@ -43,7 +43,9 @@ impl SessionToken {
     /// A new token issued at `at`: the time, then random bytes from the thread's CSPRNG.
     pub fn issued_at(at: Timestamp) -> Self {
         let mut bytes: [u8; 32] = rand::random();
-        let millis = u64::try_from(at.as_millis()).unwrap_or_default().to_be_bytes();
+        let millis = u64::try_from(at.as_millis())
+            .unwrap_or_default()
+            .to_be_bytes();
         bytes[..ISSUED_AT_BYTES].copy_from_slice(&millis[millis.len() - ISSUED_AT_BYTES..]);
         Self::from_bytes(&bytes)
     }
@@ -139,8 +141,14 @@ mod tests {
         let token = SessionToken::generate();
         let hash = token.hash();
         let decoded = URL_SAFE_NO_PAD.decode(token.expose()).expect("base64url");
-        assert_eq!(hash.as_bytes()[..ISSUED_AT_BYTES], decoded[..ISSUED_AT_BYTES]);
-        assert_ne!(hash.as_bytes()[ISSUED_AT_BYTES..], decoded[ISSUED_AT_BYTES..]);
+        assert_eq!(
+            hash.as_bytes()[..ISSUED_AT_BYTES],
+            decoded[..ISSUED_AT_BYTES]
+        );
+        assert_ne!(
+            hash.as_bytes()[ISSUED_AT_BYTES..],
+            decoded[ISSUED_AT_BYTES..]
+        );
         assert_ne!(hash, token.legacy_hash());
     }
 

@@ -255,7 +255,11 @@ async fn a_lease_is_renewed_only_by_its_holder(db: TestDatabase) {
         "the holder renews its own lease"
     );
     let taken = claim(&store, 70_000).await;
-    assert_eq!(taken.len(), 1, "only the reply whose lease ran out is claimed again");
+    assert_eq!(
+        taken.len(),
+        1,
+        "only the reply whose lease ran out is claimed again"
+    );
     assert_eq!(taken[0].id, held[1].id);
     assert!(
         !store

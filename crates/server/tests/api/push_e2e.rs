@@ -152,7 +152,10 @@ async fn a_batch_that_outlives_its_lease_sends_each_reply_once() {
         let (_first, _first_task) = app.instance_with(Some(&push.with_worker(true))).await;
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while app.emulator_calls(SEND).await == 0 {
-            assert!(std::time::Instant::now() < deadline, "the first worker never sent");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the first worker never sent"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let (_second, _second_task) = app.instance_with(Some(&push.with_worker(true))).await;
@@ -162,7 +165,11 @@ async fn a_batch_that_outlives_its_lease_sends_each_reply_once() {
         // A duplicate would still be on its way: give any send in flight time to land.
         tokio::time::sleep(Duration::from_secs(1)).await;
         for user in USERS {
-            assert_eq!(app.replies_seen_by(user).await.len(), 1, "{backend:?} {user}");
+            assert_eq!(
+                app.replies_seen_by(user).await.len(),
+                1,
+                "{backend:?} {user}"
+            );
         }
         assert_eq!(app.emulator_calls(SEND).await, 6, "{backend:?}");
     }

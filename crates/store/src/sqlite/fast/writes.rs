@@ -61,17 +61,26 @@ pub(super) fn login(
     let app_id = login.app_id.as_str();
     let openid = login.openid.as_str();
     let session_key = login.session_key.expose();
-    let inserted = conn
-        .prepare_cached(INSERT_USER)?
-        .execute(params![app_id, openid, unionid, session_key, at])?;
+    let inserted = conn.prepare_cached(INSERT_USER)?.execute(params![
+        app_id,
+        openid,
+        unionid,
+        session_key,
+        at
+    ])?;
     let (columns, is_new) = if inserted == 1 {
         let columns = conn
             .prepare_cached(&sql.user_by_id)?
             .query_row(params![conn.last_insert_rowid()], user_columns)?;
         (columns, true)
     } else {
-        conn.prepare_cached(UPDATE_USER)?
-            .execute(params![app_id, openid, session_key, unionid, at])?;
+        conn.prepare_cached(UPDATE_USER)?.execute(params![
+            app_id,
+            openid,
+            session_key,
+            unionid,
+            at
+        ])?;
         let columns = conn
             .prepare_cached(&sql.user_by_openid)?
             .query_row(params![app_id, openid], user_columns)?;
@@ -92,15 +101,17 @@ pub(super) fn inbound(
     inbound: &NewInbound,
     replies: &[NewOutbound],
 ) -> rusqlite::Result<Option<MessageId>> {
-    let inserted = conn.prepare_cached(messages_sql::INSERT_INBOUND_ROW)?.execute(params![
-        inbound.app_id.as_str(),
-        inbound.openid.as_str(),
-        inbound.msg_type,
-        inbound.content.to_string(),
-        inbound.raw,
-        inbound.dedup_key,
-        inbound.received_at.as_millis()
-    ])?;
+    let inserted = conn
+        .prepare_cached(messages_sql::INSERT_INBOUND_ROW)?
+        .execute(params![
+            inbound.app_id.as_str(),
+            inbound.openid.as_str(),
+            inbound.msg_type,
+            inbound.content.to_string(),
+            inbound.raw,
+            inbound.dedup_key,
+            inbound.received_at.as_millis()
+        ])?;
     if inserted == 0 {
         return Ok(None);
     }
