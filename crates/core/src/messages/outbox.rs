@@ -4,8 +4,9 @@
 //!
 //! Delivery is at least once in one narrow case: if the process dies after WeChat accepted a
 //! message and before the `sent` mark is written, the lease expires and another attempt sends
-//! it again. A batch that runs long (a slow WeChat) renews each reply's lease before sending it,
-//! past half the lease, and skips a reply another worker claimed meanwhile. Everything else is exactly once: a claimed message is leased, a rejected token
+//! it again. Each reply's lease is renewed just before it is sent, so a batch that runs long (a slow
+//! WeChat) keeps its replies, except those another worker claimed after the batch's lease ran
+//! out: those are skipped here. Everything else is exactly once: a claimed message is leased, a rejected token
 //! (the call did nothing) is the only thing retried at once, and `-1` or a network failure
 //! (WeChat may or may not have sent it) goes back to the outbox with a bounded backoff.
 
@@ -47,14 +48,13 @@ impl MessageService {
     pub async fn deliver_due(&self) -> Result<usize, MessageError> {
         let now = Timestamp::now();
         let held_until = now.plus(self.settings.lease);
-        let renew_from = now.plus(self.settings.lease / 2);
         let claimed = self
             .store
             .claim_outbound(now, held_until, self.settings.batch)
             .await?;
         let count = claimed.len();
         for job in claimed {
-            if !self.still_mine(&job, held_until, renew_from).await? {
+            if !self.renew_lease(&job, held_until).await? {
                 tracing::warn!(
                     message_id = job.id.0,
                     "the batch outlived its lease and another worker took this reply; not sending it here"
@@ -68,24 +68,19 @@ impl MessageService {
         Ok(count)
     }
 
-    /// Whether this worker may still send `job`. Past half of the batch's lease, the job's
-    /// lease is renewed first, and only if nobody claimed it since: a slow WeChat cannot make
-    /// the lease run out mid-batch and let another worker send the same reply.
-    async fn still_mine(
+    /// Renews `job`'s lease for a whole lease from now, if nobody claimed it since the batch
+    /// did; whether this worker may send it. A slow WeChat cannot make the batch's lease run out
+    /// under a reply that is about to be sent and let another worker send it too.
+    async fn renew_lease(
         &self,
         job: &ClaimedOutbound,
         held_until: Timestamp,
-        renew_from: Timestamp,
     ) -> Result<bool, MessageError> {
-        let now = Timestamp::now();
-        if now < renew_from {
-            return Ok(true);
-        }
-        let renewed = self
+        let until = Timestamp::now().plus(self.settings.lease);
+        Ok(self
             .store
-            .renew_outbound_lease(job.id, held_until, now.plus(self.settings.lease))
-            .await?;
-        Ok(renewed)
+            .renew_outbound_lease(job.id, held_until, until)
+            .await?)
     }
 
     async fn attempt(&self, job: &ClaimedOutbound) -> SendOutcome {

@@ -199,7 +199,9 @@ async fn forget_failed(conn: &mut PgConnection, collection: &CollectionName, fie
 /// The advisory lock of one index ($1: its name). Advisory locks are shared by the whole
 /// database, so the key hashes the schema too: two deployments in one database, each in its
 /// own schema, never wait for each other's index of the same name.
-const LOCK_KEY: &str = "hashtextextended(current_schema() || '.' || $1, 0)";
+/// (`current_schema()` is NULL only when no schema on the search path exists; the index could
+/// not be built then anyway, but the lock must still be a lock.)
+const LOCK_KEY: &str = "hashtextextended(coalesce(current_schema(), '') || '.' || $1, 0)";
 
 /// Releases the index's advisory lock before the connection (out of the pool) is dropped;
 /// dropping it ends the session, which releases the lock anyway.
