@@ -185,13 +185,13 @@ async fn concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_mes
     );
 }
 
-async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDatabase) {
-    let store = db.store.clone();
-    let bob = OpenId::parse("o-bob").expect("openid");
-    for (key, user) in [("msg:1", alice()), ("msg:2", bob.clone())] {
+/// A message from each of `openids` at 1 s (keys `msg:1`, `msg:2`, …), each with a reply.
+async fn record_a_reply_to_each<const N: usize>(store: &Arc<dyn Store>, openids: [&str; N]) {
+    for (n, openid) in openids.into_iter().enumerate() {
+        let user = OpenId::parse(openid).expect("openid");
         let message = NewInbound {
             openid: user.clone(),
-            ..inbound(key, 1_000)
+            ..inbound(&format!("msg:{}", n + 1), 1_000)
         };
         let answer = NewOutbound {
             openid: user,
@@ -202,6 +202,11 @@ async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDa
             .await
             .expect("recorded");
     }
+}
+
+async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDatabase) {
+    let store = db.store.clone();
+    record_a_reply_to_each(&store, ["o-alice", "o-bob"]).await;
     let other = db.connect_again().await;
     let (mine, theirs) = tokio::join!(claim(&store, 2_000), claim(&other, 2_000));
     assert_eq!(mine.len() + theirs.len(), 2, "each message claimed once");
@@ -229,21 +234,7 @@ async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDa
 /// claimed it; after another claim, its renewal fails and it must not send the reply.
 async fn a_lease_is_renewed_only_by_its_holder(db: TestDatabase) {
     let store = db.store.clone();
-    for (key, openid) in [("msg:1", "o-carol"), ("msg:2", "o-dave")] {
-        let user = OpenId::parse(openid).expect("openid");
-        let message = NewInbound {
-            openid: user.clone(),
-            ..inbound(key, 1_000)
-        };
-        let answer = NewOutbound {
-            openid: user,
-            ..reply("hi", 1_000)
-        };
-        store
-            .record_inbound(&message, &[answer])
-            .await
-            .expect("recorded");
-    }
+    record_a_reply_to_each(&store, ["o-carol", "o-dave"]).await;
     let held = claim(&store, 2_000).await;
     assert_eq!(held.len(), 2);
     let held_until = ms(62_000);
