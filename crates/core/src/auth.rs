@@ -122,38 +122,39 @@ impl AuthService {
         })
     }
 
-    /// The user holding `token`, if its session is live. A token issued before tokens carried
-    /// their issue time is looked up under its legacy key when the current key finds nothing.
+    /// The user holding `token`, if its session is live, under any of its
+    /// [stored keys](SessionToken::stored_keys) (the legacy key finds sessions stored before
+    /// tokens carried their issue time).
     pub async fn authenticate(&self, token: &str) -> Result<User, AuthError> {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
         let now = Timestamp::now();
-        if let Some(user) = self.store.session_user(&token.hash(), now).await? {
-            return Ok(user);
+        for key in token.stored_keys() {
+            if let Some(user) = self.store.session_user(&key, now).await? {
+                return Ok(user);
+            }
         }
-        self.store
-            .session_user(&token.legacy_hash(), now)
-            .await?
-            .ok_or(AuthError::Unauthorized)
+        Err(AuthError::Unauthorized)
     }
 
     /// The user holding `token` and their session_key, if its session is live.
     pub async fn authenticate_with_key(&self, token: &str) -> Result<KeyedUser, AuthError> {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
         let now = Timestamp::now();
-        if let Some(keyed) = self.store.session_user_with_key(&token.hash(), now).await? {
-            return Ok(keyed);
+        for key in token.stored_keys() {
+            if let Some(keyed) = self.store.session_user_with_key(&key, now).await? {
+                return Ok(keyed);
+            }
         }
-        self.store
-            .session_user_with_key(&token.legacy_hash(), now)
-            .await?
-            .ok_or(AuthError::Unauthorized)
+        Err(AuthError::Unauthorized)
     }
 
     /// Ends the session of `token`. Ending an unknown session is not an error.
     pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
         let token = SessionToken::parse(token).map_err(|_| AuthError::Unauthorized)?;
-        if !self.store.delete_session(&token.hash()).await? {
-            self.store.delete_session(&token.legacy_hash()).await?;
+        for key in token.stored_keys() {
+            if self.store.delete_session(&key).await? {
+                break;
+            }
         }
         Ok(())
     }

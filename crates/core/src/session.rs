@@ -80,17 +80,31 @@ impl SessionToken {
     /// The key under which the token's session is stored: the token's issue time, then the
     /// first 26 bytes of the token's SHA-256.
     pub fn hash(&self) -> TokenHash {
-        let digest = Sha256::digest(self.text.as_bytes());
-        let mut key = [0; 32];
-        key[..ISSUED_AT_BYTES].copy_from_slice(&self.prefix);
-        key[ISSUED_AT_BYTES..].copy_from_slice(&digest[..32 - ISSUED_AT_BYTES]);
-        TokenHash(key)
+        self.key_from(&self.digest())
     }
 
     /// The key sessions were stored under before tokens carried their issue time: the plain
     /// SHA-256 of the token. Sessions stored so are still honoured until they expire.
     pub fn legacy_hash(&self) -> TokenHash {
-        TokenHash(Sha256::digest(self.text.as_bytes()).into())
+        TokenHash(self.digest())
+    }
+
+    /// Every key the token's session may be stored under, current first: [`Self::hash`], then
+    /// [`Self::legacy_hash`]. The token is hashed once for both.
+    pub fn stored_keys(&self) -> [TokenHash; 2] {
+        let digest = self.digest();
+        [self.key_from(&digest), TokenHash(digest)]
+    }
+
+    fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.text.as_bytes()).into()
+    }
+
+    fn key_from(&self, digest: &[u8; 32]) -> TokenHash {
+        let mut key = [0; 32];
+        key[..ISSUED_AT_BYTES].copy_from_slice(&self.prefix);
+        key[ISSUED_AT_BYTES..].copy_from_slice(&digest[..32 - ISSUED_AT_BYTES]);
+        TokenHash(key)
     }
 }
 
@@ -150,6 +164,7 @@ mod tests {
             decoded[ISSUED_AT_BYTES..]
         );
         assert_ne!(hash, token.legacy_hash());
+        assert_eq!(token.stored_keys(), [hash, token.legacy_hash()]);
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //!
 //! Delivery is at least once in one narrow case: if the process dies after WeChat accepted a
 //! message and before the `sent` mark is written, the lease expires and another attempt sends
-//! it again. Each reply's lease is renewed just before it is sent, so a batch that runs long (a slow
-//! WeChat) keeps its replies, except those another worker claimed after the batch's lease ran
-//! out: those are skipped here. Everything else is exactly once: a claimed message is leased, a rejected token
-//! (the call did nothing) is the only thing retried at once, and `-1` or a network failure
-//! (WeChat may or may not have sent it) goes back to the outbox with a bounded backoff.
+//! it again. Each reply's lease is renewed just before it is sent, so a batch that runs long
+//! (a slow WeChat) keeps its replies, except those another worker claimed after the batch's
+//! lease ran out: those are skipped here. Everything else is exactly once: a claimed message is
+//! leased, a rejected token (the call did nothing) is the only thing retried at once, and `-1`
+//! or a network failure (WeChat may or may not have sent it) goes back to the outbox with a
+//! bounded backoff.
 
 use std::sync::Arc;
 use std::time::Duration;
