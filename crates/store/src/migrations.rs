@@ -43,6 +43,11 @@ pub const SQLITE: &[Migration] = &[
         name: "outbox_order",
         sql: include_str!("../migrations/sqlite/0006_outbox_order.sql"),
     },
+    Migration {
+        version: 7,
+        name: "unused_unionid_index",
+        sql: include_str!("../migrations/sqlite/0007_unused_unionid_index.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -76,5 +81,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 6,
         name: "outbox_order",
         sql: include_str!("../migrations/postgres/0006_outbox_order.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "unused_unionid_index",
+        sql: include_str!("../migrations/postgres/0007_unused_unionid_index.sql"),
     },
 ];
