@@ -216,10 +216,10 @@ async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDa
     assert!(claim(&store, 3_000).await.is_empty(), "leased until 62 s");
     let first = mine.first().or(theirs.first()).expect("a claim").clone();
     assert_eq!(first.attempts, 1);
-    store
-        .finish_outbound(first.id, &SendOutcome::Sent { at: ms(3_000) })
+    assert!(store
+        .finish_outbound(first.id, ms(62_000), &SendOutcome::Sent { at: ms(3_000) })
         .await
-        .expect("sent");
+        .expect("sent"));
     let expired = claim(&store, 70_000).await;
     assert_eq!(
         expired.len(),
@@ -263,10 +263,14 @@ async fn a_lease_is_renewed_only_by_its_holder(db: TestDatabase) {
         claim(&store, 99_000).await.is_empty(),
         "the renewed lease holds until 100 s"
     );
-    store
-        .finish_outbound(held[0].id, &SendOutcome::Sent { at: ms(80_000) })
+    assert!(store
+        .finish_outbound(
+            held[0].id,
+            ms(100_000),
+            &SendOutcome::Sent { at: ms(80_000) }
+        )
         .await
-        .expect("sent");
+        .expect("sent"));
     assert!(
         !store
             .renew_outbound_lease(held[0].id, ms(100_000), ms(160_000))
@@ -274,6 +278,63 @@ async fn a_lease_is_renewed_only_by_its_holder(db: TestDatabase) {
             .expect("renew"),
         "a finished reply has no lease to renew"
     );
+}
+
+/// A worker whose send outlived its lease records nothing once another worker took the reply
+/// over: the later claimer's outcome stands, and a stale failure never turns a sent reply
+/// into a failed one.
+async fn an_outcome_counts_only_under_the_lease_it_was_sent_under(db: TestDatabase) {
+    let store = db.store.clone();
+    record_a_reply_to_each(&store, ["o-erin"]).await;
+    let slow = claim(&store, 2_000).await.remove(0);
+    let taken_over = claim(&store, 70_000).await.remove(0);
+    assert_eq!(
+        taken_over.id, slow.id,
+        "the lease ran out and the reply was claimed again"
+    );
+    let stale_retry = SendOutcome::Retry {
+        errcode: None,
+        error: "timed out".to_owned(),
+        next_attempt_at: ms(80_000),
+    };
+    assert!(
+        !store
+            .finish_outbound(slow.id, ms(62_000), &stale_retry)
+            .await
+            .expect("finish"),
+        "the first worker no longer holds the lease"
+    );
+    assert!(
+        claim(&store, 90_000).await.is_empty(),
+        "the second worker's lease is untouched"
+    );
+    assert!(store
+        .finish_outbound(
+            taken_over.id,
+            ms(130_000),
+            &SendOutcome::Sent { at: ms(75_000) }
+        )
+        .await
+        .expect("sent"));
+    let stale_failure = SendOutcome::Failed {
+        errcode: Some(45015),
+        error: "out of window".to_owned(),
+    };
+    assert!(!store
+        .finish_outbound(slow.id, ms(62_000), &stale_failure)
+        .await
+        .expect("finish"));
+    let erin = OpenId::parse("o-erin").expect("openid");
+    let page = store
+        .conversation(&app(), &erin, None, 10)
+        .await
+        .expect("conversation");
+    let delivery = page
+        .iter()
+        .find_map(|message| message.delivery.clone())
+        .expect("the reply");
+    assert_eq!(delivery.status, SendStatus::Sent);
+    assert_eq!(delivery.errcode, None);
 }
 
 /// A retried reply holds back the user's later replies; other users' replies are not held.
@@ -319,7 +380,10 @@ async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
         error: "busy".to_owned(),
         next_attempt_at: ms(10_000),
     };
-    store.finish_outbound(a.id, &retry).await.expect("retry");
+    assert!(store
+        .finish_outbound(a.id, ms(62_000), &retry)
+        .await
+        .expect("retry"));
     assert!(
         claim(&store, 3_000).await.is_empty(),
         "b waits for a's retry, and x is leased"
@@ -328,17 +392,20 @@ async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
     let again = claim(&store, 10_000).await;
     assert_eq!(again.iter().map(text).collect::<Vec<_>>(), ["a"]);
     let sent = SendOutcome::Sent { at: ms(10_000) };
-    store.finish_outbound(a.id, &sent).await.expect("sent");
+    assert!(store
+        .finish_outbound(a.id, ms(70_000), &sent)
+        .await
+        .expect("sent"));
     let next = claim(&store, 10_001).await;
     assert_eq!(next.iter().map(text).collect::<Vec<_>>(), ["b"]);
     let failed = SendOutcome::Failed {
         errcode: Some(45047),
         error: "too many replies".to_owned(),
     };
-    store
-        .finish_outbound(next[0].id, &failed)
+    assert!(store
+        .finish_outbound(next[0].id, ms(70_001), &failed)
         .await
-        .expect("failed");
+        .expect("failed"));
     let last = claim(&store, 10_002).await;
     assert_eq!(
         last.iter().map(text).collect::<Vec<_>>(),
@@ -359,17 +426,20 @@ async fn retries_wait_for_their_time_and_failures_are_final(db: TestDatabase) {
         error: "busy".to_owned(),
         next_attempt_at: ms(10_000),
     };
-    store.finish_outbound(job.id, &retry).await.expect("retry");
+    assert!(store
+        .finish_outbound(job.id, ms(61_000), &retry)
+        .await
+        .expect("retry"));
     assert!(claim(&store, 9_999).await.is_empty(), "not before its time");
     let job = claim(&store, 10_000).await.remove(0);
     let failed = SendOutcome::Failed {
         errcode: Some(45015),
         error: "out of window".to_owned(),
     };
-    store
-        .finish_outbound(job.id, &failed)
+    assert!(store
+        .finish_outbound(job.id, ms(70_000), &failed)
         .await
-        .expect("failed");
+        .expect("failed"));
     assert!(claim(&store, 1_000_000).await.is_empty(), "never again");
     let page = store
         .conversation(&app(), &alice(), None, 10)
@@ -518,6 +588,7 @@ on_both_stores!(
     concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_message,
     a_claimed_message_is_leased_to_one_claimer_until_it_finishes,
     a_lease_is_renewed_only_by_its_holder,
+    an_outcome_counts_only_under_the_lease_it_was_sent_under,
     one_users_replies_go_out_one_at_a_time_in_order,
     retries_wait_for_their_time_and_failures_are_final,
     a_conversation_pages_newest_first_both_ways,

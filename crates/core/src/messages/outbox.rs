@@ -6,7 +6,9 @@
 //! message and before the `sent` mark is written, the lease expires and another attempt sends
 //! it again. Each reply's lease is renewed just before it is sent, so a batch that runs long
 //! (a slow WeChat) keeps its replies, except those another worker claimed after the batch's
-//! lease ran out: those are skipped here. Everything else is exactly once: a claimed message is
+//! lease ran out: those are skipped here. An outcome is recorded only under the lease it was
+//! sent under, so a send that outlived even its renewed lease cannot overwrite the outcome of
+//! the worker that took the reply over. Everything else is exactly once: a claimed message is
 //! leased, a rejected token (the call did nothing) is the only thing retried at once, and `-1`
 //! or a network failure (WeChat may or may not have sent it) goes back to the outbox with a
 //! bounded backoff.
@@ -55,33 +57,40 @@ impl MessageService {
             .await?;
         let count = claimed.len();
         for job in claimed {
-            if !self.renew_lease(&job, held_until).await? {
+            let Some(lease) = self.renew_lease(&job, held_until).await? else {
                 tracing::warn!(
                     message_id = job.id.0,
                     "the batch outlived its lease and another worker took this reply; not sending it here"
                 );
                 continue;
-            }
+            };
             let outcome = self.attempt(&job).await;
             log_outcome(&job, &outcome);
-            self.store.finish_outbound(job.id, &outcome).await?;
+            if !self.store.finish_outbound(job.id, lease, &outcome).await? {
+                tracing::warn!(
+                    message_id = job.id.0,
+                    "the send outlived its lease and another worker took this reply; its outcome stands, not this one"
+                );
+            }
         }
         Ok(count)
     }
 
     /// Renews `job`'s lease for a whole lease from now, if nobody claimed it since the batch
-    /// did; whether this worker may send it. A slow WeChat cannot make the batch's lease run out
-    /// under a reply that is about to be sent and let another worker send it too.
+    /// did; the lease this worker now holds, or `None` when it must not send the reply. A slow
+    /// WeChat cannot make the batch's lease run out under a reply that is about to be sent and
+    /// let another worker send it too.
     async fn renew_lease(
         &self,
         job: &ClaimedOutbound,
         held_until: Timestamp,
-    ) -> Result<bool, MessageError> {
+    ) -> Result<Option<Timestamp>, MessageError> {
         let until = Timestamp::now().plus(self.settings.lease);
-        Ok(self
+        let renewed = self
             .store
             .renew_outbound_lease(job.id, held_until, until)
-            .await?)
+            .await?;
+        Ok(renewed.then_some(until))
     }
 
     async fn attempt(&self, job: &ClaimedOutbound) -> SendOutcome {

@@ -44,9 +44,16 @@ pub trait MessageStore: Send + Sync + 'static {
         until: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Records the outcome of a claimed message's attempt and releases its lease.
-    async fn finish_outbound(&self, id: MessageId, outcome: &SendOutcome)
-        -> Result<(), StoreError>;
+    /// Records the outcome of a claimed message's attempt and releases its lease, if the
+    /// claimer still holds it (`held_until`, as claimed or last renewed). `false` means another
+    /// claimer took the message after the lease ran out: nothing was recorded, and that
+    /// claimer's outcome stands (a stale failure never overwrites another worker's `sent`).
+    async fn finish_outbound(
+        &self,
+        id: MessageId,
+        held_until: Timestamp,
+        outcome: &SendOutcome,
+    ) -> Result<bool, StoreError>;
 
     /// One user's messages, both ways, newest first, older than `before` if given.
     async fn conversation(

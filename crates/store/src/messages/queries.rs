@@ -101,15 +101,18 @@ macro_rules! message_queries {
             async fn finish_outbound(
                 &self,
                 id: wxbase_core::messages::MessageId,
+                held_until: wxbase_core::Timestamp,
                 outcome: &wxbase_core::messages::SendOutcome,
-            ) -> Result<(), wxbase_core::StoreError> {
+            ) -> Result<bool, wxbase_core::StoreError> {
                 use crate::messages::sql;
                 use wxbase_core::messages::SendOutcome;
                 let pool = &self.$pool;
+                let held = held_until.as_millis();
                 let done = match outcome {
                     SendOutcome::Sent { at } => {
                         sqlx::query(&$sql(sql::MARK_SENT))
                             .bind(id.0)
+                            .bind(held)
                             .bind(at.as_millis())
                             .execute(pool)
                             .await
@@ -121,6 +124,7 @@ macro_rules! message_queries {
                     } => {
                         sqlx::query(&$sql(sql::MARK_RETRY))
                             .bind(id.0)
+                            .bind(held)
                             .bind(*errcode)
                             .bind(error.clone())
                             .bind(next_attempt_at.as_millis())
@@ -130,14 +134,15 @@ macro_rules! message_queries {
                     SendOutcome::Failed { errcode, error } => {
                         sqlx::query(&$sql(sql::MARK_FAILED))
                             .bind(id.0)
+                            .bind(held)
                             .bind(*errcode)
                             .bind(error.clone())
                             .execute(pool)
                             .await
                     }
                 };
-                done.map_err(crate::errors::store_error)?;
-                Ok(())
+                let done = done.map_err(crate::errors::store_error)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn conversation(

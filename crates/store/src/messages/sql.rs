@@ -58,20 +58,22 @@ pub fn claim(lock: &str) -> String {
 pub const RENEW_LEASE: &str = "UPDATE messages SET lease_until = ?3
      WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
-/// Marks a message sent (?1 id, ?2 at).
+/// Marks a message sent (?1 id, ?2 held until, ?3 at). Like every outcome, it is recorded only
+/// while the claimer still holds the lease: after another claimer took the message, the later
+/// outcome is that claimer's to write.
 pub const MARK_SENT: &str = "UPDATE messages
-     SET status = 'sent', sent_at = ?2, lease_until = 0, errcode = NULL, error = NULL
-     WHERE id = ?1";
+     SET status = 'sent', sent_at = ?3, lease_until = 0, errcode = NULL, error = NULL
+     WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
-/// Schedules another attempt (?1 id, ?2 errcode, ?3 error, ?4 next attempt).
+/// Schedules another attempt (?1 id, ?2 held until, ?3 errcode, ?4 error, ?5 next attempt).
 pub const MARK_RETRY: &str = "UPDATE messages
-     SET errcode = ?2, error = ?3, next_attempt_at = ?4, lease_until = 0
-     WHERE id = ?1";
+     SET errcode = ?3, error = ?4, next_attempt_at = ?5, lease_until = 0
+     WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
-/// Gives up (?1 id, ?2 errcode, ?3 error).
+/// Gives up (?1 id, ?2 held until, ?3 errcode, ?4 error).
 pub const MARK_FAILED: &str = "UPDATE messages
-     SET status = 'failed', errcode = ?2, error = ?3, lease_until = 0
-     WHERE id = ?1";
+     SET status = 'failed', errcode = ?3, error = ?4, lease_until = 0
+     WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
 /// A page of a conversation (?1 app, ?2 openid, ?3 before id, ?4 limit).
 pub fn conversation() -> String {
