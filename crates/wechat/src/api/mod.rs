@@ -31,9 +31,17 @@ pub(crate) mod canned {
 
     /// Serves `answer` once; returns a client pointed at it and the request it will receive.
     pub fn serve_once(answer: &str) -> (WechatClient, mpsc::Receiver<Received>) {
+        serve_raw_once(format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{answer}",
+            answer.len()
+        ))
+    }
+
+    /// Serves the raw HTTP `response` (status line, headers and body) once.
+    pub fn serve_raw_once(response: String) -> (WechatClient, mpsc::Receiver<Received>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binds a local port");
         let addr = listener.local_addr().expect("has an address");
-        let answer = answer.to_owned();
         let (sender, received) = mpsc::channel();
         thread::spawn(move || {
             let (stream, _) = listener.accept().expect("accepts the client");
@@ -60,13 +68,9 @@ pub(crate) mod canned {
             let mut body = vec![0; length];
             reader.read_exact(&mut body).expect("reads the body");
             let mut stream = stream;
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{answer}",
-                answer.len()
-            )
-            .expect("writes the answer");
+            stream
+                .write_all(response.as_bytes())
+                .expect("writes the answer");
             let body = String::from_utf8(body).expect("a UTF-8 body");
             let _ = sender.send(Received {
                 method,
