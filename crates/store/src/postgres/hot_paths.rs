@@ -19,12 +19,16 @@ use super::sessions::{SessionLookup, SessionSql, SessionUsers};
 /// Most requests one batched statement carries.
 const MAX_BATCH: usize = 128;
 
-/// Pool connections per statement a hot path may have in flight: one each at the default pool
-/// of 8. On the 2-core benchmark machine one statement in flight made bigger batches and beat
-/// two on every PostgreSQL workload (three rounds of back-to-back runs: login-new +18% with its
-/// p99 from 10.4 to 8.6 ms, `me` +7%, decrypt +4%, push-safe +3%); a bigger pool, for a bigger
-/// database server, gets more.
-const CONNECTIONS_PER_STATEMENT_IN_FLIGHT: u32 = 8;
+/// Pool connections per write statement (logins, pushes) in flight: two at the default pool of
+/// 8. A write can stall (the WAL flush, a relation extension, a row another instance's batch
+/// holds), and a second statement keeps the path moving meanwhile: with one, the login p99 of
+/// whole benchmark runs went from 10 to 43-51 ms.
+const CONNECTIONS_PER_WRITE_IN_FLIGHT: u32 = 4;
+
+/// Pool connections per session-read statement in flight: one at the default pool of 8. Reads
+/// do not stall that way, and one statement in flight makes bigger batches: `me` +7% and
+/// decrypt +4% against two (three rounds of back-to-back runs on the 2-core bench machine).
+const CONNECTIONS_PER_READ_IN_FLIGHT: u32 = 8;
 
 /// One batcher per hot path.
 #[derive(Clone)]
@@ -42,16 +46,20 @@ impl fmt::Debug for HotPaths {
 
 impl HotPaths {
     /// Starts the batchers on the current runtime. Each may run one statement at once per
-    /// [`CONNECTIONS_PER_STATEMENT_IN_FLIGHT`] connections of the pool (at least one), so
-    /// together they leave most of a pool of `max_connections` to everything else.
+    /// [`CONNECTIONS_PER_WRITE_IN_FLIGHT`] or [`CONNECTIONS_PER_READ_IN_FLIGHT`] connections of
+    /// the pool (at least one), so together they leave part of a pool of `max_connections` to
+    /// everything else.
     pub fn start(pool: &PgPool, max_connections: u32) -> Self {
-        let in_flight = usize::try_from(max_connections / CONNECTIONS_PER_STATEMENT_IN_FLIGHT)
-            .unwrap_or(1)
-            .max(1);
-        let limits = BatchLimits {
-            in_flight,
+        let limits = |connections_per_statement: u32| BatchLimits {
+            in_flight: usize::try_from(max_connections / connections_per_statement)
+                .unwrap_or(1)
+                .max(1),
             max_batch: MAX_BATCH,
         };
+        let (writes, reads) = (
+            limits(CONNECTIONS_PER_WRITE_IN_FLIGHT),
+            limits(CONNECTIONS_PER_READ_IN_FLIGHT),
+        );
         let logins = Logins {
             pool: pool.clone(),
             sql: LoginSql::new(),
@@ -66,12 +74,12 @@ impl HotPaths {
         };
         Self {
             // Two logins of one user never share a statement: the second sees the first's row.
-            logins: start_writes(logins, limits, |login| {
+            logins: start_writes(logins, writes, |login| {
                 (login.app_id.clone(), login.openid.clone())
             }),
-            sessions: start_reads(sessions, limits),
+            sessions: start_reads(sessions, reads),
             // A push and its retry never share a statement: the retry must find the push.
-            inbound: start_writes(inbound, limits, |(message, _)| {
+            inbound: start_writes(inbound, writes, |(message, _)| {
                 (message.app_id.clone(), message.dedup_key.clone())
             }),
         }
