@@ -21,8 +21,9 @@ const MAX_BATCH: usize = 128;
 
 /// Pool connections per write statement (logins, pushes) in flight: two at the default pool of
 /// 8. A write can stall (the WAL flush, a relation extension, a row another instance's batch
-/// holds), and a second statement keeps the path moving meanwhile: with one, the login p99 of
-/// whole benchmark runs went from 10 to 43-51 ms.
+/// holds), and a second statement keeps the path moving meanwhile. One made bigger batches
+/// (login-new +13%) but doubled the login p99 (19 and 23 ms against 11 and 12, two rounds of
+/// 15 s runs), and the p99 is what the targets still miss.
 const CONNECTIONS_PER_WRITE_IN_FLIGHT: u32 = 4;
 
 /// Pool connections per session-read statement in flight: one at the default pool of 8. Reads
