@@ -139,6 +139,15 @@ impl EmulatorState {
         code
     }
 
+    /// Makes room for `codes` more login codes and the session keys of `people` more people,
+    /// so that logins using a bulk of codes never wait while these maps grow: growing a map of
+    /// a million entries rehashes all of them under the one lock every call takes.
+    pub fn reserve_logins(&self, codes: usize, people: usize) {
+        let mut tables = self.tables();
+        tables.login_codes.reserve(codes);
+        tables.session_keys.reserve(people.min(codes));
+    }
+
     /// Issues a fresh single-use phone-number code for `person` in `appid`.
     pub fn issue_phone_code(&self, appid: &str, person: &str) -> String {
         let (code, entry) = self.new_code(appid, person);
@@ -197,5 +206,41 @@ impl EmulatorState {
         let openid = people::openid_for(&app.appid, person);
         let unionid = self.unionid_bound(app).then(|| people::unionid_for(person));
         (openid, unionid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserving_logins_makes_room_so_the_maps_do_not_grow_during_the_logins() {
+        let state = EmulatorState::new(EmulatorConfig::default());
+        state.reserve_logins(10_000, 2_500);
+        let (codes, keys) = {
+            let tables = state.tables();
+            (
+                tables.login_codes.capacity(),
+                tables.session_keys.capacity(),
+            )
+        };
+        for i in 0..10_000 {
+            state.issue_login_code("wxapp", &format!("p{}", i % 2_500));
+        }
+        for i in 0..2_500 {
+            state.rotate_session_key("wxapp", &format!("p{i}"));
+        }
+        let tables = state.tables();
+        assert!(codes >= 10_000 && keys >= 2_500);
+        assert_eq!(
+            tables.login_codes.capacity(),
+            codes,
+            "no growth for the codes"
+        );
+        assert_eq!(
+            tables.session_keys.capacity(),
+            keys,
+            "no growth for the keys"
+        );
     }
 }

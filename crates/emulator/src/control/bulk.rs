@@ -54,6 +54,7 @@ async fn login_codes(State(state): State<Arc<EmulatorState>>, body: Bytes) -> Co
         None => request.count,
     };
     let app = app_or_default(&state, request.appid.as_deref())?;
+    state.reserve_logins(request.count, people);
     let codes: Vec<String> = (0..request.count)
         .map(|i| state.issue_login_code(&app.appid, &format!("{}{}", request.prefix, i % people)))
         .collect();
