@@ -52,9 +52,17 @@ fn ms(millis: i64) -> Timestamp {
     Timestamp::from_millis(millis)
 }
 
+/// How long a [`claim`] leases what it takes, in milliseconds.
+const CLAIM_LEASE_MS: i64 = 60_000;
+
+/// The lease a [`claim`] made at `now` holds: what its outcome must be recorded under.
+fn lease_of_claim_at(now: i64) -> Timestamp {
+    ms(now + CLAIM_LEASE_MS)
+}
+
 async fn claim(store: &Arc<dyn Store>, now: i64) -> Vec<ClaimedOutbound> {
     store
-        .claim_outbound(ms(now), ms(now + 60_000), 10)
+        .claim_outbound(ms(now), lease_of_claim_at(now), 10)
         .await
         .expect("claim")
 }
@@ -217,7 +225,11 @@ async fn a_claimed_message_is_leased_to_one_claimer_until_it_finishes(db: TestDa
     let first = mine.first().or(theirs.first()).expect("a claim").clone();
     assert_eq!(first.attempts, 1);
     assert!(store
-        .finish_outbound(first.id, ms(62_000), &SendOutcome::Sent { at: ms(3_000) })
+        .finish_outbound(
+            first.id,
+            lease_of_claim_at(2_000),
+            &SendOutcome::Sent { at: ms(3_000) }
+        )
         .await
         .expect("sent"));
     let expired = claim(&store, 70_000).await;
@@ -237,7 +249,7 @@ async fn a_lease_is_renewed_only_by_its_holder(db: TestDatabase) {
     record_a_reply_to_each(&store, ["o-carol", "o-dave"]).await;
     let held = claim(&store, 2_000).await;
     assert_eq!(held.len(), 2);
-    let held_until = ms(62_000);
+    let held_until = lease_of_claim_at(2_000);
     assert!(
         store
             .renew_outbound_lease(held[0].id, held_until, ms(100_000))
@@ -299,7 +311,7 @@ async fn an_outcome_counts_only_under_the_lease_it_was_sent_under(db: TestDataba
     };
     assert!(
         !store
-            .finish_outbound(slow.id, ms(62_000), &stale_retry)
+            .finish_outbound(slow.id, lease_of_claim_at(2_000), &stale_retry)
             .await
             .expect("finish"),
         "the first worker no longer holds the lease"
@@ -311,7 +323,7 @@ async fn an_outcome_counts_only_under_the_lease_it_was_sent_under(db: TestDataba
     assert!(store
         .finish_outbound(
             taken_over.id,
-            ms(130_000),
+            lease_of_claim_at(70_000),
             &SendOutcome::Sent { at: ms(75_000) }
         )
         .await
@@ -321,7 +333,7 @@ async fn an_outcome_counts_only_under_the_lease_it_was_sent_under(db: TestDataba
         error: "out of window".to_owned(),
     };
     assert!(!store
-        .finish_outbound(slow.id, ms(62_000), &stale_failure)
+        .finish_outbound(slow.id, lease_of_claim_at(2_000), &stale_failure)
         .await
         .expect("finish"));
     let erin = OpenId::parse("o-erin").expect("openid");
@@ -381,7 +393,7 @@ async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
         next_attempt_at: ms(10_000),
     };
     assert!(store
-        .finish_outbound(a.id, ms(62_000), &retry)
+        .finish_outbound(a.id, lease_of_claim_at(2_000), &retry)
         .await
         .expect("retry"));
     assert!(
@@ -393,7 +405,7 @@ async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
     assert_eq!(again.iter().map(text).collect::<Vec<_>>(), ["a"]);
     let sent = SendOutcome::Sent { at: ms(10_000) };
     assert!(store
-        .finish_outbound(a.id, ms(70_000), &sent)
+        .finish_outbound(a.id, lease_of_claim_at(10_000), &sent)
         .await
         .expect("sent"));
     let next = claim(&store, 10_001).await;
@@ -403,7 +415,7 @@ async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
         error: "too many replies".to_owned(),
     };
     assert!(store
-        .finish_outbound(next[0].id, ms(70_001), &failed)
+        .finish_outbound(next[0].id, lease_of_claim_at(10_001), &failed)
         .await
         .expect("failed"));
     let last = claim(&store, 10_002).await;
@@ -427,7 +439,7 @@ async fn retries_wait_for_their_time_and_failures_are_final(db: TestDatabase) {
         next_attempt_at: ms(10_000),
     };
     assert!(store
-        .finish_outbound(job.id, ms(61_000), &retry)
+        .finish_outbound(job.id, lease_of_claim_at(1_000), &retry)
         .await
         .expect("retry"));
     assert!(claim(&store, 9_999).await.is_empty(), "not before its time");
@@ -437,7 +449,7 @@ async fn retries_wait_for_their_time_and_failures_are_final(db: TestDatabase) {
         error: "out of window".to_owned(),
     };
     assert!(store
-        .finish_outbound(job.id, ms(70_000), &failed)
+        .finish_outbound(job.id, lease_of_claim_at(10_000), &failed)
         .await
         .expect("failed"));
     assert!(claim(&store, 1_000_000).await.is_empty(), "never again");
