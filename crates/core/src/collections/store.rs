@@ -80,7 +80,10 @@ pub trait CollectionStore: Send + Sync + 'static {
         field: &FieldPath,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes a collection, its documents and its indexes. Returns whether it existed.
+    /// Deletes a collection, its documents and its indexes. Returns whether it existed. The
+    /// indexes go first, each as [`Self::drop_index`] drops one, then the collection and its
+    /// documents at once; a deletion that fails after the first step leaves the collection
+    /// whole, with fewer (or no) indexes.
     async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError>;
 
     /// Inserts documents, all or none. Returns `false` if the collection does not exist.

@@ -141,14 +141,24 @@ macro_rules! collection_queries {
                 use crate::collections::{catalog, statements};
                 use crate::errors::store_error;
                 let d: crate::collections::Dialect = $dialect;
+                // Each index first, as `drop_index` drops one: on PostgreSQL a `DROP INDEX` in
+                // the deleting transaction would lock `documents`, every collection's, until
+                // the last of this collection's documents was deleted.
+                let select_indexes = d.shared(catalog::SELECT_INDEXES);
+                let indexed =
+                    || sqlx::query_as::<_, (String, String)>(&select_indexes).bind(name.as_str());
+                for (_, field) in indexed()
+                    .fetch_all(&self.$writer)
+                    .await
+                    .map_err(store_error)?
+                {
+                    if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
+                        self.$drop_index(name, &field).await?;
+                    }
+                }
                 let mut tx = self.$writer.begin().await.map_err(store_error)?;
-                let indexed: Vec<(String, String)> =
-                    sqlx::query_as(&d.shared(catalog::SELECT_INDEXES))
-                        .bind(name.as_str())
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
-                for (_, field) in indexed {
+                // An index added meanwhile goes in the transaction, the blocking way.
+                for (_, field) in indexed().fetch_all(&mut *tx).await.map_err(store_error)? {
                     if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
                         crate::collections::run_ddl!(tx, statements::drop_index(d, name, &field));
                     }

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use sqlx::PgPool;
-use wxbase_core::collections::{index_name, Collection, CollectionName, FieldPath, PermissionMode};
+use wxbase_core::collections::{
+    index_name, Body, Collection, CollectionName, DocumentLimits, FieldPath, IdGenerator,
+    NewDocument, PermissionMode,
+};
 use wxbase_core::messages::{NewInbound, NewOutbound, OutboundContent};
 use wxbase_core::{NewLogin, SessionToken, Timestamp, TokenHash};
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
@@ -407,5 +410,89 @@ async fn a_dropped_index_is_gone_with_its_catalog_entry() {
     assert!(
         !store.drop_index(&notes.name, &field).await.expect("again"),
         "dropping it twice finds nothing the second time"
+    );
+}
+
+/// A document for `insert_documents`.
+fn document(ids: &IdGenerator, body: serde_json::Value) -> NewDocument {
+    NewDocument {
+        id: ids.next_id(Timestamp::from_millis(2_000)),
+        owner: None,
+        at: Timestamp::from_millis(2_000),
+        body: Body::new(body, DocumentLimits::default()).expect("a valid body"),
+    }
+}
+
+/// Whether some session waits for a lock that session `pid` holds.
+async fn someone_waits_for(pool: &PgPool, pid: i32) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))",
+    )
+    .bind(pid)
+    .fetch_one(pool)
+    .await
+    .expect("pg_stat_activity")
+}
+
+#[tokio::test]
+async fn deleting_an_indexed_collection_never_locks_the_other_collections_out() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = db.store.clone();
+    let ids = IdGenerator::default();
+    let field = FieldPath::parse("title").expect("path");
+    let mut doomed = notes_collection();
+    doomed.indexes = vec![field.clone()];
+    let mut kept = notes_collection();
+    kept.name = CollectionName::parse("kept").expect("name");
+    for collection in [&doomed, &kept] {
+        assert!(store.create_collection(collection).await.expect("created"));
+        let documents = [document(&ids, json!({ "title": "a" }))];
+        assert!(store
+            .insert_documents(&collection.name, &documents)
+            .await
+            .expect("inserted"));
+    }
+    // A reader of `kept` in a long transaction: dropping the index has to wait for it either
+    // way. A plain DROP INDEX would queue an exclusive lock on `documents`, and every reader
+    // and writer of every collection would queue behind it.
+    let mut reader = pool.begin().await.expect("begin");
+    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE collection = 'kept'")
+        .fetch_one(&mut *reader)
+        .await
+        .expect("read");
+    let reader_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *reader)
+        .await
+        .expect("pid");
+    let deleting = tokio::spawn({
+        let store = store.clone();
+        let name = doomed.name.clone();
+        async move { store.delete_collection(&name).await }
+    });
+    while !someone_waits_for(&pool, reader_pid).await {
+        assert!(!deleting.is_finished(), "the deletion waits for the reader");
+        tokio::task::yield_now().await;
+    }
+    let written = tokio::time::timeout(
+        Duration::from_secs(30),
+        store.insert_documents(&kept.name, &[document(&ids, json!({ "title": "b" }))]),
+    )
+    .await
+    .expect("a write to another collection goes through while the deletion waits")
+    .expect("inserted");
+    assert!(written);
+    reader.commit().await.expect("the reader finishes");
+    assert!(deleting.await.expect("joined").expect("deleted"));
+    assert!(store
+        .collection(&doomed.name)
+        .await
+        .expect("read")
+        .is_none());
+    assert_eq!(
+        index_is_valid(&pool, &index_name(&doomed.name, &field)).await,
+        None,
+        "the index is gone with its collection"
     );
 }
