@@ -48,6 +48,11 @@ pub const SQLITE: &[Migration] = &[
         name: "unused_unionid_index",
         sql: include_str!("../migrations/sqlite/0007_unused_unionid_index.sql"),
     },
+    Migration {
+        version: 8,
+        name: "sync_resume",
+        sql: include_str!("../migrations/sqlite/0008_sync_resume.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -86,5 +91,10 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         name: "unused_unionid_index",
         sql: include_str!("../migrations/postgres/0007_unused_unionid_index.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "sync_resume",
+        sql: include_str!("../migrations/postgres/0008_sync_resume.sql"),
     },
 ];

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use wxbase_core::official_account::{
-    EventOutcome, ListedFollower, NewFollowEvent, SyncDue, SyncProgress, SyncRun,
+    EventOutcome, ListedFollower, NewFollowEvent, SyncDue, SyncProgress, SyncResume, SyncRun,
 };
 use wxbase_core::{Store, Timestamp};
 use wxbase_store::on_both_stores;
@@ -56,17 +56,31 @@ async fn following(store: &Arc<dyn Store>, name: &str) -> Option<bool> {
         .map(|f| f.following)
 }
 
+/// Begins a run at `now` that may continue any interrupted one, however old.
 async fn begin(store: &Arc<dyn Store>, holder: &str, now: i64) -> Option<SyncRun> {
     store
-        .begin_follower_sync(&oa(), holder, ms(now), ms(now + 60_000), None)
+        .begin_follower_sync(&oa(), holder, ms(now), ms(now + 60_000), None, ms(0))
         .await
         .expect("begin")
 }
 
 async fn list(store: &Arc<dyn Store>, run: &SyncRun, followers: &[ListedFollower]) -> bool {
+    record(store, run, followers, 1, None).await
+}
+
+/// Records a batch, `listed` so far; `page_done` names the next page's start when the batch
+/// completes a page.
+async fn record(
+    store: &Arc<dyn Store>,
+    run: &SyncRun,
+    followers: &[ListedFollower],
+    listed: i64,
+    page_done: Option<&str>,
+) -> bool {
     let progress = SyncProgress {
-        listed: 1,
-        total: 1,
+        listed,
+        total: 4,
+        page_done: page_done.map(openid),
     };
     store
         .record_listed_followers(run, followers, progress, ms(1), ms(60_000))
@@ -281,18 +295,122 @@ async fn a_periodic_run_starts_only_when_due(db: TestDatabase) {
         started_before: ms(before),
     };
     let early = store
-        .begin_follower_sync(&oa(), "b", ms(150_000), ms(200_000), Some(due(50_000)))
+        .begin_follower_sync(
+            &oa(),
+            "b",
+            ms(150_000),
+            ms(200_000),
+            Some(due(50_000)),
+            ms(0),
+        )
         .await
         .expect("begin");
     assert_eq!(early, None, "the last run completed too recently");
     let later = store
-        .begin_follower_sync(&oa(), "b", ms(250_000), ms(300_000), Some(due(150_000)))
+        .begin_follower_sync(
+            &oa(),
+            "b",
+            ms(250_000),
+            ms(300_000),
+            Some(due(150_000)),
+            ms(0),
+        )
         .await
         .expect("begin");
     assert!(later.is_some());
 }
 
+async fn an_interrupted_run_is_continued_after_its_last_whole_page(db: TestDatabase) {
+    let store = db.store;
+    for name in ["alice", "bob", "dave"] {
+        store
+            .record_follow_event(&event(name, FollowKind::Subscribe, 10_000))
+            .await
+            .expect("subscribe");
+    }
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    assert_eq!(run.resume, None, "nothing to continue yet");
+    let first_page = [listed("alice", 10_000), listed("bob", 10_000)];
+    assert!(record(&store, &run, &first_page, 2, Some("bob")).await);
+    assert!(record(&store, &run, &[listed("carol", 5_000)], 3, None).await);
+    store
+        .abandon_follower_sync(&run, "WeChat failed")
+        .await
+        .expect("abandon");
+
+    let continued = begin(&store, "b", 200_000).await.expect("a second run");
+    assert_eq!(continued.generation, run.generation, "the same listing");
+    assert_eq!(
+        continued.resume,
+        Some(SyncResume {
+            after: openid("bob"),
+            listed: 2
+        }),
+        "after the last page recorded whole; the half page is listed again"
+    );
+    let status = store
+        .follower_sync_status(&oa(), ms(200_001))
+        .await
+        .expect("status")
+        .expect("a sync ran");
+    assert_eq!(status.listed, 2);
+    assert!(record(&store, &continued, &[listed("carol", 5_000)], 3, None).await);
+    let marked = store
+        .finish_follower_sync(&continued, ms(200_500))
+        .await
+        .expect("finish");
+    assert_eq!(marked, Some(1), "only dave was listed by neither attempt");
+    for (name, follows) in [
+        ("alice", true),
+        ("bob", true),
+        ("carol", true),
+        ("dave", false),
+    ] {
+        assert_eq!(following(&store, name).await, Some(follows), "{name}");
+    }
+
+    let next = begin(&store, "a", 300_000).await.expect("a third run");
+    assert_eq!(
+        next.generation,
+        run.generation + 1,
+        "a completed run is not continued"
+    );
+    assert_eq!(next.resume, None);
+}
+
+async fn a_listing_that_began_too_long_ago_is_not_continued(db: TestDatabase) {
+    let store = db.store;
+    let run = begin(&store, "a", 100_000).await.expect("a run");
+    assert!(record(&store, &run, &[listed("alice", 10_000)], 1, Some("alice")).await);
+    store
+        .abandon_follower_sync(&run, "WeChat failed")
+        .await
+        .expect("abandon");
+    let continued = begin(&store, "a", 150_000).await.expect("a second run");
+    assert_eq!(continued.generation, run.generation);
+    store
+        .abandon_follower_sync(&continued, "WeChat failed again")
+        .await
+        .expect("abandon");
+    // The window counts from the listing's first run (100 000), not from the latest (150 000).
+    let fresh = store
+        .begin_follower_sync(&oa(), "b", ms(200_000), ms(260_000), None, ms(120_000))
+        .await
+        .expect("begin")
+        .expect("a run");
+    assert_eq!(fresh.generation, run.generation + 1, "a new listing");
+    assert_eq!(fresh.resume, None);
+    let status = store
+        .follower_sync_status(&oa(), ms(200_001))
+        .await
+        .expect("status")
+        .expect("a sync ran");
+    assert_eq!(status.listed, 0);
+}
+
 on_both_stores!(
+    an_interrupted_run_is_continued_after_its_last_whole_page,
+    a_listing_that_began_too_long_ago_is_not_continued,
     a_retried_event_is_applied_once,
     an_older_event_never_overrides_a_newer_one,
     events_of_the_same_second_apply_in_arrival_order_and_retries_do_not_flip_them,

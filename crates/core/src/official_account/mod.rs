@@ -9,7 +9,7 @@ mod sync;
 
 pub use model::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
-    SyncRun, SyncStatus,
+    SyncResume, SyncRun, SyncStatus,
 };
 pub use service::{
     FollowStatus, FollowerSyncSettings, OfficialAccountError, OfficialAccountService,

@@ -112,15 +112,29 @@ pub struct SyncRun {
     pub generation: i64,
     /// Who holds the lease.
     pub holder: String,
+    /// Where an interrupted run of the same generation stopped, when this run continues it.
+    pub resume: Option<SyncResume>,
+}
+
+/// Where an interrupted run stopped: after its last page recorded whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncResume {
+    /// The `next_openid` that page ended with: the listing goes on from there.
+    pub after: OpenId,
+    /// Followers listed up to that page.
+    pub listed: i64,
 }
 
 /// How far a sync run got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncProgress {
     /// Followers listed so far.
     pub listed: i64,
     /// The total WeChat reported.
     pub total: i64,
+    /// Set by the batch that completes a page with more after it: the page's `next_openid`.
+    /// A run that continues this one after an interruption lists from there.
+    pub page_done: Option<OpenId>,
 }
 
 /// The last and current sync runs of an official account.

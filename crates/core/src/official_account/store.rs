@@ -48,8 +48,11 @@ pub trait FollowerStore: Send + Sync + 'static {
     async fn count_followers(&self, app_id: &AppId) -> Result<FollowerCounts, StoreError>;
 
     /// Starts a sync run: takes the lease until `lease_until` if nobody holds an unexpired
-    /// one at `now` and, when `due` is given, a periodic run is due; then starts a new
-    /// generation. `None` when the run may not start.
+    /// one at `now` and, when `due` is given, a periodic run is due. The run continues the
+    /// latest one (same generation, [`SyncRun::resume`] set) if that one did not complete,
+    /// recorded at least one whole page, and its generation's first run started at or after
+    /// `resume_since`; otherwise it starts a new generation. `None` when the run may not
+    /// start.
     async fn begin_follower_sync(
         &self,
         app_id: &AppId,
@@ -57,11 +60,13 @@ pub trait FollowerStore: Send + Sync + 'static {
         now: Timestamp,
         lease_until: Timestamp,
         due: Option<SyncDue>,
+        resume_since: Timestamp,
     ) -> Result<Option<SyncRun>, StoreError>;
 
     /// Upserts one batch of listed followers (stamping them with the run's generation),
-    /// records the progress and extends the lease, in one transaction. Returns `false`, and
-    /// changes nothing, when the run no longer holds the lease.
+    /// records the progress (and, with [`SyncProgress::page_done`], where a continuing run
+    /// would resume) and extends the lease, in one transaction. Returns `false`, and changes
+    /// nothing, when the run no longer holds the lease.
     async fn record_listed_followers(
         &self,
         run: &SyncRun,

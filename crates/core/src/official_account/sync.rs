@@ -4,8 +4,10 @@
 //! not list as not following.
 //!
 //! One run at a time per deployment: a run holds a database lease, extended with every batch.
-//! A run that fails or dies leaves its stamps behind and marks nobody; the next run starts a
-//! new generation from the first page.
+//! A run that fails or dies leaves its stamps behind and marks nobody. The next run continues
+//! it, in the same generation, from the page after the last one it recorded whole, if the
+//! generation's first run started within [`RESUME_WITHIN`]; otherwise it starts a new
+//! generation from the first page.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +24,12 @@ use crate::Timestamp;
 
 /// Most pages one run reads (10 000 openids each): a guard against a listing that never ends.
 const MAX_PAGES: u32 = 100_000;
+
+/// How recently an interrupted listing must have begun (its generation's first run) for the
+/// next run to continue it. A listing continued much later would mix two snapshots far apart:
+/// who unfollowed from the pages it had read, without an event reaching wxbase, would only be
+/// marked by the run after.
+pub const RESUME_WITHIN: Duration = Duration::from_secs(6 * 3600);
 
 /// The longest the periodic job sleeps between checks whether a run is due.
 const MAX_TICK: Duration = Duration::from_secs(60);
@@ -96,6 +104,7 @@ impl OfficialAccountService {
                 now,
                 now.plus(self.settings.lease),
                 due,
+                Timestamp::from_millis(now.as_millis().saturating_sub(millis(RESUME_WITHIN))),
             )
             .await?
         else {
@@ -104,7 +113,14 @@ impl OfficialAccountService {
             }
             return Ok(SyncOutcome::Skipped);
         };
-        tracing::info!(generation = run.generation, "follower sync started");
+        match &run.resume {
+            Some(resume) => tracing::info!(
+                generation = run.generation,
+                listed = resume.listed,
+                "follower sync continues an interrupted run"
+            ),
+            None => tracing::info!(generation = run.generation, "follower sync started"),
+        }
         match self.list_everyone(&run, now).await {
             Ok(mut report) => {
                 let marked = self
@@ -144,11 +160,11 @@ impl OfficialAccountService {
         run: &SyncRun,
         started: Timestamp,
     ) -> Result<SyncReport, OfficialAccountError> {
-        let mut cursor: Option<OpenId> = None;
+        let mut cursor: Option<OpenId> = run.resume.as_ref().map(|resume| resume.after.clone());
         let mut report = SyncReport {
             generation: run.generation,
             pages: 0,
-            listed: 0,
+            listed: run.resume.as_ref().map_or(0, |resume| resume.listed),
             total: 0,
             marked_unfollowed: 0,
         };
@@ -156,12 +172,19 @@ impl OfficialAccountService {
             let page = self.page_after(cursor.as_ref()).await?;
             report.pages += 1;
             report.total = i64::try_from(page.total).unwrap_or(i64::MAX);
-            for chunk in page.openids.chunks(BATCHGET_MAX) {
+            let next = page
+                .next_openid
+                .clone()
+                .filter(|next| !page.openids.is_empty() && cursor.as_ref() != Some(next));
+            let chunks = page.openids.chunks(BATCHGET_MAX);
+            let last_chunk = chunks.len().saturating_sub(1);
+            for (index, chunk) in chunks.enumerate() {
                 let followers = self.read_batch(chunk, started).await?;
                 report.listed += i64::try_from(followers.len()).unwrap_or(i64::MAX);
                 let progress = SyncProgress {
                     listed: report.listed,
                     total: report.total,
+                    page_done: next.clone().filter(|_| index == last_chunk),
                 };
                 let now = Timestamp::now();
                 let lease_until = now.plus(self.settings.lease);
@@ -180,11 +203,9 @@ impl OfficialAccountService {
                 total = report.total,
                 "follower sync progress"
             );
-            match page.next_openid {
-                Some(next) if !page.openids.is_empty() && cursor.as_ref() != Some(&next) => {
-                    cursor = Some(next);
-                }
-                _ => return Ok(report),
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(report),
             }
             if report.pages >= MAX_PAGES {
                 return Err(OfficialAccountError::BadListing(format!(

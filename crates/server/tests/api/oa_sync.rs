@@ -1,5 +1,6 @@
 //! The full follower sync end to end: followers from before wxbase, several pages, a sync
-//! interrupted by WeChat and run again, and two instances of which only one syncs.
+//! interrupted by WeChat and continued by the next run, and two instances of which only one
+//! syncs.
 
 use std::time::{Duration, Instant};
 
@@ -51,7 +52,7 @@ async fn a_sync_pages_through_every_follower(app: TestApp) {
     assert_eq!(status["sync"]["completedGeneration"], 1, "{status}");
 }
 
-async fn an_interrupted_sync_marks_nobody_and_a_rerun_completes(app: TestApp) {
+async fn an_interrupted_sync_marks_nobody_and_a_rerun_continues_it(app: TestApp) {
     app.page_size(2).await;
     let users = ["a", "b", "c", "d", "e"];
     for user in users {
@@ -85,7 +86,23 @@ async fn an_interrupted_sync_marks_nobody_and_a_rerun_completes(app: TestApp) {
         .await
         .expect("emulator answers");
     assert!(cleared.status().is_success());
+    let pages_read_before = app.emulator_calls("/cgi-bin/user/get").await;
     let report = app.sync().await;
+    assert_eq!(status["sync"]["generation"], 1, "{status}");
+    assert_eq!(
+        report["generation"], 1,
+        "the rerun continues the interrupted listing: {report}"
+    );
+    assert_eq!(
+        app.emulator_calls("/cgi-bin/user/get").await - pages_read_before,
+        2,
+        "from the second page of three: the first was recorded whole"
+    );
+    assert_eq!(
+        (&report["pages"], &report["listed"]),
+        (&json!(2), &json!(5)),
+        "{report}"
+    );
     assert_eq!(report["markedUnfollowed"], 1, "only c left: {report}");
     assert!(!app.follows("c").await);
     for user in ["a", "b", "d", "e", "f"] {
@@ -97,7 +114,7 @@ crate::on_both_backends!(
     options = with_official_account;
     a_follower_from_before_wxbase_is_found_by_a_sync,
     a_sync_pages_through_every_follower,
-    an_interrupted_sync_marks_nobody_and_a_rerun_completes,
+    an_interrupted_sync_marks_nobody_and_a_rerun_continues_it,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,32 +122,52 @@ macro_rules! follower_queries {
                 now: wxbase_core::Timestamp,
                 lease_until: wxbase_core::Timestamp,
                 due: Option<wxbase_core::official_account::SyncDue>,
+                resume_since: wxbase_core::Timestamp,
             ) -> Result<Option<wxbase_core::official_account::SyncRun>, wxbase_core::StoreError>
             {
                 use crate::errors::store_error;
                 use crate::followers::sql;
+                use wxbase_core::official_account::{SyncResume, SyncRun};
                 sqlx::query(&$sql(sql::ENSURE_SYNC_ROW))
                     .bind(app_id.as_str())
                     .execute(&self.$pool)
                     .await
                     .map_err(store_error)?;
-                let generation: Option<i64> = sqlx::query_scalar(&$sql(sql::BEGIN))
-                    .bind(app_id.as_str())
-                    .bind(holder)
-                    .bind(now.as_millis())
-                    .bind(lease_until.as_millis())
-                    .bind(due.map(|d| d.completed_before.as_millis()))
-                    .bind(due.map(|d| d.started_before.as_millis()))
-                    .fetch_optional(&self.$pool)
-                    .await
-                    .map_err(store_error)?;
-                Ok(
-                    generation.map(|generation| wxbase_core::official_account::SyncRun {
-                        app_id: app_id.clone(),
-                        generation,
-                        holder: holder.to_owned(),
-                    }),
-                )
+                let begun: Option<(i64, Option<String>, i64)> =
+                    sqlx::query_as(&$sql(&sql::begin()))
+                        .bind(app_id.as_str())
+                        .bind(holder)
+                        .bind(now.as_millis())
+                        .bind(lease_until.as_millis())
+                        .bind(due.map(|d| d.completed_before.as_millis()))
+                        .bind(due.map(|d| d.started_before.as_millis()))
+                        .bind(resume_since.as_millis())
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err(store_error)?;
+                let Some((generation, resume_after, resume_listed)) = begun else {
+                    return Ok(None);
+                };
+                let resume = resume_after
+                    .map(|after| {
+                        wxbase_wechat::OpenId::parse(after)
+                            .map(|after| SyncResume {
+                                after,
+                                listed: resume_listed,
+                            })
+                            .map_err(|e| {
+                                wxbase_core::StoreError::Corrupt(format!(
+                                    "oa_sync resume_after: {e}"
+                                ))
+                            })
+                    })
+                    .transpose()?;
+                Ok(Some(SyncRun {
+                    app_id: app_id.clone(),
+                    generation,
+                    holder: holder.to_owned(),
+                    resume,
+                }))
             }
 
             async fn record_listed_followers(
@@ -168,6 +188,7 @@ macro_rules! follower_queries {
                     .bind(lease_until.as_millis())
                     .bind(progress.listed)
                     .bind(progress.total)
+                    .bind(progress.page_done.as_ref().map(|openid| openid.as_str()))
                     .execute(&mut *tx)
                     .await
                     .map_err(store_error)?;

@@ -73,18 +73,41 @@ pub const COUNT: &str = "SELECT COUNT(*),
 pub const ENSURE_SYNC_ROW: &str =
     "INSERT INTO oa_sync (app_id) VALUES (?1) ON CONFLICT (app_id) DO NOTHING";
 
+/// Whether the latest run can be continued (?7: the earliest start of its generation that
+/// still can): it did not complete, recorded a whole page, and its generation began recently
+/// enough.
+const RESUMABLE: &str = "(completed_generation < generation AND resume_after IS NOT NULL
+         AND generation_started_at >= ?7)";
+
 /// Starts a run if the lease is free and, for a periodic run, one is due (?1 app, ?2 holder,
-/// ?3 now, ?4 lease until, ?5 completed before, ?6 started before; ?5 and ?6 NULL to force).
-pub const BEGIN: &str = "UPDATE oa_sync SET generation = generation + 1, lease_holder = ?2,
-         lease_until = ?4, started_at = ?3, listed = 0, total = NULL
-     WHERE app_id = ?1 AND lease_until <= ?3
-       AND (?5 IS NULL OR completed_at IS NULL OR completed_at <= ?5)
-       AND (?6 IS NULL OR started_at IS NULL OR started_at <= ?6)
-     RETURNING generation";
+/// ?3 now, ?4 lease until, ?5 completed before, ?6 started before; ?5 and ?6 NULL to force;
+/// ?7 resume since): it continues the latest run where that can be, keeping its generation
+/// and resume point, or else starts the next generation from the first page. `started_at`
+/// is this run's start either way (it paces the retries of a failing sync). Every `CASE`
+/// reads the row as it was before this update.
+pub fn begin() -> String {
+    format!(
+        "UPDATE oa_sync SET lease_holder = ?2, lease_until = ?4, started_at = ?3,
+             generation = CASE WHEN {RESUMABLE} THEN generation ELSE generation + 1 END,
+             generation_started_at =
+                 CASE WHEN {RESUMABLE} THEN generation_started_at ELSE ?3 END,
+             listed = CASE WHEN {RESUMABLE} THEN resume_listed ELSE 0 END,
+             total = CASE WHEN {RESUMABLE} THEN total ELSE NULL END,
+             resume_after = CASE WHEN {RESUMABLE} THEN resume_after ELSE NULL END,
+             resume_listed = CASE WHEN {RESUMABLE} THEN resume_listed ELSE 0 END
+         WHERE app_id = ?1 AND lease_until <= ?3
+           AND (?5 IS NULL OR completed_at IS NULL OR completed_at <= ?5)
+           AND (?6 IS NULL OR started_at IS NULL OR started_at <= ?6)
+         RETURNING generation, resume_after, resume_listed"
+    )
+}
 
 /// Extends a run's lease and records its progress, if it still holds it (?1 app, ?2 holder,
-/// ?3 generation, ?4 lease until, ?5 listed, ?6 total).
-pub const PROGRESS: &str = "UPDATE oa_sync SET lease_until = ?4, listed = ?5, total = ?6
+/// ?3 generation, ?4 lease until, ?5 listed, ?6 total; ?7 the `next_openid` of a page just
+/// recorded whole, which becomes the resume point, or NULL to keep the one there is).
+pub const PROGRESS: &str = "UPDATE oa_sync SET lease_until = ?4, listed = ?5, total = ?6,
+         resume_after = COALESCE(?7, resume_after),
+         resume_listed = CASE WHEN ?7 IS NULL THEN resume_listed ELSE ?5 END
      WHERE app_id = ?1 AND lease_holder = ?2 AND generation = ?3";
 
 /// Marks as not following everyone a completed run did not list (?1 app, ?2 generation,
