@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use wxbase_core::official_account::{
     EventOutcome, ListedFollower, NewFollowEvent, SyncDue, SyncProgress, SyncResume, SyncRun,
+    SyncStatus,
 };
 use wxbase_core::{Store, Timestamp};
 use wxbase_store::on_both_stores;
@@ -54,6 +55,15 @@ async fn following(store: &Arc<dyn Store>, name: &str) -> Option<bool> {
         .await
         .expect("read")
         .map(|f| f.following)
+}
+
+/// The sync state at `now`, once a sync ran.
+async fn sync_status(store: &Arc<dyn Store>, now: i64) -> SyncStatus {
+    store
+        .follower_sync_status(&oa(), ms(now))
+        .await
+        .expect("status")
+        .expect("a sync ran")
 }
 
 /// Begins a run at `now` that may continue any interrupted one, however old.
@@ -191,11 +201,7 @@ async fn a_completed_run_marks_the_unlisted_and_an_abandoned_one_marks_nobody(db
         Some(true),
         "nobody is marked"
     );
-    let status = store
-        .follower_sync_status(&oa(), ms(100_001))
-        .await
-        .expect("status")
-        .expect("a sync ran");
+    let status = sync_status(&store, 100_001).await;
     assert_eq!(status.last_error.as_deref(), Some("WeChat failed"));
     assert!(!status.running);
 
@@ -348,11 +354,7 @@ async fn an_interrupted_run_is_continued_after_its_last_whole_page(db: TestDatab
         }),
         "after the last page recorded whole; the half page is listed again"
     );
-    let status = store
-        .follower_sync_status(&oa(), ms(200_001))
-        .await
-        .expect("status")
-        .expect("a sync ran");
+    let status = sync_status(&store, 200_001).await;
     assert_eq!(status.listed, 2);
     assert!(record(&store, &continued, &[listed("carol", 5_000)], 3, None).await);
     let marked = store
@@ -400,11 +402,7 @@ async fn a_listing_that_began_too_long_ago_is_not_continued(db: TestDatabase) {
         .expect("a run");
     assert_eq!(fresh.generation, run.generation + 1, "a new listing");
     assert_eq!(fresh.resume, None);
-    let status = store
-        .follower_sync_status(&oa(), ms(200_001))
-        .await
-        .expect("status")
-        .expect("a sync ran");
+    let status = sync_status(&store, 200_001).await;
     assert_eq!(status.listed, 0);
 }
 
