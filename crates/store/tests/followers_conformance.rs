@@ -406,7 +406,52 @@ async fn a_listing_that_began_too_long_ago_is_not_continued(db: TestDatabase) {
     assert_eq!(status.listed, 0);
 }
 
+async fn a_stalled_run_changes_nothing_once_another_run_continues_its_listing(db: TestDatabase) {
+    let store = db.store;
+    let stalled = begin(&store, "a", 100_000).await.expect("a run");
+    assert!(
+        record(
+            &store,
+            &stalled,
+            &[listed("alice", 10_000)],
+            1,
+            Some("alice")
+        )
+        .await
+    );
+    let continued = begin(&store, "b", 100_000 + 61_000)
+        .await
+        .expect("the lease expired: another run continues the listing");
+    assert_eq!(continued.generation, stalled.generation);
+    assert!(
+        !record(&store, &stalled, &[listed("bob", 10_000)], 2, Some("bob")).await,
+        "the stalled run lost the lease"
+    );
+    store
+        .abandon_follower_sync(&stalled, "late failure")
+        .await
+        .expect("abandon");
+    assert_eq!(
+        store
+            .finish_follower_sync(&stalled, ms(170_000))
+            .await
+            .expect("finish"),
+        None
+    );
+    assert!(
+        record(&store, &continued, &[listed("bob", 10_000)], 2, None).await,
+        "the stalled run's abandon did not free the continuing run's lease"
+    );
+    assert_eq!(following(&store, "bob").await, Some(true));
+    assert_eq!(
+        sync_status(&store, 170_001).await.last_error,
+        None,
+        "the stalled run's failure was not recorded against the listing"
+    );
+}
+
 on_both_stores!(
+    a_stalled_run_changes_nothing_once_another_run_continues_its_listing,
     an_interrupted_run_is_continued_after_its_last_whole_page,
     a_listing_that_began_too_long_ago_is_not_continued,
     a_retried_event_is_applied_once,

@@ -42,7 +42,7 @@ pub enum OfficialAccountError {
     #[error("wxbase does not know this user's unionid yet, so they cannot be matched with the official account's followers. Bind the mini-program and the official account to one WeChat Open Platform account (then every login carries the unionid), or have the user share their encrypted user info and send it to POST /api/me/decrypt, which stores the unionId it contains")]
     UnionIdUnknown,
     /// Another instance took the sync lease over (this one stalled for longer than it).
-    #[error("the follower sync lost its lease to another instance; that run carries on")]
+    #[error("the follower sync lost its lease to another run; that run carries on")]
     LeaseLost,
     /// WeChat's follower list did not make sense.
     #[error("the follower list from WeChat is inconsistent: {0}")]

@@ -96,11 +96,15 @@ impl OfficialAccountService {
 
     async fn sync(&self, due: Option<SyncDue>) -> Result<SyncOutcome, OfficialAccountError> {
         let now = Timestamp::now();
+        // Each run holds the lease under a name of its own: a run that continues a stalled
+        // one of this same instance keeps the generation, and the lease must still tell them
+        // apart, so that the stalled one's late writes are refused.
+        let holder = format!("{}/{:08x}", self.instance, rand::random::<u32>());
         let Some(run) = self
             .store
             .begin_follower_sync(
                 &self.app_id,
-                &self.instance,
+                &holder,
                 now,
                 now.plus(self.settings.lease),
                 due,
@@ -168,10 +172,34 @@ impl OfficialAccountService {
             total: 0,
             marked_unfollowed: 0,
         };
+        // A resume point hours old may no longer lead anywhere: if its page fails, or comes
+        // back empty while fewer followers were listed than WeChat counts, the listing starts
+        // again from the first page, in the same generation (its stamps stay valid).
+        let mut resuming = cursor.is_some();
         loop {
-            let page = self.page_after(cursor.as_ref()).await?;
+            let page = match self.page_after(cursor.as_ref()).await {
+                Ok(page) => page,
+                Err(error) if resuming => {
+                    tracing::warn!(generation = run.generation, %error,
+                        "follower sync: the page after the resume point failed; listing from the first page");
+                    (resuming, cursor, report.listed) = (false, None, 0);
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             report.pages += 1;
             report.total = i64::try_from(page.total).unwrap_or(i64::MAX);
+            if resuming && page.openids.is_empty() && report.listed < report.total {
+                tracing::warn!(
+                    generation = run.generation,
+                    listed = report.listed,
+                    total = report.total,
+                    "follower sync: nothing after the resume point, yet followers are missing; listing from the first page"
+                );
+                (resuming, cursor, report.listed) = (false, None, 0);
+                continue;
+            }
+            resuming = false;
             let next = page
                 .next_openid
                 .clone()

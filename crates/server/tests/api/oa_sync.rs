@@ -110,8 +110,44 @@ async fn an_interrupted_sync_marks_nobody_and_a_rerun_continues_it(app: TestApp)
     }
 }
 
+async fn a_resume_point_that_fails_sends_the_rerun_back_to_the_first_page(app: TestApp) {
+    app.page_size(2).await;
+    for user in ["a", "b", "c", "d", "e"] {
+        app.follow(user).await;
+    }
+    app.unfollow("c", false).await;
+    app.emulator(
+        "/__emulator/faults",
+        json!({ "endpoint": "/cgi-bin/user/get", "after": 1, "times": 1, "errcode": 40003 }),
+    )
+    .await;
+    assert_failure(&app.sync_at(&app.base_url).await, "upstream_error");
+    // WeChat refuses the page after the resume point once more (as it might an openid that
+    // has since left): the rerun lists from the first page instead of failing again.
+    app.emulator(
+        "/__emulator/faults",
+        json!({ "endpoint": "/cgi-bin/user/get", "times": 1, "errcode": 40003 }),
+    )
+    .await;
+    let pages_read_before = app.emulator_calls("/cgi-bin/user/get").await;
+    let report = app.sync().await;
+    assert_eq!(report["generation"], 1, "still the same listing: {report}");
+    assert_eq!(
+        app.emulator_calls("/cgi-bin/user/get").await - pages_read_before,
+        1 + 2,
+        "the refused page, then the whole listing of two pages"
+    );
+    assert_eq!(
+        (&report["listed"], &report["markedUnfollowed"]),
+        (&json!(4), &json!(1)),
+        "{report}"
+    );
+    assert!(!app.follows("c").await);
+}
+
 crate::on_both_backends!(
     options = with_official_account;
+    a_resume_point_that_fails_sends_the_rerun_back_to_the_first_page,
     a_follower_from_before_wxbase_is_found_by_a_sync,
     a_sync_pages_through_every_follower,
     an_interrupted_sync_marks_nobody_and_a_rerun_continues_it,

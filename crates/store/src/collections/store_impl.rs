@@ -138,38 +138,13 @@ macro_rules! collection_queries {
                 &self,
                 name: &wxbase_core::collections::CollectionName,
             ) -> Result<bool, wxbase_core::StoreError> {
-                use crate::collections::{catalog, statements};
-                use crate::errors::store_error;
-                let d: crate::collections::Dialect = $dialect;
-                // Each index first, as `drop_index` drops one: on PostgreSQL a `DROP INDEX` in
-                // the deleting transaction would lock `documents`, every collection's, until
-                // the last of this collection's documents was deleted.
-                let select_indexes = d.shared(catalog::SELECT_INDEXES);
-                let indexed =
-                    || sqlx::query_as::<_, (String, String)>(&select_indexes).bind(name.as_str());
-                for (_, field) in indexed()
-                    .fetch_all(&self.$writer)
+                // In a task of its own: a caller that gives up (a client that disconnects)
+                // cannot stop it between dropping the indexes and deleting the collection.
+                let store = self.clone();
+                let name = name.clone();
+                tokio::spawn(async move { store.delete_collection_whole(&name).await })
                     .await
-                    .map_err(store_error)?
-                {
-                    if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
-                        self.$drop_index(name, &field).await?;
-                    }
-                }
-                let mut tx = self.$writer.begin().await.map_err(store_error)?;
-                // An index added meanwhile goes in the transaction, the blocking way.
-                for (_, field) in indexed().fetch_all(&mut *tx).await.map_err(store_error)? {
-                    if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
-                        crate::collections::run_ddl!(tx, statements::drop_index(d, name, &field));
-                    }
-                }
-                let done = sqlx::query(&d.shared(catalog::DELETE_COLLECTION))
-                    .bind(name.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-                tx.commit().await.map_err(store_error)?;
-                Ok(done.rows_affected() == 1)
+                    .map_err(|e| wxbase_core::StoreError::Backend(Box::new(e)))?
             }
 
             async fn insert_documents(
@@ -279,6 +254,48 @@ macro_rules! collection_queries {
                     &self.$reader
                 )?;
                 Ok(u64::try_from(count).unwrap_or_default())
+            }
+        }
+
+        impl $store {
+            /// Deletes a collection: its indexes first, each as `drop_index` drops one, then
+            /// the collection and its documents in one transaction.
+            async fn delete_collection_whole(
+                &self,
+                name: &wxbase_core::collections::CollectionName,
+            ) -> Result<bool, wxbase_core::StoreError> {
+                use crate::collections::{catalog, statements};
+                use crate::errors::store_error;
+                let d: crate::collections::Dialect = $dialect;
+                // Each index first, as `drop_index` drops one: on PostgreSQL a `DROP INDEX` in
+                // the deleting transaction would lock `documents`, every collection's, until
+                // the last of this collection's documents was deleted.
+                let select_indexes = d.shared(catalog::SELECT_INDEXES);
+                let indexed =
+                    || sqlx::query_as::<_, (String, String)>(&select_indexes).bind(name.as_str());
+                for (_, field) in indexed()
+                    .fetch_all(&self.$writer)
+                    .await
+                    .map_err(store_error)?
+                {
+                    if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
+                        self.$drop_index(name, &field).await?;
+                    }
+                }
+                let mut tx = self.$writer.begin().await.map_err(store_error)?;
+                // An index added meanwhile goes in the transaction, the blocking way.
+                for (_, field) in indexed().fetch_all(&mut *tx).await.map_err(store_error)? {
+                    if let Ok(field) = wxbase_core::collections::FieldPath::parse(&field) {
+                        crate::collections::run_ddl!(tx, statements::drop_index(d, name, &field));
+                    }
+                }
+                let done = sqlx::query(&d.shared(catalog::DELETE_COLLECTION))
+                    .bind(name.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                tx.commit().await.map_err(store_error)?;
+                Ok(done.rows_affected() == 1)
             }
         }
     };
