@@ -46,10 +46,13 @@ pub fn index_name(collection: &CollectionName, field: &FieldPath) -> String {
     format!("wxidx_{}", &hex::encode(digest)[..24])
 }
 
-/// Storage of collections and their documents. Every method is atomic.
+/// Storage of collections and their documents. Every method is atomic, except that creating
+/// and deleting a collection build and drop its indexes one at a time (see each).
 #[async_trait]
 pub trait CollectionStore: Send + Sync + 'static {
-    /// Creates a collection (with its indexes). Returns `false` if one with the name exists.
+    /// Creates a collection, then builds its indexes one at a time, as
+    /// [`Self::create_index`] adds one. Returns `false` if one with the name exists. If an index
+    /// cannot be built, the collection is deleted again and the error returned.
     async fn create_collection(&self, collection: &Collection) -> Result<bool, StoreError>;
 
     /// The collection with this name.

@@ -15,33 +15,13 @@ macro_rules! collection_queries {
                 &self,
                 collection: &wxbase_core::collections::Collection,
             ) -> Result<bool, wxbase_core::StoreError> {
-                use crate::collections::catalog;
-                use crate::errors::store_error;
-                let d: crate::collections::Dialect = $dialect;
-                let schema = collection.schema.as_ref().map(|s| s.to_string());
-                let mut tx = self.$writer.begin().await.map_err(store_error)?;
-                let done = sqlx::query(&d.shared(catalog::INSERT_COLLECTION))
-                    .bind(collection.name.as_str())
-                    .bind(collection.permission.as_str())
-                    .bind(schema)
-                    .bind(collection.created_at.as_millis())
-                    .execute(&mut *tx)
+                // In a task of its own: a caller that gives up cannot stop it between creating
+                // the collection and building its indexes.
+                let store = self.clone();
+                let collection = collection.clone();
+                tokio::spawn(async move { store.create_collection_whole(&collection).await })
                     .await
-                    .map_err(store_error)?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                for field in &collection.indexes {
-                    crate::collections::add_index!(
-                        tx,
-                        d,
-                        &collection.name,
-                        field,
-                        collection.created_at
-                    )?;
-                }
-                tx.commit().await.map_err(store_error)?;
-                Ok(true)
+                    .map_err(|e| wxbase_core::StoreError::Backend(Box::new(e)))?
             }
 
             async fn collection(
@@ -258,6 +238,42 @@ macro_rules! collection_queries {
         }
 
         impl $store {
+            /// Creates a collection, then each of its indexes as `create_index` adds one to an
+            /// existing collection: on PostgreSQL `CONCURRENTLY`, since even on a new
+            /// collection a plain `CREATE INDEX` scans all of `documents`, every collection's,
+            /// with their writes locked out. If an index cannot be built, the collection is
+            /// deleted again and the error returned.
+            async fn create_collection_whole(
+                &self,
+                collection: &wxbase_core::collections::Collection,
+            ) -> Result<bool, wxbase_core::StoreError> {
+                use crate::collections::catalog;
+                use crate::errors::store_error;
+                let d: crate::collections::Dialect = $dialect;
+                let schema = collection.schema.as_ref().map(|s| s.to_string());
+                let done = sqlx::query(&d.shared(catalog::INSERT_COLLECTION))
+                    .bind(collection.name.as_str())
+                    .bind(collection.permission.as_str())
+                    .bind(schema)
+                    .bind(collection.created_at.as_millis())
+                    .execute(&self.$writer)
+                    .await
+                    .map_err(store_error)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                for field in &collection.indexes {
+                    if let Err(error) = self.$create_index(&collection.name, field).await {
+                        if let Err(undo) = self.delete_collection_whole(&collection.name).await {
+                            tracing::warn!(error = %undo, collection = collection.name.as_str(),
+                                "could not delete a collection whose index failed to build");
+                        }
+                        return Err(error);
+                    }
+                }
+                Ok(true)
+            }
+
             /// Deletes a collection: its indexes first, each as `drop_index` drops one, then
             /// the collection and its documents in one transaction.
             async fn delete_collection_whole(

@@ -496,3 +496,62 @@ async fn deleting_an_indexed_collection_never_locks_the_other_collections_out() 
         "the index is gone with its collection"
     );
 }
+
+#[tokio::test]
+async fn creating_an_indexed_collection_never_locks_the_other_collections_out() {
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = db.store.clone();
+    let ids = IdGenerator::default();
+    let field = FieldPath::parse("title").expect("path");
+    let mut kept = notes_collection();
+    kept.name = CollectionName::parse("kept").expect("name");
+    assert!(store.create_collection(&kept).await.expect("created"));
+    // A writer of `kept` in a long transaction: building the new index waits for it either
+    // way. A plain CREATE INDEX would queue a lock on `documents` that keeps out every write to
+    // every collection until the build is done.
+    let mut writer = pool.begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO documents (collection, id, owner, created_at, updated_at, version, body)
+         VALUES ('kept', '01ARZ3NDEKTSV4RRFFQ69G5FAV', NULL, 1, 1, 1, '{}')",
+    )
+    .execute(&mut *writer)
+    .await
+    .expect("write");
+    let writer_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *writer)
+        .await
+        .expect("pid");
+    let mut created = notes_collection();
+    created.indexes = vec![field.clone()];
+    let creating = tokio::spawn({
+        let store = store.clone();
+        let created = created.clone();
+        async move { store.create_collection(&created).await }
+    });
+    while !someone_waits_for(&pool, writer_pid).await {
+        assert!(!creating.is_finished(), "the build waits for the writer");
+        tokio::task::yield_now().await;
+    }
+    let written = tokio::time::timeout(
+        Duration::from_secs(30),
+        store.insert_documents(&kept.name, &[document(&ids, json!({ "title": "b" }))]),
+    )
+    .await
+    .expect("a write to another collection goes through while the build waits")
+    .expect("inserted");
+    assert!(written);
+    writer.commit().await.expect("the writer finishes");
+    assert!(creating.await.expect("joined").expect("created"));
+    let listed = store
+        .collection(&created.name)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(listed.indexes, std::slice::from_ref(&field));
+    assert_eq!(
+        index_is_valid(&pool, &index_name(&created.name, &field)).await,
+        Some(true)
+    );
+}
