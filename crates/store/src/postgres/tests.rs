@@ -1,6 +1,7 @@
 //! The batched statements themselves, run directly: the conformance suite goes through the
 //! batchers, whose fallback would hide a batched statement that always fails.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -10,7 +11,7 @@ use wxbase_core::collections::{
     NewDocument, PermissionMode,
 };
 use wxbase_core::messages::{NewInbound, NewOutbound, OutboundContent};
-use wxbase_core::{NewLogin, SessionToken, Timestamp, TokenHash};
+use wxbase_core::{NewLogin, SessionToken, Store, Timestamp, TokenHash};
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -434,6 +435,34 @@ async fn someone_waits_for(pool: &PgPool, pid: i32) -> bool {
     .expect("pg_stat_activity")
 }
 
+/// Waits until `task` (a change to another collection) waits for session `blocker`, then
+/// checks that a write to collection `kept` goes through meanwhile. The timeout only turns a
+/// hang into a failure.
+async fn kept_is_writable_while_blocked<T>(
+    pool: &PgPool,
+    store: &Arc<dyn Store>,
+    blocker: i32,
+    task: &tokio::task::JoinHandle<T>,
+) {
+    while !someone_waits_for(pool, blocker).await {
+        assert!(
+            !task.is_finished(),
+            "the change waits for the other session"
+        );
+        tokio::task::yield_now().await;
+    }
+    let kept = CollectionName::parse("kept").expect("name");
+    let document = document(&IdGenerator::default(), json!({ "title": "b" }));
+    let written = tokio::time::timeout(
+        Duration::from_secs(30),
+        store.insert_documents(&kept, &[document]),
+    )
+    .await
+    .expect("a write to another collection goes through while the change waits")
+    .expect("inserted");
+    assert!(written);
+}
+
 #[tokio::test]
 async fn deleting_an_indexed_collection_never_locks_the_other_collections_out() {
     let Some((db, pool)) = fresh_pool().await else {
@@ -471,18 +500,7 @@ async fn deleting_an_indexed_collection_never_locks_the_other_collections_out() 
         let name = doomed.name.clone();
         async move { store.delete_collection(&name).await }
     });
-    while !someone_waits_for(&pool, reader_pid).await {
-        assert!(!deleting.is_finished(), "the deletion waits for the reader");
-        tokio::task::yield_now().await;
-    }
-    let written = tokio::time::timeout(
-        Duration::from_secs(30),
-        store.insert_documents(&kept.name, &[document(&ids, json!({ "title": "b" }))]),
-    )
-    .await
-    .expect("a write to another collection goes through while the deletion waits")
-    .expect("inserted");
-    assert!(written);
+    kept_is_writable_while_blocked(&pool, &store, reader_pid, &deleting).await;
     reader.commit().await.expect("the reader finishes");
     assert!(deleting.await.expect("joined").expect("deleted"));
     assert!(store
@@ -503,7 +521,6 @@ async fn creating_an_indexed_collection_never_locks_the_other_collections_out() 
         return;
     };
     let store = db.store.clone();
-    let ids = IdGenerator::default();
     let field = FieldPath::parse("title").expect("path");
     let mut kept = notes_collection();
     kept.name = CollectionName::parse("kept").expect("name");
@@ -530,18 +547,7 @@ async fn creating_an_indexed_collection_never_locks_the_other_collections_out() 
         let created = created.clone();
         async move { store.create_collection(&created).await }
     });
-    while !someone_waits_for(&pool, writer_pid).await {
-        assert!(!creating.is_finished(), "the build waits for the writer");
-        tokio::task::yield_now().await;
-    }
-    let written = tokio::time::timeout(
-        Duration::from_secs(30),
-        store.insert_documents(&kept.name, &[document(&ids, json!({ "title": "b" }))]),
-    )
-    .await
-    .expect("a write to another collection goes through while the build waits")
-    .expect("inserted");
-    assert!(written);
+    kept_is_writable_while_blocked(&pool, &store, writer_pid, &creating).await;
     writer.commit().await.expect("the writer finishes");
     assert!(creating.await.expect("joined").expect("created"));
     let listed = store
