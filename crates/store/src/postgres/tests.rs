@@ -424,6 +424,14 @@ fn document(ids: &IdGenerator, body: serde_json::Value) -> NewDocument {
     }
 }
 
+/// The server process of the session `conn` is on.
+async fn backend_pid(conn: &mut sqlx::PgConnection) -> i32 {
+    sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(conn)
+        .await
+        .expect("pid")
+}
+
 /// Whether some session waits for a lock that session `pid` holds.
 async fn someone_waits_for(pool: &PgPool, pid: i32) -> bool {
     sqlx::query_scalar(
@@ -491,10 +499,7 @@ async fn deleting_an_indexed_collection_never_locks_the_other_collections_out() 
         .fetch_one(&mut *reader)
         .await
         .expect("read");
-    let reader_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(&mut *reader)
-        .await
-        .expect("pid");
+    let reader_pid = backend_pid(&mut reader).await;
     let deleting = tokio::spawn({
         let store = store.clone();
         let name = doomed.name.clone();
@@ -536,10 +541,7 @@ async fn creating_an_indexed_collection_never_locks_the_other_collections_out() 
     .execute(&mut *writer)
     .await
     .expect("write");
-    let writer_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(&mut *writer)
-        .await
-        .expect("pid");
+    let writer_pid = backend_pid(&mut writer).await;
     let mut created = notes_collection();
     created.indexes = vec![field.clone()];
     let creating = tokio::spawn({
