@@ -14,5 +14,16 @@ mod store_impl;
 
 pub use sql::Dialect;
 
-pub(crate) use ddl::{add_index, run_ddl};
+/// Whether adding an index refreshes the planner's statistics of `documents` afterwards: a
+/// whole-table `ANALYZE`, worth it for an index on a collection that holds documents, wasted
+/// on a collection being created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Statistics {
+    /// Run `ANALYZE documents` once the index is built.
+    Refresh,
+    /// Leave the statistics as they are.
+    Keep,
+}
+
+pub(crate) use ddl::run_ddl;
 pub(crate) use store_impl::collection_queries;

@@ -164,32 +164,24 @@ pub fn insert(dialect: Dialect, collection: &CollectionName, documents: &[NewDoc
     sql
 }
 
-/// The DDL that indexes a field of one collection: a partial expression index on exactly the
-/// expression queries compare. PostgreSQL also gets expression statistics (PostgreSQL 14+): its
-/// planner ignores the statistics of partial expression indexes, and without them it guesses
-/// 0.5% for any `eq`, often walking `_id` order instead of using the index.
-pub fn create_index(
-    dialect: Dialect,
-    collection: &CollectionName,
-    field: &FieldPath,
-) -> Vec<String> {
-    let name = index_name(collection, field);
-    let expression = dialect.value(field);
-    let mut ddl = vec![format!(
-        "CREATE INDEX IF NOT EXISTS {name} ON documents ({expression}) WHERE {}",
+/// The SQLite DDL that indexes a field of one collection, inside a transaction: a partial
+/// expression index on exactly the expression queries compare. (PostgreSQL builds its indexes
+/// with [`create_index_concurrently`].)
+pub fn create_index(collection: &CollectionName, field: &FieldPath) -> String {
+    let dialect = Dialect::Sqlite;
+    format!(
+        "CREATE INDEX IF NOT EXISTS {} ON documents ({}) WHERE {}",
+        index_name(collection, field),
+        dialect.value(field),
         dialect.in_collection(collection)
-    )];
-    if dialect == Dialect::Postgres {
-        ddl.push(format!(
-            "CREATE STATISTICS IF NOT EXISTS {name}_st ON ({expression}) FROM documents"
-        ));
-    }
-    ddl
+    )
 }
 
 /// The PostgreSQL DDL that indexes a field without blocking writes to `documents`: drop a
-/// leftover of an earlier failed build (an invalid index), build concurrently, add the
-/// statistics. Each statement must run on its own, outside a transaction.
+/// leftover of an earlier failed build (an invalid index), build concurrently, add expression
+/// statistics (PostgreSQL 14+: its planner ignores the statistics of partial expression
+/// indexes, and without them it guesses 0.5% for any `eq`, often walking `_id` order instead of
+/// using the index). Each statement must run on its own, outside a transaction.
 pub fn create_index_concurrently(collection: &CollectionName, field: &FieldPath) -> Vec<String> {
     let dialect = Dialect::Postgres;
     let name = index_name(collection, field);

@@ -103,7 +103,8 @@ macro_rules! collection_queries {
                 name: &wxbase_core::collections::CollectionName,
                 field: &wxbase_core::collections::FieldPath,
             ) -> Result<bool, wxbase_core::StoreError> {
-                self.$create_index(name, field).await
+                self.$create_index(name, field, crate::collections::Statistics::Refresh)
+                    .await
             }
 
             async fn drop_index(
@@ -262,8 +263,10 @@ macro_rules! collection_queries {
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
+                // A new collection has no documents: its indexes need no fresh statistics.
+                let keep = crate::collections::Statistics::Keep;
                 for field in &collection.indexes {
-                    if let Err(error) = self.$create_index(&collection.name, field).await {
+                    if let Err(error) = self.$create_index(&collection.name, field, keep).await {
                         if let Err(undo) = self.delete_collection_whole(&collection.name).await {
                             tracing::warn!(error = %undo, collection = collection.name.as_str(),
                                 "could not delete a collection whose index failed to build");

@@ -18,16 +18,17 @@ use wxbase_core::collections::{index_name, CollectionName, FieldPath};
 use wxbase_core::{StoreError, Timestamp};
 
 use super::PostgresStore;
-use crate::collections::{catalog, statements, Dialect};
+use crate::collections::{catalog, statements, Dialect, Statistics};
 use crate::errors::store_error;
 
 impl PostgresStore {
-    /// Records and builds the index; `false` if the field was indexed already (or another
-    /// admin is building it right now).
+    /// Records and builds the index, then refreshes the planner's statistics if asked;
+    /// `false` if the field was indexed already (or another admin is building it right now).
     pub(super) async fn create_index_concurrently(
         &self,
         collection: &CollectionName,
         field: &FieldPath,
+        statistics: Statistics,
     ) -> Result<bool, StoreError> {
         let store = self.clone();
         let (collection, field) = (collection.clone(), field.clone());
@@ -36,7 +37,7 @@ impl PostgresStore {
             let Some(conn) = conn.as_mut() else {
                 return Ok(false);
             };
-            let built = create_on(conn, &collection, &field).await;
+            let built = create_on(conn, &collection, &field, statistics).await;
             release(conn).await;
             built
         });
@@ -97,6 +98,7 @@ async fn create_on(
     conn: &mut PgConnection,
     collection: &CollectionName,
     field: &FieldPath,
+    statistics: Statistics,
 ) -> Result<bool, StoreError> {
     let recorded = sqlx::query(&Dialect::Postgres.shared(catalog::INSERT_INDEX))
         .bind(collection.as_str())
@@ -108,7 +110,7 @@ async fn create_on(
     if recorded.rows_affected() == 0 && index_is_valid(conn, collection, field).await? {
         return Ok(false);
     }
-    if let Err(error) = build(conn, collection, field).await {
+    if let Err(error) = build(conn, collection, field, statistics).await {
         forget_failed(conn, collection, field).await;
         return Err(error);
     }
@@ -143,9 +145,11 @@ async fn build(
     conn: &mut PgConnection,
     collection: &CollectionName,
     field: &FieldPath,
+    statistics: Statistics,
 ) -> Result<(), StoreError> {
     let ddl = statements::create_index_concurrently(collection, field);
-    for statement in ddl.iter().map(String::as_str).chain([statements::ANALYZE]) {
+    let analyze = (statistics == Statistics::Refresh).then_some(statements::ANALYZE);
+    for statement in ddl.iter().map(String::as_str).chain(analyze) {
         sqlx::query(statement)
             .persistent(false)
             .execute(&mut *conn)

@@ -208,23 +208,39 @@ crate::collections::collection_queries!(
 
 impl SqliteStore {
     /// Records the index and builds it in one transaction (SQLite has one writer anyway),
-    /// then refreshes the planner's statistics. `false` if the field was indexed already.
+    /// then refreshes the planner's statistics if asked. `false` if the field was indexed
+    /// already.
     async fn create_index_in_transaction(
         &self,
         name: &wxbase_core::collections::CollectionName,
         field: &wxbase_core::collections::FieldPath,
+        statistics: crate::collections::Statistics,
     ) -> Result<bool, StoreError> {
-        let d = crate::collections::Dialect::Sqlite;
+        use crate::collections::{catalog, statements};
         let mut tx = self.writer.begin().await.map_err(store_error)?;
-        if !crate::collections::add_index!(tx, d, name, field, Timestamp::now())? {
-            return Ok(false);
-        }
-        tx.commit().await.map_err(store_error)?;
-        sqlx::query(crate::collections::statements::ANALYZE)
-            .persistent(false)
-            .execute(&self.writer)
+        let recorded = sqlx::query(catalog::INSERT_INDEX)
+            .bind(name.as_str())
+            .bind(field.as_str())
+            .bind(Timestamp::now().as_millis())
+            .execute(&mut *tx)
             .await
             .map_err(store_error)?;
+        if recorded.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(&statements::create_index(name, field))
+            .persistent(false)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        if statistics == crate::collections::Statistics::Refresh {
+            sqlx::query(statements::ANALYZE)
+                .persistent(false)
+                .execute(&self.writer)
+                .await
+                .map_err(store_error)?;
+        }
         Ok(true)
     }
 
@@ -303,5 +319,40 @@ mod tests {
             "the background refresh analyzes the grown table"
         );
         reopened.close().await;
+    }
+
+    /// `ANALYZE documents` reads the whole table and holds the write lock while it does: a new
+    /// collection, which has no documents yet, does not pay for it; an index added to an
+    /// existing collection does.
+    #[tokio::test]
+    async fn only_an_index_added_later_refreshes_the_planner_statistics() {
+        use wxbase_core::collections::{Collection, CollectionName, FieldPath, PermissionMode};
+        use wxbase_core::CollectionStore;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = SqliteStore::open(&dir.path().join("wxbase.db"), 2)
+            .await
+            .expect("opens");
+        let at = Timestamp::from_millis(1_000);
+        let notes = Collection {
+            name: CollectionName::parse("notes").expect("name"),
+            permission: PermissionMode::default(),
+            schema: None,
+            indexes: vec![FieldPath::parse("title").expect("path")],
+            created_at: at,
+            updated_at: at,
+        };
+        assert!(store.create_collection(&notes).await.expect("created"));
+        assert_eq!(
+            statistics_tables(&store).await,
+            0,
+            "created without ANALYZE"
+        );
+        let later = FieldPath::parse("tag").expect("path");
+        assert!(store
+            .create_index(&notes.name, &later)
+            .await
+            .expect("indexed"));
+        assert_eq!(statistics_tables(&store).await, 1, "added with ANALYZE");
+        store.close().await;
     }
 }
