@@ -34,6 +34,12 @@ impl Timestamp {
         Self(self.0.saturating_add(millis))
     }
 
+    /// This instant minus `duration` (saturating).
+    pub fn minus(self, duration: Duration) -> Self {
+        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_sub(millis))
+    }
+
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-24T10:00:00.123Z`.
     pub fn to_rfc3339(self) -> String {
         let nanos = i128::from(self.0) * 1_000_000;
@@ -53,6 +59,23 @@ impl serde::Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_added_and_taken_away_saturating() {
+        let at = Timestamp::from_millis(10_000);
+        assert_eq!(
+            at.plus(Duration::from_secs(2)),
+            Timestamp::from_millis(12_000)
+        );
+        assert_eq!(
+            at.minus(Duration::from_secs(2)),
+            Timestamp::from_millis(8_000)
+        );
+        assert_eq!(
+            Timestamp::from_millis(i64::MIN + 1).minus(Duration::from_secs(1)),
+            Timestamp::from_millis(i64::MIN)
+        );
+    }
 
     #[test]
     fn timestamps_print_as_rfc3339_utc() {

@@ -80,12 +80,9 @@ impl OfficialAccountService {
             loop {
                 ticker.tick().await;
                 let now = Timestamp::now();
-                let before = |ago: Duration| {
-                    Timestamp::from_millis(now.as_millis().saturating_sub(millis(ago)))
-                };
                 let due = SyncDue {
-                    completed_before: before(interval),
-                    started_before: before(self.settings.retry_after.min(interval)),
+                    completed_before: now.minus(interval),
+                    started_before: now.minus(self.settings.retry_after.min(interval)),
                 };
                 if let Err(error) = self.sync(Some(due)).await {
                     tracing::warn!(%error, "periodic follower sync failed; it will be retried");
@@ -108,7 +105,7 @@ impl OfficialAccountService {
                 now,
                 now.plus(self.settings.lease),
                 due,
-                Timestamp::from_millis(now.as_millis().saturating_sub(millis(RESUME_WITHIN))),
+                now.minus(RESUME_WITHIN),
             )
             .await?
         else {
@@ -285,8 +282,4 @@ impl OfficialAccountService {
             })
             .collect())
     }
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
