@@ -40,7 +40,7 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
     );
     let _ = out.flush();
     drop(out);
-    crate::shutdown::signal().await;
+    wxbase_server::shutdown_signal().await;
     running.stop().await;
     Ok(())
 }

@@ -8,7 +8,6 @@ mod emulator_cmd;
 mod logging;
 mod oa_cmd;
 mod serve;
-mod shutdown;
 mod token_cmd;
 
 use std::process::ExitCode;

@@ -1,23 +1,17 @@
 //! `wxbase serve`: the backend, and with `--dev` the WeChat emulator beside it.
 
 use std::io::Write;
-use std::time::Duration;
 
 use anyhow::Context;
 use wxbase_core::messages::example_rule;
-use wxbase_core::{AppCredentials, Config};
+use wxbase_core::Config;
 use wxbase_emulator::RunningEmulator;
-use wxbase_server::{
-    api_router, spawn_session_purge, with_middleware, AppSettings, AppState, Server,
-};
-use wxbase_wechat::{ClientConfig, Secret, WechatClient};
+use wxbase_server::Application;
+use wxbase_wechat::Secret;
 
 use crate::args::ServeArgs;
 use crate::database;
 use crate::dev::{self, Generated};
-
-/// How often expired sessions are deleted.
-const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -39,99 +33,61 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let app = config.app.clone().context(
-        "wechat.app_id and wechat.app_secret are not set: set WXBASE_APP_ID and \
-         WXBASE_APP_SECRET (or the [wechat] section of the config file), or run \
-         `wxbase serve --dev` to use the WeChat emulator",
-    )?;
     let store = database::open(&config).await?;
-    let wechat = WechatClient::new(&ClientConfig {
-        base_url: config.wechat_api_base_url.clone(),
-        timeout: config.wechat_timeout,
+    let served = serve(&config, store.clone(), emulator.as_ref(), |app| {
+        print_banner(
+            &config,
+            app,
+            emulator.as_ref().map(|(_, running)| running),
+            generated_admin_token.as_ref(),
+            &generated,
+        )
     })
-    .context("cannot build the WeChat HTTP client")?;
-    let mut state = AppState::new(
-        store.clone(),
-        wechat.clone(),
-        app.clone(),
-        config.session_ttl,
-        config.token.clone(),
-        config.admin_token.clone(),
-    )
-    .with_push(wechat.clone(), &config.push)
-    .with_collection_limits(config.collections);
-    if let Some(oa) = &config.official_account {
-        state = state.with_official_account(
-            wechat,
-            config.token.clone(),
-            oa,
-            config.push.max_body_bytes,
-        );
-    }
-    let example = args.dev.then(example_rule);
-    state
-        .messages
-        .seed_rules(&config.push.rules, example.as_ref())
-        .await
-        .context("cannot seed the auto-reply rules ([[push.rules]])")?;
-    let outbox = config
-        .push
-        .worker
-        .then(|| state.messages.clone().spawn_outbox_worker());
-    let follower_sync = state.official_account.as_ref().and_then(|oa| {
-        let interval = oa.service.settings().interval?;
-        Some(oa.service.clone().spawn_periodic_sync(interval))
-    });
-    let settings = AppSettings {
-        body_limit_bytes: config.body_limit_bytes,
-    };
-    let server = Server::bind(
-        config.listen,
-        with_middleware(api_router(), state, &settings),
-    )
-    .await
-    .with_context(|| format!("cannot listen on {} (server.listen)", config.listen))?;
-    let addr = server.local_addr()?;
-    if let Some((emulator, _)) = &emulator {
-        dev::point_pushes_at(emulator, &config, addr);
-    }
-
-    print_banner(
-        &config,
-        &app,
-        addr,
-        emulator.as_ref().map(|(_, running)| running),
-        generated_admin_token.as_ref(),
-        &generated,
-    );
-    tracing::info!(%addr, app_id = %app.app_id, "wxbase ready");
-    let purge = spawn_session_purge(store.clone(), SESSION_PURGE_INTERVAL);
-    let served = server.run_until(crate::shutdown::signal()).await;
-    purge.abort();
-    for task in [outbox, follower_sync].into_iter().flatten() {
-        task.abort();
-    }
+    .await;
     store.close().await;
     if let Some((_, running)) = emulator {
         running.stop().await;
     }
-    served.context("the server failed")
+    served
+}
+
+/// Builds the application, seeds the example rule and points the emulator's pushes at it in
+/// development mode, announces it, and serves until stopped.
+async fn serve(
+    config: &Config,
+    store: std::sync::Arc<dyn wxbase_core::Store>,
+    emulator: Option<&(wxbase_emulator::Emulator, RunningEmulator)>,
+    announce: impl FnOnce(&Application),
+) -> anyhow::Result<()> {
+    let app = Application::build(config, store).await?;
+    if let Some((emulator, _)) = emulator {
+        app.state()
+            .messages
+            .seed_rules(&[], Some(&example_rule()))
+            .await
+            .context("cannot seed the example auto-reply rule")?;
+        dev::point_pushes_at(emulator, config, app.local_addr());
+    }
+    announce(&app);
+    tracing::info!(addr = %app.local_addr(), "wxbase ready");
+    app.run_until_stopped().await.context("the server failed")
 }
 
 fn print_banner(
     config: &Config,
-    app: &AppCredentials,
-    addr: std::net::SocketAddr,
+    application: &Application,
     emulator: Option<&RunningEmulator>,
     generated_admin_token: Option<&Secret>,
     generated: &Generated,
 ) {
+    let addr = application.local_addr();
+    let app_id = application.state().messages.app_id();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
         "wxbase listening on http://{addr} ({}, app {})",
         database::describe(config),
-        app.app_id
+        app_id
     );
     if let Some(emulator) = emulator {
         let emu = emulator.base_url();

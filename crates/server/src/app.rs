@@ -1,4 +1,5 @@
-//! Assembles the application: state, routes, fallbacks and the middleware stack.
+//! The application's state (every service of one instance), its routes, fallbacks and the
+//! middleware stack.
 
 use std::sync::Arc;
 
@@ -7,7 +8,6 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -15,20 +15,19 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use wxbase_core::collections::DocumentLimits;
 use wxbase_core::{
-    AppCredentials, AuthService, CollectionService, MessageService, MessageSettings,
-    OpenDataService, PushSettings, Store, TokenManager, TokenSettings,
+    AuthService, CollectionService, MessageService, OfficialAccountService, OpenDataService,
+    TokenManager,
 };
 use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
-use wxbase_wechat::{AppId, Secret, WechatClient};
+use wxbase_wechat::{AppId, Secret};
 
 use crate::envelope::{ApiError, ErrorCode};
-use crate::official_account::OfficialAccount;
 use crate::routes;
 
-/// What handlers share.
+/// What handlers share: every service of one instance, built once by
+/// [`Application::build`](crate::Application::build).
 #[derive(Clone)]
 pub struct AppState {
     /// Login, sessions and users.
@@ -49,6 +48,14 @@ pub struct AppState {
     pub official_account: Option<Arc<OfficialAccount>>,
 }
 
+/// The linked official account: its followers and its push endpoint.
+pub struct OfficialAccount {
+    /// Follow events, the sync, and matching users with followers.
+    pub service: Arc<OfficialAccountService>,
+    /// Its push endpoint; `None` when `official_account.token` is not set.
+    pub push: Option<PushEndpoint>,
+}
+
 /// The WeChat push endpoint's settings.
 #[derive(Debug)]
 pub struct PushEndpoint {
@@ -58,85 +65,6 @@ pub struct PushEndpoint {
     pub receiver: PushReceiver,
     /// Largest body accepted.
     pub max_body_bytes: usize,
-}
-
-impl AppState {
-    /// Wires the services of one app over `store`, calling WeChat through `wechat`.
-    pub fn new(
-        store: Arc<dyn Store>,
-        wechat: WechatClient,
-        app: AppCredentials,
-        session_ttl: Duration,
-        token_settings: TokenSettings,
-        admin_token: Option<Secret>,
-    ) -> Self {
-        let tokens = Arc::new(TokenManager::new(
-            store.clone(),
-            wechat.clone(),
-            app.clone(),
-            token_settings,
-        ));
-        let open_data = Arc::new(OpenDataService::new(
-            store.clone(),
-            tokens.clone(),
-            wechat.clone(),
-            app.app_id.clone(),
-        ));
-        let messages = Arc::new(MessageService::new(
-            store.clone(),
-            tokens.clone(),
-            wechat.clone(),
-            app.app_id.clone(),
-            MessageSettings::default(),
-        ));
-        let collections = Arc::new(CollectionService::new(
-            store.clone(),
-            DocumentLimits::default(),
-        ));
-        let auth = Arc::new(AuthService::new(store, wechat, app, session_ttl));
-        Self {
-            auth,
-            collections,
-            tokens,
-            open_data,
-            admin_token: admin_token.map(Arc::new),
-            messages,
-            push: None,
-            official_account: None,
-        }
-    }
-
-    /// Applies the `[push]` settings: the outbox's behaviour and, when `push.token` is set,
-    /// the push endpoint (in compatible or safe mode when an EncodingAESKey is set).
-    pub fn with_push(mut self, wechat: WechatClient, push: &PushSettings) -> Self {
-        let app_id = self.messages.app_id().clone();
-        self.messages = Arc::new(MessageService::new(
-            self.auth.store().clone(),
-            self.tokens.clone(),
-            wechat,
-            app_id.clone(),
-            push.messages.clone(),
-        ));
-        self.push = push.token.as_ref().map(|token| {
-            Arc::new(PushEndpoint::new(
-                &push.path,
-                token,
-                push.encoding_aes_key.as_ref(),
-                &app_id,
-                push.max_body_bytes,
-            ))
-        });
-        self
-    }
-}
-
-impl AppState {
-    /// The same state with other document limits (`collections.*` settings).
-    pub fn with_collection_limits(mut self, limits: DocumentLimits) -> Self {
-        let store = self.collections.store();
-        self.collections = Arc::new(CollectionService::new(store, limits));
-        self
-    }
 }
 
 impl PushEndpoint {
@@ -158,16 +86,11 @@ impl PushEndpoint {
     }
 }
 
-/// HTTP-level settings.
-#[derive(Debug, Clone)]
-pub struct AppSettings {
-    /// Largest request body accepted, in bytes.
-    pub body_limit_bytes: usize,
-}
-
-/// Every route, without middleware. Tests may add routes before [`with_middleware`].
-pub fn api_router() -> Router<AppState> {
-    Router::new()
+/// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`
+/// routes, and the WeChat push endpoints at their configured paths (the mini-program's when
+/// push is on, the official account's when its token is set).
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    let router = Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::me::router())
@@ -179,19 +102,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(routes::admin_collections::router())
         .merge(routes::official_account::router())
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-}
-
-/// Adds the WeChat push endpoints at their configured paths (the mini-program's when push is
-/// on, the official account's when its token is set), the state and the middleware every
-/// request passes through: request ids, tracing, panic recovery and the body limit (the push
-/// endpoints have their own).
-pub fn with_middleware(
-    router: Router<AppState>,
-    state: AppState,
-    settings: &AppSettings,
-) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
+        .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {
         Some(push) => router.merge(routes::push::router(&push.path, push.max_body_bytes)),
         None => router,
@@ -200,12 +111,22 @@ pub fn with_middleware(
         .official_account
         .as_ref()
         .and_then(|oa| oa.push.as_ref());
-    let router = match oa_push {
+    match oa_push {
         Some(push) => router.merge(routes::oa_push::router(&push.path, push.max_body_bytes)),
         None => router,
-    };
-    router
-        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+    }
+}
+
+/// Adds the state and the middleware every request passes through: request ids, tracing,
+/// panic recovery and the body limit (the push endpoints have their own).
+pub fn with_middleware(
+    routes: Router<AppState>,
+    state: AppState,
+    body_limit_bytes: usize,
+) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    routes
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -1,16 +1,17 @@
 //! wxbase's HTTP layer (axum): the `/api` routes a mini-program calls, the response envelope,
-//! extractors, health checks and the middleware every request passes through.
+//! extractors, health checks, the middleware every request passes through, and
+//! [`Application`], the composition root that builds one instance from its configuration.
 
 mod app;
+mod application;
 pub mod envelope;
 mod extract;
 mod housekeeping;
-mod official_account;
 mod routes;
-mod serve;
+mod shutdown;
 
-pub use app::{api_router, with_middleware, AppSettings, AppState, PushEndpoint};
-pub use envelope::{ApiError, ErrorCode};
-pub use housekeeping::spawn_session_purge;
-pub use official_account::OfficialAccount;
-pub use serve::Server;
+pub use app::{AppState, OfficialAccount, PushEndpoint};
+pub use application::{Application, BuildError};
+pub use envelope::{ApiError, ApiResult, ErrorCode, Success};
+pub use extract::{Admin, ApiJson, CurrentUser, CurrentUserWithKey};
+pub use shutdown::signal as shutdown_signal;

@@ -16,7 +16,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use wxbase_wechat::api::custom_message::CustomMessage;
 use wxbase_wechat::{ErrCode, WechatError};
 
@@ -29,22 +28,20 @@ use crate::Timestamp;
 const SEND_ENDPOINT: &str = "/cgi-bin/message/custom/send";
 
 impl MessageService {
-    /// Runs the worker until the task is aborted.
-    pub fn spawn_outbox_worker(self: Arc<Self>) -> JoinHandle<()> {
-        tokio::spawn(async move {
-            tracing::info!("outbox worker started");
-            loop {
-                match self.deliver_due().await {
-                    Ok(0) => {}
-                    Ok(_) => continue,
-                    Err(error) => tracing::warn!(%error, "outbox round failed; trying again"),
-                }
-                tokio::select! {
-                    () = self.wake.notified() => {}
-                    () = tokio::time::sleep(self.settings.poll) => {}
-                }
+    /// Runs the worker until the future is dropped (its owner spawns it as a task).
+    pub async fn run_outbox_worker(self: Arc<Self>) {
+        tracing::info!("outbox worker started");
+        loop {
+            match self.deliver_due().await {
+                Ok(0) => {}
+                Ok(_) => continue,
+                Err(error) => tracing::warn!(%error, "outbox round failed; trying again"),
             }
-        })
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.settings.poll) => {}
+            }
+        }
     }
 
     /// Claims one batch of due messages and sends them in order; how many were claimed.

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::task::JoinHandle;
 use wxbase_wechat::api::user::{FollowerInfo, FollowerPage, BATCHGET_MAX};
 use wxbase_wechat::OpenId;
 
@@ -68,27 +67,26 @@ impl OfficialAccountService {
         self.sync(None).await
     }
 
-    /// Runs the periodic sync until the task is aborted: every instance may run it; the lease
-    /// and the last run's time in the database decide which one syncs, and when.
-    pub fn spawn_periodic_sync(self: Arc<Self>, interval: Duration) -> JoinHandle<()> {
-        tokio::spawn(async move {
-            tracing::info!(
-                interval_s = interval.as_secs(),
-                "periodic follower sync started"
-            );
-            let mut ticker = tokio::time::interval(interval.clamp(MIN_TICK, MAX_TICK));
-            loop {
-                ticker.tick().await;
-                let now = Timestamp::now();
-                let due = SyncDue {
-                    completed_before: now.minus(interval),
-                    started_before: now.minus(self.settings.retry_after.min(interval)),
-                };
-                if let Err(error) = self.sync(Some(due)).await {
-                    tracing::warn!(%error, "periodic follower sync failed; it will be retried");
-                }
+    /// Runs the periodic sync until the future is dropped (its owner spawns it as a task):
+    /// every instance may run it; the lease and the last run's time in the database decide
+    /// which one syncs, and when.
+    pub async fn run_periodic_sync(self: Arc<Self>, interval: Duration) {
+        tracing::info!(
+            interval_s = interval.as_secs(),
+            "periodic follower sync started"
+        );
+        let mut ticker = tokio::time::interval(interval.clamp(MIN_TICK, MAX_TICK));
+        loop {
+            ticker.tick().await;
+            let now = Timestamp::now();
+            let due = SyncDue {
+                completed_before: now.minus(interval),
+                started_before: now.minus(self.settings.retry_after.min(interval)),
+            };
+            if let Err(error) = self.sync(Some(due)).await {
+                tracing::warn!(%error, "periodic follower sync failed; it will be retried");
             }
-        })
+        }
     }
 
     async fn sync(&self, due: Option<SyncDue>) -> Result<SyncOutcome, OfficialAccountError> {

@@ -6,7 +6,8 @@ use std::time::Duration;
 use axum::Router;
 use tokio::task::JoinHandle;
 use wxbase_core::collections::DocumentLimits;
-use wxbase_core::{AppCredentials, Store, TokenSettings};
+use wxbase_core::config::RawSettings;
+use wxbase_core::{AppCredentials, Config, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
 mod requests;
@@ -15,9 +16,9 @@ pub use requests::{assert_failure, envelope_of};
 
 use crate::oa_support::OaSetup;
 use crate::push_support::{push_layer, PushSetup};
-use wxbase_server::{api_router, with_middleware, AppSettings, AppState, Server};
+use wxbase_server::{AppState, Application};
 use wxbase_store::testing::{Backend, TestDatabase};
-use wxbase_wechat::{AppId, ClientConfig, Secret, WechatClient};
+use wxbase_wechat::{AppId, Secret};
 
 pub const APP_ID: &str = "wxe2e0000000000001";
 pub const APP_SECRET: &str = "e2e-secret-0000000000000000000001";
@@ -70,7 +71,9 @@ impl Default for Options {
 /// A running emulator and wxbase server over a fresh database.
 pub struct TestApp {
     pub base_url: String,
-    pub wechat: WechatClient,
+    /// Where wxbase's WeChat client points.
+    pub wechat_base_url: String,
+    pub wechat_timeout: Duration,
     pub token_settings: TokenSettings,
     pub emulator_url: String,
     pub http: reqwest::Client,
@@ -102,19 +105,16 @@ impl TestApp {
             .spawn("127.0.0.1:0".parse().expect("address"))
             .await
             .expect("emulator starts");
-        let wechat = WechatClient::new(&ClientConfig {
-            base_url: options
-                .wechat_base_url
-                .unwrap_or_else(|| emulator.base_url()),
-            timeout: options.wechat_timeout,
-        })
-        .expect("client");
+        let wechat_base_url = options
+            .wechat_base_url
+            .unwrap_or_else(|| emulator.base_url());
         let (base_url, server) = serve(
             db.store.clone(),
-            wechat.clone(),
             Instance {
                 app_id: options.app_id,
                 app_secret: options.app_secret,
+                wechat_base_url: wechat_base_url.clone(),
+                wechat_timeout: options.wechat_timeout,
                 token_settings: options.token_settings.clone(),
                 body_limit_bytes: options.body_limit_bytes,
                 extra_routes: options.extra_routes,
@@ -131,7 +131,8 @@ impl TestApp {
         }
         Some(Self {
             base_url,
-            wechat,
+            wechat_base_url,
+            wechat_timeout: options.wechat_timeout,
             token_settings: options.token_settings,
             emulator_url: emulator.base_url(),
             http: reqwest::Client::new(),
@@ -155,10 +156,11 @@ impl TestApp {
         let store = self.db.connect_again().await;
         serve(
             store,
-            self.wechat.clone(),
             Instance {
                 app_id: self.app_id,
                 app_secret: APP_SECRET,
+                wechat_base_url: self.wechat_base_url.clone(),
+                wechat_timeout: self.wechat_timeout,
                 token_settings: self.token_settings.clone(),
                 body_limit_bytes: 64 * 1024,
                 extra_routes: Router::new(),
@@ -170,20 +172,12 @@ impl TestApp {
     }
 }
 
-/// Stops a background task when dropped: the outbox worker and the periodic sync die with
-/// their instance.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// How to build one wxbase instance.
 struct Instance<'a> {
     app_id: &'static str,
     app_secret: &'a str,
+    wechat_base_url: String,
+    wechat_timeout: Duration,
     token_settings: TokenSettings,
     body_limit_bytes: usize,
     extra_routes: Router<AppState>,
@@ -191,66 +185,51 @@ struct Instance<'a> {
     official_account: Option<&'a OaSetup>,
 }
 
-/// Serves wxbase over `store` on a free port; returns its base URL and the task serving it
-/// (abort it to kill the instance).
-async fn serve(
-    store: Arc<dyn Store>,
-    wechat: WechatClient,
-    instance: Instance<'_>,
-) -> (String, JoinHandle<()>) {
-    let credentials = AppCredentials {
-        app_id: AppId::parse(instance.app_id).expect("appid"),
-        app_secret: Secret::new(instance.app_secret),
-    };
-    let mut state = AppState::new(
-        store,
-        wechat.clone(),
-        credentials,
-        Duration::from_secs(3600),
-        instance.token_settings.clone(),
-        Some(Secret::new(ADMIN_TOKEN)),
-    );
-    // Small document limits, so tests reach them below the body limit.
-    state = state.with_collection_limits(DocumentLimits {
-        max_bytes: 16 * 1024,
-        max_depth: 8,
-    });
-    let mut follower_sync = None;
-    if let Some(oa) = instance.official_account {
-        state = state.with_official_account(
-            wechat.clone(),
-            instance.token_settings,
-            &oa.settings(),
-            16 * 1024,
-        );
-        if let (Some(interval), Some(oa)) = (oa.sync_interval, &state.official_account) {
-            follower_sync = Some(AbortOnDrop(
-                oa.service.clone().spawn_periodic_sync(interval),
-            ));
+impl Instance<'_> {
+    /// The configuration `wxbase serve` would parse for this instance, listening on a free
+    /// port of 127.0.0.1.
+    fn config(&self) -> Config {
+        let mut config = RawSettings::default().parse().expect("the defaults parse");
+        config.listen = "127.0.0.1:0".parse().expect("address");
+        config.app = Some(AppCredentials {
+            app_id: AppId::parse(self.app_id).expect("appid"),
+            app_secret: Secret::new(self.app_secret),
+        });
+        config.wechat_api_base_url = self.wechat_base_url.clone();
+        config.wechat_timeout = self.wechat_timeout;
+        config.token = self.token_settings.clone();
+        config.session_ttl = Duration::from_secs(3600);
+        config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+        config.body_limit_bytes = self.body_limit_bytes;
+        // Small document limits, so tests reach them below the body limit.
+        config.collections = DocumentLimits {
+            max_bytes: 16 * 1024,
+            max_depth: 8,
+        };
+        config.push.max_body_bytes = 16 * 1024;
+        config.push.worker = false;
+        if let Some(push) = self.push {
+            config.push = push.settings();
         }
+        config.official_account = self.official_account.map(OaSetup::settings);
+        config
     }
-    let mut worker = None;
-    if let Some(push) = instance.push {
-        state = state.with_push(wechat, &push.settings());
-        if push.worker {
-            worker = Some(state.messages.clone().spawn_outbox_worker());
-        }
-    }
-    let settings = AppSettings {
-        body_limit_bytes: instance.body_limit_bytes,
-    };
-    let mut router = with_middleware(api_router().merge(instance.extra_routes), state, &settings);
-    if let Some(push) = instance.push {
-        router = push_layer(router, push);
-    }
-    let server = Server::bind("127.0.0.1:0".parse().expect("address"), router)
+}
+
+/// Serves wxbase over `store` on a free port, built by `Application::build` as `wxbase serve`
+/// builds it; returns its base URL and the task serving it (abort it to kill the instance
+/// and its background tasks).
+async fn serve(store: Arc<dyn Store>, instance: Instance<'_>) -> (String, JoinHandle<()>) {
+    let mut app = Application::build(&instance.config(), store)
         .await
-        .expect("server binds");
-    let base_url = format!("http://{}", server.local_addr().expect("address"));
-    let worker = worker.map(AbortOnDrop);
+        .expect("wxbase builds")
+        .with_routes(instance.extra_routes);
+    if let Some(push) = instance.push {
+        app = push_layer(app, push);
+    }
+    let base_url = format!("http://{}", app.local_addr());
     let task = tokio::spawn(async move {
-        let _jobs = (worker, follower_sync);
-        let _ = server.run_until(std::future::pending()).await;
+        let _ = app.run_until(std::future::pending()).await;
     });
     (base_url, task)
 }

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::middleware::Next;
-use axum::Router;
 use serde_json::{json, Value};
 use wxbase_core::{MessageSettings, PushSettings};
 use wxbase_emulator::{PushFormat, PushMode, PushTarget};
+use wxbase_server::Application;
 use wxbase_wechat::crypto::EncodingAesKey;
 use wxbase_wechat::{AppId, Secret};
 
@@ -110,12 +110,12 @@ impl PushSetup {
 
 /// Wraps the app so the first push answer is held back by `slow_first_answer` (the push is
 /// handled and recorded first, as when a server is slow to answer).
-pub fn push_layer(router: Router, push: &PushSetup) -> Router {
+pub fn push_layer(app: Application, push: &PushSetup) -> Application {
     let Some(delay) = push.slow_first_answer else {
-        return router;
+        return app;
     };
     let slowed = push.slowed.clone();
-    router.layer(axum::middleware::from_fn(
+    app.layer(axum::middleware::from_fn(
         move |request: Request, next: Next| {
             let slowed = slowed.clone();
             async move {

@@ -1,0 +1,245 @@
+//! The composition root: one wxbase instance built from its [`Config`] and a [`Store`].
+//!
+//! [`Application::build`] makes every service once (the access_token manager, login,
+//! open data, messages, collections, the official account), binds the listener and
+//! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
+//! the background tasks (the outbox worker, the periodic follower sync, the expired-session
+//! purge) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use axum::routing::Route;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tower::{Layer, Service};
+use wxbase_core::messages::MessageError;
+use wxbase_core::{
+    AuthService, CollectionService, Config, MessageService, OfficialAccountService,
+    OpenDataService, Store, TokenManager,
+};
+use wxbase_wechat::{ClientBuildError, ClientConfig, WechatClient};
+
+use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
+use crate::housekeeping::purge_expired_sessions;
+use crate::shutdown;
+
+/// How often expired sessions are deleted.
+const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Why an instance could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// No mini-program is configured.
+    #[error(
+        "wechat.app_id and wechat.app_secret are not set: set WXBASE_APP_ID and \
+         WXBASE_APP_SECRET (or the [wechat] section of the config file), or run \
+         `wxbase serve --dev` to use the WeChat emulator"
+    )]
+    MissingApp,
+    /// `wechat.api_base_url` or the HTTP client is unusable.
+    #[error("cannot build the WeChat HTTP client")]
+    WechatClient(#[source] ClientBuildError),
+    /// The configured auto-reply rules could not be written.
+    #[error("cannot seed the auto-reply rules ([[push.rules]])")]
+    SeedRules(#[source] MessageError),
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {addr} (server.listen)")]
+    Bind {
+        /// `server.listen`.
+        addr: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One wxbase instance: its services, its routes and its bound listener.
+pub struct Application {
+    state: AppState,
+    routes: Router<AppState>,
+    listener: TcpListener,
+    addr: SocketAddr,
+    body_limit_bytes: usize,
+    outbox_worker: bool,
+}
+
+impl Application {
+    /// Builds every service of `config` over `store`, seeds the configured auto-reply rules
+    /// and binds `server.listen` (port 0 picks a free port; see [`Application::port`]).
+    pub async fn build(config: &Config, store: Arc<dyn Store>) -> Result<Self, BuildError> {
+        let state = services(config, store)?;
+        state
+            .messages
+            .seed_rules(&config.push.rules, None)
+            .await
+            .map_err(BuildError::SeedRules)?;
+        let bind_error = |source| BuildError::Bind {
+            addr: config.listen,
+            source,
+        };
+        let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        Ok(Self {
+            routes: api_router(&state),
+            state,
+            listener,
+            addr,
+            body_limit_bytes: config.body_limit_bytes,
+            outbox_worker: config.push.worker,
+        })
+    }
+
+    /// Adds routes beside wxbase's. They share its state (so its extractors, such as
+    /// [`CurrentUser`](crate::CurrentUser), work in them), its middleware and its envelope
+    /// for unknown routes; they must not define a fallback.
+    pub fn with_routes(mut self, routes: Router<AppState>) -> Self {
+        self.routes = self.routes.merge(routes);
+        self
+    }
+
+    /// Wraps every route added so far (wxbase's and the push endpoints included) in `layer`,
+    /// inside the request-id, tracing and panic middleware.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.routes = self.routes.layer(layer);
+        self
+    }
+
+    /// The services, for a caller that needs one before serving (seeding, a banner).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM; see [`Application::run_until`].
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown::signal()).await
+    }
+
+    /// Serves and runs the background tasks until `stop` completes, then finishes the
+    /// requests in flight and stops the tasks. Dropping the future stops them too.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let mut background = self.spawn_background_tasks();
+        let router = with_middleware(self.routes, self.state, self.body_limit_bytes);
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(stop)
+            .await;
+        background.shutdown().await;
+        served
+    }
+
+    /// The outbox worker (when `push.worker` is on), the periodic follower sync (when
+    /// `official_account.sync_interval_seconds` is set) and the session purge.
+    fn spawn_background_tasks(&self) -> JoinSet<()> {
+        let mut tasks = JoinSet::new();
+        if self.outbox_worker {
+            tasks.spawn(self.state.messages.clone().run_outbox_worker());
+        }
+        if let Some(oa) = &self.state.official_account {
+            if let Some(interval) = oa.service.settings().interval {
+                tasks.spawn(oa.service.clone().run_periodic_sync(interval));
+            }
+        }
+        tasks.spawn(purge_expired_sessions(
+            self.state.auth.store().clone(),
+            SESSION_PURGE_INTERVAL,
+        ));
+        tasks
+    }
+}
+
+/// Builds each service once, sharing the store, the WeChat client and the app's
+/// access_token manager.
+fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildError> {
+    let app = config.app.clone().ok_or(BuildError::MissingApp)?;
+    let wechat = WechatClient::new(&ClientConfig {
+        base_url: config.wechat_api_base_url.clone(),
+        timeout: config.wechat_timeout,
+    })
+    .map_err(BuildError::WechatClient)?;
+    let tokens = Arc::new(TokenManager::new(
+        store.clone(),
+        wechat.clone(),
+        app.clone(),
+        config.token.clone(),
+    ));
+    let open_data = Arc::new(OpenDataService::new(
+        store.clone(),
+        tokens.clone(),
+        wechat.clone(),
+        app.app_id.clone(),
+    ));
+    let messages = Arc::new(MessageService::new(
+        store.clone(),
+        tokens.clone(),
+        wechat.clone(),
+        app.app_id.clone(),
+        config.push.messages.clone(),
+    ));
+    let push = config.push.token.as_ref().map(|token| {
+        Arc::new(PushEndpoint::new(
+            &config.push.path,
+            token,
+            config.push.encoding_aes_key.as_ref(),
+            &app.app_id,
+            config.push.max_body_bytes,
+        ))
+    });
+    let official_account = config.official_account.as_ref().map(|settings| {
+        let service = OfficialAccountService::from_settings(
+            store.clone(),
+            wechat.clone(),
+            settings,
+            config.token.clone(),
+        );
+        let push = settings.token.as_ref().map(|token| {
+            PushEndpoint::new(
+                &settings.path,
+                token,
+                settings.encoding_aes_key.as_ref(),
+                &settings.app.app_id,
+                config.push.max_body_bytes,
+            )
+        });
+        Arc::new(OfficialAccount {
+            service: Arc::new(service),
+            push,
+        })
+    });
+    Ok(AppState {
+        collections: Arc::new(CollectionService::new(store.clone(), config.collections)),
+        auth: Arc::new(AuthService::new(store, wechat, app, config.session_ttl)),
+        tokens,
+        open_data,
+        admin_token: config.admin_token.clone().map(Arc::new),
+        messages,
+        push,
+        official_account,
+    })
+}
