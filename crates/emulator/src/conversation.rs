@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::control::{app_or_default, ControlResult};
-use crate::people;
 use crate::reply::{self, WxError};
+use crate::state::people;
 use crate::state::EmulatorState;
 
 /// How long after the user's last message the app may send (protocol reference §2.5).

@@ -38,7 +38,6 @@
 
 mod access;
 mod cgi_token;
-mod clock;
 pub mod config;
 mod control;
 mod conversation;
@@ -46,14 +45,11 @@ mod counting;
 mod custom_message;
 mod faults;
 mod official_account;
-mod people;
 pub mod push;
-mod quota;
 mod reply;
 mod request;
 mod sns;
 mod state;
-mod tokens;
 mod wxa_phone;
 
 use std::net::SocketAddr;

@@ -12,9 +12,9 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::access::{post_with_token, CallerApp};
-use crate::people;
 use crate::reply::{self, WxError};
 use crate::request::json_object;
+use crate::state::people;
 use crate::state::EmulatorState;
 
 pub fn router() -> Router<Arc<EmulatorState>> {

@@ -15,8 +15,8 @@ use wxbase_wechat::OpenId;
 
 use crate::config::EmulatedOfficialAccount;
 use crate::control::{check_user, parse_body, refuse, ControlResult, Refusal};
-use crate::people;
 use crate::push::{change_target, original_id, render, Outgoing, PushTarget};
+use crate::state::people;
 use crate::state::{EmulatorState, Tables};
 
 pub fn router() -> Router<Arc<EmulatorState>> {

@@ -9,13 +9,10 @@
 
 mod api;
 mod control;
-mod followers;
 
 use std::sync::Arc;
 
 use axum::Router;
-
-pub use followers::Followers;
 
 use crate::state::EmulatorState;
 

@@ -16,7 +16,7 @@ use super::outgoing::Outgoing;
 use super::{PushFormat, PushMode, PushTarget};
 use crate::control::{app_or_default, check_user, parse_body, refuse, ControlResult};
 use crate::conversation::Entry;
-use crate::people;
+use crate::state::people;
 use crate::state::{EmulatorState, Tables};
 
 pub fn router() -> Router<Arc<EmulatorState>> {
