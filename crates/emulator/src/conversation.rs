@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::control::{app_or_default, ControlResult};
-use crate::reply::{self, WxError};
 use crate::state::people;
 use crate::state::EmulatorState;
+use crate::wechat_api::reply::{self, WxError};
 
 /// How long after the user's last message the app may send (protocol reference §2.5).
 pub const WINDOW: Duration = Duration::from_secs(48 * 3600);

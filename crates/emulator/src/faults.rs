@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::control::{parse_body, refuse, ControlResult};
-use crate::reply::WxError;
 use crate::state::EmulatorState;
+use crate::wechat_api::reply::WxError;
 
 /// The longest delay a fault may ask for.
 const MAX_DELAY_MS: u64 = 600_000;

@@ -36,21 +36,14 @@
 //! - `GET /__emulator/oa/followers` → `{"appid", "followers": [...]}`
 //! - `GET|POST /__emulator/oa/push-config` (as push-config, XML only) → the push settings
 
-mod access;
-mod cgi_token;
 pub mod config;
 mod control;
 mod conversation;
-mod counting;
-mod custom_message;
 mod faults;
 mod official_account;
 pub mod push;
-mod reply;
-mod request;
-mod sns;
 mod state;
-mod wxa_phone;
+mod wechat_api;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -85,10 +78,7 @@ impl Emulator {
     /// counted first, then faults apply, then the route runs.
     pub fn router(&self) -> Router {
         Router::new()
-            .merge(sns::router())
-            .merge(cgi_token::router())
-            .merge(wxa_phone::router())
-            .merge(custom_message::router())
+            .merge(wechat_api::router())
             .merge(control::router())
             .merge(conversation::router())
             .merge(push::router())
@@ -99,7 +89,7 @@ impl Emulator {
             ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
-                counting::count_calls,
+                wechat_api::counting::count_calls,
             ))
             .with_state(self.state.clone())
     }

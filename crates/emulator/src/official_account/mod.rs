@@ -7,7 +7,6 @@
 //! `/__emulator/oa/unfollow` `{"user", "push"?}`, `GET /__emulator/oa/followers`,
 //! `GET|POST /__emulator/oa/push-config`.
 
-mod api;
 mod control;
 
 use std::sync::Arc;
@@ -17,5 +16,5 @@ use axum::Router;
 use crate::state::EmulatorState;
 
 pub fn router() -> Router<Arc<EmulatorState>> {
-    Router::new().merge(api::router()).merge(control::router())
+    control::router()
 }

@@ -26,7 +26,7 @@ use crate::config::{EmulatedApp, EmulatorConfig, Limits};
 use crate::conversation::Conversations;
 use crate::faults::Fault;
 use crate::push::PushTarget;
-use crate::reply::WxError;
+use crate::wechat_api::reply::WxError;
 
 /// A single-use code for a test person: a login code (`wx.login`) or a phone-number code.
 #[derive(Debug, Clone)]

@@ -18,8 +18,8 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::reply::{self, WxError};
-use crate::request::json_object;
+use super::reply::{self, WxError};
+use super::request::json_object;
 use crate::state::clock::quota_day;
 use crate::state::tokens::Grant;
 use crate::state::EmulatorState;
