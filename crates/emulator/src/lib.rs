@@ -40,7 +40,6 @@ pub mod config;
 mod control;
 mod conversation;
 mod faults;
-mod official_account;
 pub mod push;
 mod state;
 mod wechat_api;
@@ -81,8 +80,6 @@ impl Emulator {
             .merge(wechat_api::router())
             .merge(control::router())
             .merge(conversation::router())
-            .merge(push::router())
-            .merge(official_account::router())
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 faults::apply_faults,
