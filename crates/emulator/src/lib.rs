@@ -38,7 +38,6 @@
 
 pub mod config;
 mod control;
-mod conversation;
 mod faults;
 pub mod push;
 mod state;
@@ -79,7 +78,6 @@ impl Emulator {
         Router::new()
             .merge(wechat_api::router())
             .merge(control::router())
-            .merge(conversation::router())
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 faults::apply_faults,

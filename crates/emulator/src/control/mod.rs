@@ -5,9 +5,11 @@
 //! [`session`] (login codes, a person's identity, stats, the clock), [`open_data`] (phone
 //! codes, `encryptedData`, `rawData`), [`settings`] (limits, revoking tokens, open-platform
 //! binding), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
-//! push-config), [`official_account`] (follow, unfollow, followers and its push-config).
+//! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
+//! followers and its push-config).
 
 mod bulk;
+mod conversations;
 mod official_account;
 mod open_data;
 mod push;
@@ -32,6 +34,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(bulk::router())
         .merge(settings::router())
         .merge(open_data::router())
+        .merge(conversations::router())
         .merge(push::router())
         .merge(official_account::router())
         .merge(crate::faults::router())

@@ -15,9 +15,9 @@ use serde_json::json;
 use wxbase_wechat::crypto::EncodingAesKey;
 
 use super::{app_or_default, check_user, parse_body, refuse, ControlResult};
-use crate::conversation::Entry;
 use crate::push::build::{message_document, UserAction};
 use crate::push::{Outgoing, PushFormat, PushMode, PushTarget};
+use crate::state::conversations::Entry;
 use crate::state::people;
 use crate::state::{EmulatorState, Tables};
 

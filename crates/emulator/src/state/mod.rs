@@ -6,6 +6,7 @@
 //! The WeChat API and the control API read and change it; nothing here answers a request.
 
 pub mod clock;
+pub mod conversations;
 pub mod followers;
 pub mod people;
 pub mod quota;
@@ -19,11 +20,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use self::clock::Clock;
+use self::conversations::Conversations;
 use self::followers::Followers;
 use self::quota::DailyQuotas;
 use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
-use crate::conversation::Conversations;
 use crate::faults::Fault;
 use crate::push::PushTarget;
 use crate::wechat_api::reply::WxError;

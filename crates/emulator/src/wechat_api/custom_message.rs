@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use super::caller::{post_with_token, CallerApp};
 use super::reply::{self, WxError};
 use super::request::json_object;
-use crate::conversation::Entry;
+use crate::state::conversations::Entry;
 use crate::state::EmulatorState;
 
 /// Longest text content accepted, in bytes (the emulator's choice; WeChat documents none).
