@@ -38,7 +38,6 @@
 
 pub mod config;
 mod control;
-mod faults;
 pub mod push;
 mod state;
 mod wechat_api;
@@ -80,7 +79,7 @@ impl Emulator {
             .merge(control::router())
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
-                faults::apply_faults,
+                wechat_api::faults::apply_faults,
             ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),

@@ -4,12 +4,13 @@
 //!
 //! [`session`] (login codes, a person's identity, stats, the clock), [`open_data`] (phone
 //! codes, `encryptedData`, `rawData`), [`settings`] (limits, revoking tokens, open-platform
-//! binding), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
+//! binding), [`faults`] (injected faults), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
 //! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
 //! followers and its push-config).
 
 mod bulk;
 mod conversations;
+mod faults;
 mod official_account;
 mod open_data;
 mod push;
@@ -37,7 +38,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(conversations::router())
         .merge(push::router())
         .merge(official_account::router())
-        .merge(crate::faults::router())
+        .merge(faults::router())
 }
 
 /// A control-API failure: HTTP 400 with `{"error": "..."}`.

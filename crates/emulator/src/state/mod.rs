@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod conversations;
+pub mod faults;
 pub mod followers;
 pub mod people;
 pub mod quota;
@@ -21,11 +22,11 @@ use base64::Engine;
 
 use self::clock::Clock;
 use self::conversations::Conversations;
+use self::faults::Fault;
 use self::followers::Followers;
 use self::quota::DailyQuotas;
 use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
-use crate::faults::Fault;
 use crate::push::PushTarget;
 use crate::wechat_api::reply::WxError;
 

@@ -6,12 +6,14 @@
 //! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing) and
 //! [`user`] (the official account's user/info, user/get and batchget). Beside them what they
 //! share: [`reply`] (the errcodes), [`request`] (bodies), [`caller`] (the `access_token`
-//! check), and [`counting`], the middleware that counts every call for the stats.
+//! check), and the middleware ahead of every route: [`counting`] (each call counted for the
+//! stats), then [`faults`] (the injected faults applied).
 
 mod auth;
 mod caller;
 pub mod counting;
 mod custom_message;
+pub mod faults;
 mod phone;
 pub mod reply;
 mod request;
