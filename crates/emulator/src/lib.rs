@@ -35,6 +35,14 @@
 //!   `{"user", "openid", "unionid", "following", "at", "push"}` (the delivery report or null)
 //! - `GET /__emulator/oa/followers` → `{"appid", "followers": [...]}`
 //! - `GET|POST /__emulator/oa/push-config` (as push-config, XML only) → the push settings
+//!
+//! Its parts, one folder each:
+//! - `wechat_api/`: WeChat's API, the routes above that wxbase calls, one module per module of
+//!   `wxbase-wechat`'s `api`, and the middleware ahead of every route (call counts, faults);
+//! - `control/`: the `/__emulator/` control API;
+//! - `state/`: what the emulator remembers and the rules that change it, without HTTP;
+//! - [`push`]: the push sender, which calls the developer's server as WeChat does;
+//! - [`config`]: what the emulator pretends to be, at start.
 
 pub mod config;
 mod control;

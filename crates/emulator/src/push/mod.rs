@@ -2,8 +2,10 @@
 //! customer-service chat, in the configured mode (plaintext, compatible, safe) and format
 //! (XML, JSON), with valid signatures, a timeout and retries.
 //!
-//! Its control routes (`POST /__emulator/push`, `GET|POST /__emulator/push-config` and the
-//! official account's follow events) are in [`crate::control`].
+//! `build` makes the document and the signed request, `outgoing` is one push on its way and
+//! its report, `deliver` sends it and judges the answers. What starts a push is in the
+//! control API: `POST /__emulator/push` (`control::push`, with `push-config`) and the official
+//! account's follow and unfollow (`control::official_account`).
 //! Doc: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html>
 
 pub(crate) mod build;

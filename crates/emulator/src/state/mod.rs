@@ -3,7 +3,7 @@
 //! live in [`Tables`], behind one lock so each request sees and changes them atomically;
 //! the clock and the test people's identities are derived, not stored.
 //!
-//! The WeChat API and the control API read and change it; nothing here answers a request.
+//! The WeChat API and the control API read and change it; no route is here.
 
 pub mod clock;
 pub mod conversations;
