@@ -35,26 +35,20 @@
 //!   `{"user", "openid", "unionid", "following", "at", "push"}` (the delivery report or null)
 //! - `GET /__emulator/oa/followers` → `{"appid", "followers": [...]}`
 //! - `GET|POST /__emulator/oa/push-config` (as push-config, XML only) → the push settings
+//!
+//! Its parts, one folder each:
+//! - `wechat_api/`: WeChat's API, the routes above that wxbase calls, one module per module of
+//!   `wxbase-wechat`'s `api`, and the middleware ahead of every route (call counts, faults);
+//! - `control/`: the `/__emulator/` control API;
+//! - `state/`: what the emulator remembers and the rules that change it, without HTTP;
+//! - [`push`]: the push sender, which calls the developer's server as WeChat does;
+//! - [`config`]: what the emulator pretends to be, at start.
 
-mod access;
-mod cgi_token;
-mod clock;
 pub mod config;
 mod control;
-mod conversation;
-mod counting;
-mod custom_message;
-mod faults;
-mod official_account;
-mod people;
 pub mod push;
-mod quota;
-mod reply;
-mod request;
-mod sns;
 mod state;
-mod tokens;
-mod wxa_phone;
+mod wechat_api;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -89,21 +83,15 @@ impl Emulator {
     /// counted first, then faults apply, then the route runs.
     pub fn router(&self) -> Router {
         Router::new()
-            .merge(sns::router())
-            .merge(cgi_token::router())
-            .merge(wxa_phone::router())
-            .merge(custom_message::router())
+            .merge(wechat_api::router())
             .merge(control::router())
-            .merge(conversation::router())
-            .merge(push::router())
-            .merge(official_account::router())
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
-                faults::apply_faults,
+                wechat_api::faults::apply_faults,
             ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
-                counting::count_calls,
+                wechat_api::counting::count_calls,
             ))
             .with_state(self.state.clone())
     }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{app_or_default, parse_body, refuse, ControlResult, Refusal};
-use crate::people;
 use crate::push::build::{message_document, push_request, UserAction};
+use crate::state::people;
 use crate::state::EmulatorState;
 
 /// Most codes one call may ask for.

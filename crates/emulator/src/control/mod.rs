@@ -1,8 +1,19 @@
-//! The control API under `/__emulator/`: what the mini-program and the test harness do.
-//! Failures are HTTP 400 with `{"error": "..."}`; bodies are JSON whatever the Content-Type.
+//! The control API under `/__emulator/`: what the mini-program, the user and the test harness
+//! do, which WeChat's API has no route for. Failures are HTTP 400 with `{"error": "..."}`;
+//! bodies are JSON whatever the Content-Type.
+//!
+//! [`session`] (login codes, a person's identity, stats, the clock), [`open_data`] (phone
+//! codes, `encryptedData`, `rawData`), [`settings`] (limits, revoking tokens, open-platform
+//! binding), [`faults`] (injected faults), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
+//! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
+//! followers and its push-config).
 
 mod bulk;
+mod conversations;
+mod faults;
+mod official_account;
 mod open_data;
+mod push;
 mod session;
 mod settings;
 
@@ -24,7 +35,10 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(bulk::router())
         .merge(settings::router())
         .merge(open_data::router())
-        .merge(crate::faults::router())
+        .merge(conversations::router())
+        .merge(push::router())
+        .merge(official_account::router())
+        .merge(faults::router())
 }
 
 /// A control-API failure: HTTP 400 with `{"error": "..."}`.

@@ -17,7 +17,7 @@ use wxbase_wechat::crypto::{encrypt_open_data, raw_data_signature};
 
 use super::{app_or_default, check_user, parse_body, refuse, ControlResult, Refusal};
 use crate::config::EmulatedApp;
-use crate::people;
+use crate::state::people;
 use crate::state::EmulatorState;
 
 pub fn router() -> Router<Arc<EmulatorState>> {

@@ -56,7 +56,7 @@ async fn user(
         "openid": openid,
         "unionid": unionid,
         "sessionKey": session_key,
-        "phoneNumber": crate::people::phone_for(&user),
+        "phoneNumber": crate::state::people::phone_for(&user),
     })))
 }
 

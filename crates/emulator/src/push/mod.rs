@@ -2,12 +2,13 @@
 //! customer-service chat, in the configured mode (plaintext, compatible, safe) and format
 //! (XML, JSON), with valid signatures, a timeout and retries.
 //!
-//! Control API: `POST /__emulator/push` sends one push and reports every delivery attempt;
-//! `GET|POST /__emulator/push-config` reads or changes where and how pushes go.
+//! `build` makes the document and the signed request, `outgoing` is one push on its way and
+//! its report, `deliver` sends it and judges the answers. What starts a push is in the
+//! control API: `POST /__emulator/push` (`control::push`, with `push-config`) and the official
+//! account's follow and unfollow (`control::official_account`).
 //! Doc: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html>
 
 pub(crate) mod build;
-mod control;
 mod deliver;
 mod outgoing;
 
@@ -17,7 +18,6 @@ use serde::{Deserialize, Serialize};
 pub use wxbase_wechat::push::PushFormat;
 
 pub(crate) use build::original_id;
-pub(crate) use control::{change_target, render, router};
 pub(crate) use outgoing::Outgoing;
 
 /// The three security modes of the push settings (protocol reference §3.3).

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::reply::{self, WxError};
+use super::reply::{self, WxError};
 use crate::state::EmulatorState;
 
 pub fn router() -> Router<Arc<EmulatorState>> {

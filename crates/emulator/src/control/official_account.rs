@@ -13,10 +13,11 @@ use serde_json::{json, Value};
 use wxbase_wechat::push::{FollowEvent, FollowKind};
 use wxbase_wechat::OpenId;
 
+use super::push::{change_target, render};
+use super::{check_user, parse_body, refuse, ControlResult, Refusal};
 use crate::config::EmulatedOfficialAccount;
-use crate::control::{check_user, parse_body, refuse, ControlResult, Refusal};
-use crate::people;
-use crate::push::{change_target, original_id, render, Outgoing, PushTarget};
+use crate::push::{original_id, Outgoing, PushTarget};
+use crate::state::people;
 use crate::state::{EmulatorState, Tables};
 
 pub fn router() -> Router<Arc<EmulatorState>> {

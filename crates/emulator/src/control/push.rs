@@ -1,4 +1,7 @@
-//! `POST /__emulator/push` and `GET|POST /__emulator/push-config`.
+//! The push sender's control routes: `POST /__emulator/push` (a user writes in the
+//! customer-service chat: the push is built, recorded and delivered) and
+//! `GET|POST /__emulator/push-config` (where and how pushes go). The official account's
+//! push-config shares [`change_target`] and [`render`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,12 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 use wxbase_wechat::crypto::EncodingAesKey;
 
-use super::build::{message_document, UserAction};
-use super::outgoing::Outgoing;
-use super::{PushFormat, PushMode, PushTarget};
-use crate::control::{app_or_default, check_user, parse_body, refuse, ControlResult};
-use crate::conversation::Entry;
-use crate::people;
+use super::{app_or_default, check_user, parse_body, refuse, ControlResult};
+use crate::push::build::{message_document, UserAction};
+use crate::push::{Outgoing, PushFormat, PushMode, PushTarget};
+use crate::state::conversations::Entry;
+use crate::state::people;
 use crate::state::{EmulatorState, Tables};
 
 pub fn router() -> Router<Arc<EmulatorState>> {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::reply::{self, WxError};
+use crate::wechat_api::reply::{self, WxError};
 
 /// How long a legacy token keeps working after a newer one is issued.
 pub const LEGACY_GRACE: Duration = Duration::from_secs(300);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::reply::{self, WxError};
+use crate::wechat_api::reply::{self, WxError};
 
 /// Calls counted against quotas, per (appid, endpoint, quota day).
 #[derive(Debug, Default)]

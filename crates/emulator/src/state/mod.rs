@@ -1,5 +1,17 @@
-//! Everything the emulator remembers: apps, codes, session keys, tokens, quotas, faults and
-//! call counts, behind one lock so each request sees and changes them atomically.
+//! The state: everything the emulator remembers, and the rules that change it, without HTTP.
+//! Codes, session keys, tokens, quotas, chats, followers, faults, call counts and bindings
+//! live in [`Tables`], behind one lock so each request sees and changes them atomically;
+//! the clock and the test people's identities are derived, not stored.
+//!
+//! The WeChat API and the control API read and change it; no route is here.
+
+pub mod clock;
+pub mod conversations;
+pub mod faults;
+pub mod followers;
+pub mod people;
+pub mod quota;
+pub mod tokens;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -8,16 +20,15 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use crate::clock::Clock;
+use self::clock::Clock;
+use self::conversations::Conversations;
+use self::faults::Fault;
+use self::followers::Followers;
+use self::quota::DailyQuotas;
+use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
-use crate::conversation::Conversations;
-use crate::faults::Fault;
-use crate::official_account::Followers;
-use crate::people;
 use crate::push::PushTarget;
-use crate::quota::DailyQuotas;
-use crate::reply::WxError;
-use crate::tokens::TokenBook;
+use crate::wechat_api::reply::WxError;
 
 /// A single-use code for a test person: a login code (`wx.login`) or a phone-number code.
 #[derive(Debug, Clone)]

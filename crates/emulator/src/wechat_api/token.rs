@@ -2,7 +2,7 @@
 //!
 //! They serve the mini-programs and the official account alike. Both check parameters in
 //! WeChat's order (grant_type, missing appid, missing secret, unknown appid, wrong secret),
-//! then the app's daily quota, then issue from [`crate::tokens`]. Only calls with valid
+//! then the app's daily quota, then issue from [`crate::state::tokens`]. Only calls with valid
 //! credentials count against the quota, and a call refused with 45009 does not.
 //! A wrong secret gives 40125 on both, although real WeChat has been seen answering 40001 on
 //! `/cgi-bin/token` (protocol reference §2.2); clients should treat both as "check the secret".
@@ -18,11 +18,11 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::clock::quota_day;
-use crate::reply::{self, WxError};
-use crate::request::json_object;
+use super::reply::{self, WxError};
+use super::request::json_object;
+use crate::state::clock::quota_day;
+use crate::state::tokens::Grant;
 use crate::state::EmulatorState;
-use crate::tokens::Grant;
 
 /// The legacy token endpoint, as counted in quotas and stats.
 pub const TOKEN_ENDPOINT: &str = "/cgi-bin/token";

@@ -1,22 +1,16 @@
 //! What each user saw and sent in the customer-service chat, and the send window WeChat keeps
 //! per (app, openid): the last user message, replies since it, the typing state.
 //!
-//! Control API: `GET /__emulator/conversations/{user}?appid=`.
+//! `wechat_api::custom_message` sends through it, the push control route records what the
+//! user wrote, and `GET /__emulator/conversations/{user}` shows it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::control::{app_or_default, ControlResult};
-use crate::people;
-use crate::reply::{self, WxError};
-use crate::state::EmulatorState;
+use crate::wechat_api::reply::{self, WxError};
 
 /// How long after the user's last message the app may send (protocol reference §2.5).
 pub const WINDOW: Duration = Duration::from_secs(48 * 3600);
@@ -134,32 +128,11 @@ impl Conversations {
         Ok(())
     }
 
-    fn entries(&self, appid: &str, openid: &str) -> Vec<Entry> {
+    /// Everything in the chat of `openid` with `appid`, in order; empty if they never wrote.
+    pub fn entries(&self, appid: &str, openid: &str) -> Vec<Entry> {
         self.chats
             .get(&(appid.to_owned(), openid.to_owned()))
             .map(|chat| chat.entries.clone())
             .unwrap_or_default()
     }
-}
-
-pub fn router() -> Router<Arc<EmulatorState>> {
-    Router::new().route("/__emulator/conversations/{user}", get(conversation))
-}
-
-/// Test person `user`'s chat with the default app (or `?appid=`): every push they sent and
-/// every customer-service message delivered to them, in order.
-async fn conversation(
-    State(state): State<Arc<EmulatorState>>,
-    Path(user): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> ControlResult {
-    let app = app_or_default(&state, query.get("appid").map(String::as_str))?;
-    let openid = people::openid_for(&app.appid, &user);
-    let messages = state.tables().conversations.entries(&app.appid, &openid);
-    Ok(Json(json!({
-        "user": user,
-        "appid": app.appid,
-        "openid": openid,
-        "messages": messages,
-    })))
 }

@@ -11,10 +11,10 @@ use axum::routing::any;
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::access::{post_with_token, CallerApp};
-use crate::people;
-use crate::reply::{self, WxError};
-use crate::request::json_object;
+use super::caller::{post_with_token, CallerApp};
+use super::reply::{self, WxError};
+use super::request::json_object;
+use crate::state::people;
 use crate::state::EmulatorState;
 
 pub fn router() -> Router<Arc<EmulatorState>> {

@@ -17,10 +17,10 @@ use axum::routing::any;
 use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::access::{post_with_token, CallerApp};
-use crate::conversation::Entry;
-use crate::reply::{self, WxError};
-use crate::request::json_object;
+use super::caller::{post_with_token, CallerApp};
+use super::reply::{self, WxError};
+use super::request::json_object;
+use crate::state::conversations::Entry;
 use crate::state::EmulatorState;
 
 /// Longest text content accepted, in bytes (the emulator's choice; WeChat documents none).

@@ -19,13 +19,13 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::followers::FollowerEntry;
-use crate::access::{post_with_token, CallerApp};
-use crate::clock::quota_day;
+use super::caller::{post_with_token, CallerApp};
+use super::reply::{self, WxError};
+use super::request::json_object;
 use crate::config::EmulatedOfficialAccount;
-use crate::people;
-use crate::reply::{self, WxError};
-use crate::request::json_object;
+use crate::state::clock::quota_day;
+use crate::state::followers::FollowerEntry;
+use crate::state::people;
 use crate::state::EmulatorState;
 
 /// The follower list endpoint, as counted in quotas.

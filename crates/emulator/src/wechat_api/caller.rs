@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
-use crate::reply::{self, WxError};
+use super::reply::{self, WxError};
 use crate::state::EmulatorState;
 
 /// The appid whose valid access_token came in the query string. Tokens in the body are ignored,

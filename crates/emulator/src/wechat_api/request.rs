@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::reply::{self, WxError};
+use super::reply::{self, WxError};
 
 /// A POST body as a JSON object: 44002 when empty, 47001 when not a JSON object.
 pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, WxError> {

@@ -1,0 +1,37 @@
+//! WeChat's API: the routes wxbase calls on `api.weixin.qq.com`, answered as WeChat answers
+//! them (always HTTP 200, `errcode` + `errmsg` with a `rid:`), in WeChat's order of checks.
+//!
+//! One module per module of `wxbase-wechat`'s `api`: [`auth`] (`/sns/jscode2session`),
+//! [`token`] (`/cgi-bin/token`, `/cgi-bin/stable_token`), [`phone`]
+//! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing) and
+//! [`user`] (the official account's user/info, user/get and batchget). Beside them what they
+//! share: [`reply`] (the errcodes), [`request`] (bodies), [`caller`] (the `access_token`
+//! check), and the middleware ahead of every route: [`counting`] (each call counted for the
+//! stats), then [`faults`] (the injected faults applied).
+
+mod auth;
+mod caller;
+pub mod counting;
+mod custom_message;
+pub mod faults;
+mod phone;
+pub mod reply;
+mod request;
+mod token;
+mod user;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::state::EmulatorState;
+
+/// Every WeChat API route.
+pub fn router() -> Router<Arc<EmulatorState>> {
+    Router::new()
+        .merge(auth::router())
+        .merge(token::router())
+        .merge(phone::router())
+        .merge(custom_message::router())
+        .merge(user::router())
+}
