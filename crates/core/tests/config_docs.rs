@@ -144,9 +144,8 @@ fn meaning(name: &str) -> Option<&'static str> {
 
 /// The table as the page shows it, one row per setting in the order of [`SETTINGS`].
 fn render_table() -> String {
-    let mut table = String::from(
-        "| setting | environment variable | default | meaning |\n|---|---|---|---|\n",
-    );
+    let mut table =
+        String::from("| setting | environment variable | default | meaning |\n|---|---|---|---|\n");
     for setting in SETTINGS {
         let default = if setting.default.is_empty() {
             "(unset)".to_owned()
