@@ -131,8 +131,13 @@ const MEANINGS: &[(&str, &str)] = &[
 const BEGIN: &str = "<!-- BEGIN settings table: generated from core::config::SETTINGS by crates/core/tests/config_docs.rs; regenerate with WXBASE_BLESS=1 cargo test -p wxbase-core --test config_docs -->";
 const END: &str = "<!-- END settings table -->";
 
+/// The page, found from the crate's directory as the test runner gives it (so a test binary
+/// built in another checkout that shares the target directory still reads this one).
 fn page_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md")
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("../../docs/configuration.md")
 }
 
 fn meaning(name: &str) -> Option<&'static str> {
