@@ -1,6 +1,6 @@
-//! The official WeChat crypto vectors in `../shared/vectors`, every value checked exactly.
-//! Each vector struct denies unknown fields, so a value added to a vector fails here until a
-//! test checks it (or explicitly ignores it as metadata).
+//! The official WeChat crypto vectors in `tests/vectors/` (its README says where each comes
+//! from), every value checked exactly. Each vector struct denies unknown fields, so a value
+//! added to a vector fails here until a test checks it (or explicitly ignores it as metadata).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -17,7 +17,7 @@ macro_rules! vector {
     ($file:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/",
+            "/tests/vectors/",
             $file
         ))
     };

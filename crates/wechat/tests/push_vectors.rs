@@ -1,4 +1,4 @@
-//! The official message-push walkthrough (`../shared/vectors/msgcrypt_official_miniprogram_doc.json`)
+//! The official message-push walkthrough (`tests/vectors/msgcrypt_official_miniprogram_doc.json`)
 //! through the push receiver: URL check, plaintext signature, safe-mode decryption and the
 //! encrypted reply, each exactly.
 
@@ -9,7 +9,7 @@ use wxbase_wechat::{AppId, Secret};
 
 const VECTOR: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/msgcrypt_official_miniprogram_doc.json"
+    "/tests/vectors/msgcrypt_official_miniprogram_doc.json"
 ));
 
 fn vector() -> Value {

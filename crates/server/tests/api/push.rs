@@ -12,7 +12,7 @@ use crate::push_support::{text_rule, PushSetup, PUSH_KEY, PUSH_PATH, PUSH_TOKEN}
 
 const VECTOR: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/msgcrypt_official_miniprogram_doc.json"
+    "/../wechat/tests/vectors/msgcrypt_official_miniprogram_doc.json"
 ));
 
 fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {

@@ -1,8 +1,9 @@
 //! Customer-service messages: `POST /cgi-bin/message/custom/send` and the typing indicator
 //! `POST /cgi-bin/message/custom/business/typing`.
 //!
-//! Protocol reference §2.5 and §2.6. A mini-program may send up to 5 messages per user message,
-//! within 48 hours of it (45047 and 45015 otherwise).
+//! Protocol reference: `docs/wechat-protocol.md`, section "Customer-service messages". A
+//! mini-program may send up to 5 messages per user message, within 48 hours of it (45047 and
+//! 45015 otherwise).
 
 use serde::{Deserialize, Serialize};
 

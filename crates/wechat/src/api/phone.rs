@@ -1,7 +1,8 @@
 //! The user's phone number: `POST /wxa/business/getuserphonenumber`.
 //!
-//! Protocol reference: `wechat-protocol.md` §2.4. The code comes from the mini-program's
-//! `<button open-type="getPhoneNumber">`; it is single-use and valid for 5 minutes.
+//! Protocol reference: `docs/wechat-protocol.md`, section "Phone numbers". The code comes
+//! from the mini-program's `<button open-type="getPhoneNumber">`; it is single-use and valid
+//! for 5 minutes.
 
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -1,7 +1,7 @@
 //! Access tokens: `GET /cgi-bin/token` (legacy) and `POST /cgi-bin/stable_token`.
 //!
 //! The two endpoints are isolated: a token from one never invalidates a token from the other.
-//! Protocol reference: `wechat-protocol.md` §2.2 and §2.3.
+//! Protocol reference: `docs/wechat-protocol.md`, section "Access tokens".
 
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,9 @@
 //! Official-account followers: `GET /cgi-bin/user/info`, `GET /cgi-bin/user/get` and
 //! `POST /cgi-bin/user/info/batchget`. They take the **official account's** access_token.
 //!
-//! Protocol reference §2.11. A follower's `unionid` is present only when the official account
-//! is bound to an open-platform account, and only while they follow (`subscribe` 1).
+//! Protocol reference: `docs/wechat-protocol.md`, section "Official-account followers". A
+//! follower's `unionid` is present only when the official account is bound to an
+//! open-platform account, and only while they follow (`subscribe` 1).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,8 @@
 //! WeChat cryptography: push signatures, the push-message envelope (WXBizMsgCrypt) and
 //! open-data decryption (WXBizDataCrypt). Pure functions and values; no I/O.
 //!
-//! Protocol reference: `wechat-protocol.md` §3 (message push) and §4 (cryptography).
+//! Protocol reference: `docs/wechat-protocol.md`, sections "Message push" (with "Message
+//! encryption (WXBizMsgCrypt)") and "Open data".
 
 mod data;
 mod error;

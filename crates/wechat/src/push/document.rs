@@ -14,7 +14,7 @@ const MAX_FIELDS: usize = 256;
 /// Deepest XML nesting accepted (`<xml>` is level 1).
 const MAX_DEPTH: usize = 8;
 
-/// The two data formats of the push settings (protocol reference §3.1).
+/// The two data formats of the push settings (`docs/wechat-protocol.md`, "Push settings").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PushFormat {
@@ -25,7 +25,8 @@ pub enum PushFormat {
 }
 
 impl PushFormat {
-    /// The format by the first non-whitespace byte: `<` XML, `{` JSON (protocol reference §3.3).
+    /// The format by the first non-whitespace byte: `<` XML, `{` JSON
+    /// (`docs/wechat-protocol.md`, "Push modes").
     pub fn detect(body: &[u8]) -> Option<Self> {
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'<') => Some(Self::Xml),

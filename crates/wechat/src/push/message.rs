@@ -1,4 +1,5 @@
-//! Typed customer-service messages read from a push document (protocol reference §3.6):
+//! Typed customer-service messages read from a push document (`docs/wechat-protocol.md`, "Pushed
+//! customer-service messages"):
 //! text, image, mini-program card and the enter-session event; anything else stays raw.
 
 use serde_json::{json, Value};
@@ -171,7 +172,8 @@ impl InboundMessage {
     }
 
     /// What identifies a delivery and its retries: `MsgId` when present, else
-    /// `FromUserName + CreateTime + Event` (protocol reference §3.4).
+    /// `FromUserName + CreateTime + Event` (`docs/wechat-protocol.md`, "Acknowledgement and
+    /// retries").
     pub fn dedup_key(&self) -> String {
         match self.msg_id {
             Some(MsgId(id)) => format!("msg:{id}"),

@@ -2,7 +2,8 @@
 //! customer-service messages and official-account follow events, signature checks and
 //! decryption, and passive replies.
 //!
-//! Protocol reference: `wechat-protocol.md` §3 (message push) and §4 (cryptography).
+//! Protocol reference: `docs/wechat-protocol.md`, sections "Message push" and
+//! "Official-account followers" ("Follow events").
 
 mod document;
 mod follow;

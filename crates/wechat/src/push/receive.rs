@@ -1,10 +1,11 @@
 //! The developer server's side of a push: URL verification (GET), checking and opening a POST
 //! in plaintext, compatible or safe mode, and sealing the passive reply.
 //!
-//! Protocol reference §3.2 and §3.3. With an EncodingAESKey configured only encrypted pushes
-//! (`encrypt_type=aes`, `msg_signature` over `Encrypt`) are accepted: the URL `signature` does
-//! not cover the body, so accepting plaintext there would let anyone who saw one URL forge a
-//! message. Without a key only plaintext pushes are accepted.
+//! Protocol reference: `docs/wechat-protocol.md`, sections "The URL check" and "Push modes".
+//! With an EncodingAESKey configured only encrypted pushes (`encrypt_type=aes`,
+//! `msg_signature` over `Encrypt`) are accepted: the URL `signature` does not cover the body,
+//! so accepting plaintext there would let anyone who saw one URL forge a message. Without a
+//! key only plaintext pushes are accepted.
 
 use serde::Deserialize;
 

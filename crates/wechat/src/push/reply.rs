@@ -1,5 +1,6 @@
 //! Passive replies: the only one a mini-program may give is `transfer_customer_service`
-//! (protocol reference §3.5); every other reply goes through `/cgi-bin/message/custom/send`.
+//! (`docs/wechat-protocol.md`, "Passive replies"); every other reply goes through
+//! `/cgi-bin/message/custom/send`.
 
 use super::PushDocument;
 use crate::OpenId;
