@@ -2,6 +2,7 @@
 //! PostgreSQL (many instances sharing one database). Each runs its own migrations at start, and
 //! both pass the same conformance suite (`tests/conformance.rs`).
 
+mod backend;
 mod collections;
 mod errors;
 mod followers;

@@ -14,7 +14,7 @@ pub fn sqlite_sql(sql: &str) -> Cow<'_, str> {
 
 /// PostgreSQL needs `$N` placeholders.
 pub fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Owned(crate::sql::for_postgres(sql))
+    crate::sql::Dialect::Postgres.shared(sql)
 }
 
 /// Builds a stored token from its columns.

@@ -2,18 +2,9 @@
 //! for one [`Dialect`]. Values always travel as bound parameters; the only things written into
 //! the text are validated names and paths, through [`Dialect::literal`].
 
-use std::borrow::Cow;
-
 use wxbase_core::collections::CollectionName;
 
-/// Which SQL the statement is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// SQLite: `?N` placeholders, JSON text with `json_extract` / `json_type`.
-    Sqlite,
-    /// PostgreSQL: `$N` placeholders, `jsonb` with `->` / `jsonb_typeof`.
-    Postgres,
-}
+pub use crate::sql::{Dialect, SqlValue};
 
 impl Dialect {
     /// A SQL string literal. Callers pass only validated names and paths, which hold no quote;
@@ -22,32 +13,11 @@ impl Dialect {
         format!("'{}'", text.replace('\'', "''"))
     }
 
-    /// Shared SQL written with `?N` placeholders, in this dialect.
-    pub fn shared(self, text: &str) -> Cow<'_, str> {
-        match self {
-            Self::Sqlite => Cow::Borrowed(text),
-            Self::Postgres => Cow::Owned(crate::sql::for_postgres(text)),
-        }
-    }
-
     /// `collection = '<name>'`: written out (not bound) so partial indexes on the collection
     /// can be used by both planners.
     pub fn in_collection(self, name: &CollectionName) -> String {
         format!("collection = {}", self.literal(name.as_str()))
     }
-}
-
-/// A value bound to a placeholder.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
-    /// An integer.
-    Int(i64),
-    /// A float.
-    Float(f64),
-    /// Text.
-    Text(String),
-    /// Text or NULL.
-    OptText(Option<String>),
 }
 
 /// SQL text and its bound values.
@@ -101,6 +71,9 @@ macro_rules! bind_values {
                 crate::collections::sql::SqlValue::Float(v) => query.bind(*v),
                 crate::collections::sql::SqlValue::Text(v) => query.bind(v.as_str()),
                 crate::collections::sql::SqlValue::OptText(v) => query.bind(v.as_deref()),
+                crate::collections::sql::SqlValue::OptInt(v) => query.bind(*v),
+                crate::collections::sql::SqlValue::Bool(v) => query.bind(*v),
+                crate::collections::sql::SqlValue::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query

@@ -8,13 +8,13 @@ mod logins;
 mod migrate;
 mod rounds;
 mod sessions;
+mod store;
 #[cfg(test)]
 mod tests;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
 use wxbase_core::{
     KeyedUser, LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId,
     UserUpdate,
@@ -121,27 +121,6 @@ impl Store for PostgresStore {
 }
 
 crate::shared::shared_queries!(PostgresStore, pool, crate::shared::postgres_sql);
-crate::messages::message_queries!(
-    PostgresStore,
-    pool,
-    crate::shared::postgres_sql,
-    "FOR UPDATE SKIP LOCKED",
-    record_inbound: batched_record_inbound
-);
-
-impl PostgresStore {
-    /// Batched with concurrent pushes (`inbound`).
-    async fn batched_record_inbound(
-        &self,
-        inbound: &NewInbound,
-        replies: &[NewOutbound],
-    ) -> Result<Option<MessageId>, StoreError> {
-        self.hot
-            .inbound
-            .submit((inbound.clone(), replies.to_vec()))
-            .await
-    }
-}
 crate::collections::collection_queries!(
     PostgresStore,
     pool,

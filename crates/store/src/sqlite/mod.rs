@@ -8,6 +8,7 @@
 
 mod fast;
 mod migrate;
+mod store;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -179,25 +180,6 @@ impl Store for SqliteStore {
 }
 
 crate::shared::shared_queries!(SqliteStore, writer, crate::shared::sqlite_sql);
-crate::messages::message_queries!(
-    SqliteStore,
-    writer,
-    crate::shared::sqlite_sql,
-    "",
-    record_inbound: fast_record_inbound
-);
-
-impl SqliteStore {
-    /// Pushes are recorded on the group-commit writer thread, like logins.
-    async fn fast_record_inbound(
-        &self,
-        inbound: &wxbase_core::messages::NewInbound,
-        replies: &[wxbase_core::messages::NewOutbound],
-    ) -> Result<Option<wxbase_core::messages::MessageId>, StoreError> {
-        self.fast.record_inbound(inbound, replies).await
-    }
-}
-
 crate::collections::collection_queries!(
     SqliteStore,
     readers,
