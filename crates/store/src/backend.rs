@@ -215,3 +215,9 @@ impl ReadRow for PgRow {
         self.try_get(column).or_store_error()
     }
 }
+
+/// Whether the database answers (`SELECT 1`).
+pub async fn ping<DB: Backend>(pool: &Pool<DB>) -> Result<(), StoreError> {
+    Statement::new("SELECT 1").execute(pool).await?;
+    Ok(())
+}

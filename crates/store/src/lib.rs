@@ -10,11 +10,12 @@ mod messages;
 mod migrations;
 pub mod postgres;
 mod rows;
-mod shared;
 mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
+mod users;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

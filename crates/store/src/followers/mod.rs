@@ -1,7 +1,7 @@
 //! The [`FollowerStore`](wxbase_core::FollowerStore) of both backends: the official account's
 //! followers, the follow-event log and the sync's lease and generations. The SQL is shared.
 
-mod queries;
+pub mod queries;
 pub mod rows;
 pub mod sql;
 

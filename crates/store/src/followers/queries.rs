@@ -309,3 +309,13 @@ macro_rules! follower_queries {
 }
 
 pub(crate) use follower_queries;
+
+/// The shared SQL as SQLite takes it.
+pub fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    crate::sql::Dialect::Sqlite.shared(sql)
+}
+
+/// The shared SQL as PostgreSQL takes it.
+pub fn postgres_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    crate::sql::Dialect::Postgres.shared(sql)
+}

@@ -10,7 +10,7 @@ use wxbase_core::StoreError;
 use super::rounds::{answer_slot, Statement};
 use crate::errors::store_error;
 use crate::messages::sql;
-use crate::shared::postgres_sql;
+use crate::sql::Dialect;
 
 /// One push to record: the message and the replies its rule chose.
 pub type InboundWrite = (NewInbound, Vec<NewOutbound>);
@@ -91,8 +91,12 @@ pub struct InboundSql {
 impl InboundSql {
     pub fn new() -> Self {
         Self {
-            insert_inbound: postgres_sql(&sql::insert_inbound()).into_owned(),
-            insert_outbound: postgres_sql(&sql::insert_outbound()).into_owned(),
+            insert_inbound: Dialect::Postgres
+                .shared(&sql::insert_inbound())
+                .into_owned(),
+            insert_outbound: Dialect::Postgres
+                .shared(&sql::insert_outbound())
+                .into_owned(),
         }
     }
 }

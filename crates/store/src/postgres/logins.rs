@@ -8,7 +8,7 @@ use wxbase_core::{LoginRecord, NewLogin, StoreError};
 
 use super::rounds::{answer_slot, Statement};
 use crate::errors::store_error;
-use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::users::{user_from_row, USER_COLUMNS};
 
 /// The SQL of a login, built once per store.
 #[derive(Debug)]

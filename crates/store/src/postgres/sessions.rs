@@ -9,7 +9,7 @@ use wxbase_wechat::Secret;
 
 use super::rounds::{answer_slot, Statement};
 use crate::errors::store_error;
-use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::users::{user_from_row, USER_COLUMNS};
 
 /// A session lookup: the token's hash, and the time it must not have expired by.
 pub type SessionLookup = (TokenHash, Timestamp);

@@ -6,11 +6,110 @@ use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
     StoredMessage,
 };
-use wxbase_core::{MessageStore, StoreError, Timestamp};
-use wxbase_wechat::{AppId, OpenId};
+use wxbase_core::{
+    KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken, Timestamp,
+    TokenHash, TokenStore, User, UserId, UserUpdate,
+};
+use wxbase_wechat::{AppId, OpenId, Secret};
 
 use super::PostgresStore;
 use crate::messages::queries as messages;
+use crate::{backend, tokens, users};
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        backend::ping(&self.pool).await
+    }
+
+    /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
+    /// fresh insert) and add the session.
+    async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
+        self.hot.logins.submit(login.clone()).await
+    }
+
+    async fn session_user(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        let found = self.hot.sessions.submit((*token, now)).await?;
+        Ok(found.map(|signed_in| signed_in.user))
+    }
+
+    async fn session_user_with_key(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<KeyedUser>, StoreError> {
+        self.hot.sessions.submit((*token, now)).await
+    }
+
+    async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        users::delete_session(&self.pool, token).await
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
+        users::delete_expired_sessions(&self.pool, now).await
+    }
+
+    async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError> {
+        users::count_users(&self.pool, app_id).await
+    }
+
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
+        users::update_user(&self.pool, user, update).await
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl TokenStore for PostgresStore {
+    async fn access_token(&self, app_id: &AppId) -> Result<Option<StoredToken>, StoreError> {
+        tokens::access_token(&self.pool, app_id).await
+    }
+
+    async fn try_acquire_token_lease(
+        &self,
+        app_id: &AppId,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        tokens::try_acquire_token_lease(&self.pool, app_id, holder, now, until).await
+    }
+
+    async fn save_access_token(
+        &self,
+        app_id: &AppId,
+        token: &StoredToken,
+    ) -> Result<(), StoreError> {
+        tokens::save_access_token(&self.pool, app_id, token).await
+    }
+
+    async fn release_token_lease(&self, app_id: &AppId, holder: &str) -> Result<(), StoreError> {
+        tokens::release_token_lease(&self.pool, app_id, holder).await
+    }
+
+    async fn discard_access_token(
+        &self,
+        app_id: &AppId,
+        failed: &Secret,
+    ) -> Result<bool, StoreError> {
+        tokens::discard_access_token(&self.pool, app_id, failed).await
+    }
+
+    async fn allow_force_refresh(
+        &self,
+        app_id: &AppId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        tokens::allow_force_refresh(&self.pool, app_id, now).await
+    }
+}
 
 #[async_trait]
 impl MessageStore for PostgresStore {

@@ -14,14 +14,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use wxbase_core::{
-    KeyedUser, LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId,
-    UserUpdate,
-};
-use wxbase_wechat::AppId;
+use wxbase_core::{StoreError, Timestamp};
 
 use self::fast::FastPath;
 use crate::errors::store_error;
@@ -111,75 +106,6 @@ fn spawn_optimize(writer: SqlitePool) {
     });
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.readers)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
-        self.fast.record_login(login).await
-    }
-
-    async fn session_user(
-        &self,
-        token: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<User>, StoreError> {
-        self.fast.session_user(token, now)
-    }
-
-    async fn session_user_with_key(
-        &self,
-        token: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<KeyedUser>, StoreError> {
-        self.fast.session_user_with_key(token, now)
-    }
-
-    async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
-            .bind(token.as_bytes())
-            .execute(&self.writer)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?1")
-            .bind(now.as_millis())
-            .execute(&self.writer)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app_id = ?1")
-            .bind(app_id.as_str())
-            .fetch_one(&self.readers)
-            .await
-            .map_err(store_error)?;
-        Ok(u64::try_from(count).unwrap_or_default())
-    }
-
-    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
-        self.apply_user_update(user, update).await
-    }
-
-    async fn close(&self) {
-        self.fast.close();
-        self.readers.close().await;
-        self.writer.close().await;
-    }
-}
-
-crate::shared::shared_queries!(SqliteStore, writer, crate::shared::sqlite_sql);
 crate::collections::collection_queries!(
     SqliteStore,
     readers,
@@ -251,10 +177,17 @@ impl SqliteStore {
         Ok(true)
     }
 }
-crate::followers::follower_queries!(SqliteStore, writer, readers, crate::shared::sqlite_sql);
+crate::followers::follower_queries!(
+    SqliteStore,
+    writer,
+    readers,
+    crate::followers::queries::sqlite_sql
+);
 
 #[cfg(test)]
 mod tests {
+    use wxbase_core::Store;
+
     use super::*;
 
     async fn statistics_tables(store: &SqliteStore) -> i64 {
