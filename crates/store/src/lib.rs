@@ -9,7 +9,6 @@ mod followers;
 mod messages;
 mod migrations;
 pub mod postgres;
-mod rows;
 mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]

@@ -54,9 +54,3 @@ crate::collections::collection_queries!(
     crate::collections::Dialect::Postgres,
     indexes: create_index_concurrently, drop_index_concurrently
 );
-crate::followers::follower_queries!(
-    PostgresStore,
-    pool,
-    pool,
-    crate::followers::queries::postgres_sql
-);

@@ -6,13 +6,18 @@ use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
     StoredMessage,
 };
-use wxbase_core::{
-    KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken, Timestamp,
-    TokenHash, TokenStore, User, UserId, UserUpdate,
+use wxbase_core::official_account::{
+    EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
+    SyncRun, SyncStatus,
 };
-use wxbase_wechat::{AppId, OpenId, Secret};
+use wxbase_core::{
+    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
+    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+};
+use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use super::PostgresStore;
+use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::{backend, tokens, users};
 
@@ -197,5 +202,98 @@ impl MessageStore for PostgresStore {
 
     async fn seed_rule_if_none(&self, rule: &NewRule, now: Timestamp) -> Result<bool, StoreError> {
         messages::seed_rule_if_none(&self.pool, rule, now).await
+    }
+}
+
+#[async_trait]
+impl FollowerStore for PostgresStore {
+    async fn record_follow_event(
+        &self,
+        event: &NewFollowEvent,
+    ) -> Result<EventOutcome, StoreError> {
+        followers::record_follow_event(&self.pool, &self.pool, event).await
+    }
+
+    async fn set_follower_unionid(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        unionid: &UnionId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        followers::set_follower_unionid(&self.pool, app_id, openid, unionid, now).await
+    }
+
+    async fn follower_by_unionid(
+        &self,
+        app_id: &AppId,
+        unionid: &UnionId,
+    ) -> Result<Option<Follower>, StoreError> {
+        followers::follower_by_unionid(&self.pool, app_id, unionid).await
+    }
+
+    async fn follower(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+    ) -> Result<Option<Follower>, StoreError> {
+        followers::follower(&self.pool, app_id, openid).await
+    }
+
+    async fn count_followers(&self, app_id: &AppId) -> Result<FollowerCounts, StoreError> {
+        followers::count_followers(&self.pool, app_id).await
+    }
+
+    async fn begin_follower_sync(
+        &self,
+        app_id: &AppId,
+        holder: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        due: Option<SyncDue>,
+        resume_since: Timestamp,
+    ) -> Result<Option<SyncRun>, StoreError> {
+        followers::begin_follower_sync(
+            &self.pool,
+            app_id,
+            holder,
+            now,
+            lease_until,
+            due,
+            resume_since,
+        )
+        .await
+    }
+
+    async fn record_listed_followers(
+        &self,
+        run: &SyncRun,
+        listed: &[ListedFollower],
+        progress: SyncProgress,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        followers::record_listed_followers(&self.pool, run, listed, progress, now, lease_until)
+            .await
+    }
+
+    async fn finish_follower_sync(
+        &self,
+        run: &SyncRun,
+        now: Timestamp,
+    ) -> Result<Option<u64>, StoreError> {
+        followers::finish_follower_sync(&self.pool, run, now).await
+    }
+
+    async fn abandon_follower_sync(&self, run: &SyncRun, error: &str) -> Result<(), StoreError> {
+        followers::abandon_follower_sync(&self.pool, run, error).await
+    }
+
+    async fn follower_sync_status(
+        &self,
+        app_id: &AppId,
+        now: Timestamp,
+    ) -> Result<Option<SyncStatus>, StoreError> {
+        followers::follower_sync_status(&self.pool, app_id, now).await
     }
 }

@@ -177,12 +177,6 @@ impl SqliteStore {
         Ok(true)
     }
 }
-crate::followers::follower_queries!(
-    SqliteStore,
-    writer,
-    readers,
-    crate::followers::queries::sqlite_sql
-);
 
 #[cfg(test)]
 mod tests {
