@@ -30,3 +30,14 @@ impl<T> SqlxResultExt<T> for Result<T, sqlx::Error> {
 pub fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
 }
+
+/// Whether `error` is the database refusing a row whose foreign key points nowhere.
+pub fn is_foreign_key_violation(error: &StoreError) -> bool {
+    let StoreError::Backend(cause) = error else {
+        return false;
+    };
+    matches!(
+        cause.downcast_ref::<sqlx::Error>(),
+        Some(sqlx::Error::Database(e)) if e.is_foreign_key_violation()
+    )
+}

@@ -116,9 +116,26 @@ impl<'a> Statement<'a> {
         }
     }
 
+    /// SQL built for one dialect, with its values (the collections' statements).
+    pub fn built(dialect: Dialect, text: String, values: Vec<SqlValue>) -> Self {
+        Self {
+            text: Cow::Owned(text),
+            built_for: Some(dialect),
+            values,
+            persistent: true,
+        }
+    }
+
     /// Binds the next placeholder.
     pub fn bind(mut self, value: impl Into<SqlValue>) -> Self {
         self.values.push(value.into());
+        self
+    }
+
+    /// Runs the statement without keeping it prepared on the connection (DDL, and statements
+    /// whose text is made for one call).
+    pub fn unprepared(mut self) -> Self {
+        self.persistent = false;
         self
     }
 

@@ -1,10 +1,11 @@
 //! A statement under construction: SQL text plus the values bound to its placeholders, written
-//! for one [`Dialect`]. Values always travel as bound parameters; the only things written into
-//! the text are validated names and paths, through [`Dialect::literal`].
+//! for one [`Dialect`], and run as a [`Statement`]. Values always travel as bound parameters;
+//! the only things written into the text are validated names and paths, through
+//! [`Dialect::literal`].
 
 use wxbase_core::collections::CollectionName;
 
-pub use crate::sql::{Dialect, SqlValue};
+use crate::sql::{Dialect, SqlValue, Statement};
 
 impl Dialect {
     /// A SQL string literal. Callers pass only validated names and paths, which hold no quote;
@@ -61,38 +62,11 @@ impl Sql {
     }
 }
 
-/// Binds `values` to a sqlx query, in order.
-macro_rules! bind_values {
-    ($query:expr, $values:expr) => {{
-        let mut query = $query;
-        for value in $values {
-            query = match value {
-                crate::collections::sql::SqlValue::Int(v) => query.bind(*v),
-                crate::collections::sql::SqlValue::Float(v) => query.bind(*v),
-                crate::collections::sql::SqlValue::Text(v) => query.bind(v.as_str()),
-                crate::collections::sql::SqlValue::OptText(v) => query.bind(v.as_deref()),
-                crate::collections::sql::SqlValue::OptInt(v) => query.bind(*v),
-                crate::collections::sql::SqlValue::Bool(v) => query.bind(*v),
-                crate::collections::sql::SqlValue::Bytes(v) => query.bind(v.as_slice()),
-            };
-        }
-        query
-    }};
+impl From<Sql> for Statement<'static> {
+    fn from(sql: Sql) -> Self {
+        Statement::built(sql.dialect, sql.text, sql.values)
+    }
 }
-
-/// Runs a built [`Sql`] with sqlx's `$make` (`query` or `query_scalar`) and `$method`
-/// (`execute`, `fetch_optional`, ...) on `$executor`, mapping the error.
-macro_rules! run {
-    ($make:ident, $sql:expr, $method:ident, $executor:expr) => {{
-        let sql = &$sql;
-        crate::collections::sql::bind_values!(sqlx::$make(&sql.text), &sql.values)
-            .$method($executor)
-            .await
-            .map_err(crate::errors::store_error)
-    }};
-}
-
-pub(crate) use {bind_values, run};
 
 #[cfg(test)]
 mod tests {

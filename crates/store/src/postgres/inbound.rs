@@ -8,7 +8,7 @@ use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus};
 use wxbase_core::StoreError;
 
 use super::rounds::{answer_slot, Statement};
-use crate::errors::store_error;
+use crate::errors::SqlxResultExt;
 use crate::messages::sql;
 use crate::sql::Dialect;
 
@@ -107,7 +107,7 @@ pub async fn record_one(
     sql: &InboundSql,
     (inbound, replies): &InboundWrite,
 ) -> Result<Option<MessageId>, StoreError> {
-    let mut tx = pool.begin().await.map_err(store_error)?;
+    let mut tx = pool.begin().await.or_store_error()?;
     let id: Option<i64> = sqlx::query_scalar(&sql.insert_inbound)
         .bind(inbound.app_id.as_str())
         .bind(inbound.openid.as_str())
@@ -118,9 +118,9 @@ pub async fn record_one(
         .bind(inbound.received_at.as_millis())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     let Some(id) = id else {
-        tx.rollback().await.map_err(store_error)?;
+        tx.rollback().await.or_store_error()?;
         return Ok(None);
     };
     for reply in replies {
@@ -136,9 +136,9 @@ pub async fn record_one(
             .bind(sent_at)
             .execute(&mut *tx)
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
     }
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await.or_store_error()?;
     Ok(Some(MessageId(id)))
 }
 
@@ -175,10 +175,10 @@ pub async fn record_many(
         .bind(replies.sent_at)
         .fetch_all(pool)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     let mut ids = vec![None; writes.len()];
     for row in &rows {
-        let id: i64 = row.try_get("id").map_err(store_error)?;
+        let id: i64 = row.try_get("id").or_store_error()?;
         *answer_slot(&mut ids, row)? = Some(MessageId(id));
     }
     Ok(ids)

@@ -17,7 +17,7 @@ use sqlx::PgPool;
 use wxbase_core::StoreError;
 use wxbase_wechat::Secret;
 
-use crate::errors::store_error;
+use crate::errors::SqlxResultExt;
 use hot_paths::HotPaths;
 
 /// A [`Store`] in a PostgreSQL database.
@@ -40,17 +40,9 @@ impl PostgresStore {
             .max_connections(max_connections.max(1))
             .connect_with(options)
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
         migrate::apply(&pool).await?;
         let hot = HotPaths::start(&pool, max_connections);
         Ok(Self { pool, hot })
     }
 }
-
-crate::collections::collection_queries!(
-    PostgresStore,
-    pool,
-    pool,
-    crate::collections::Dialect::Postgres,
-    indexes: create_index_concurrently, drop_index_concurrently
-);

@@ -2,6 +2,10 @@
 //! SQLite, on the pool, or PostgreSQL's own batched hot paths ([`super::hot_paths`]).
 
 use async_trait::async_trait;
+use wxbase_core::collections::{
+    Collection, CollectionChange, CollectionName, CollectionStore, Condition, Document, DocumentId,
+    DocumentUpdate, FieldPath, NewDocument, Query, Scope,
+};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
     StoredMessage,
@@ -17,6 +21,8 @@ use wxbase_core::{
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use super::PostgresStore;
+use crate::collections::queries::{self as collections, CollectionIndexes};
+use crate::collections::Statistics;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::{backend, tokens, users};
@@ -295,5 +301,103 @@ impl FollowerStore for PostgresStore {
         now: Timestamp,
     ) -> Result<Option<SyncStatus>, StoreError> {
         followers::follower_sync_status(&self.pool, app_id, now).await
+    }
+}
+
+#[async_trait]
+impl CollectionStore for PostgresStore {
+    async fn create_collection(&self, collection: &Collection) -> Result<bool, StoreError> {
+        collections::create_collection(self, collection).await
+    }
+
+    async fn collection(&self, name: &CollectionName) -> Result<Option<Collection>, StoreError> {
+        collections::collection(&self.pool, name).await
+    }
+
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
+        collections::collections(&self.pool).await
+    }
+
+    async fn update_collection(
+        &self,
+        name: &CollectionName,
+        change: &CollectionChange,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        collections::update_collection(&self.pool, name, change, at).await
+    }
+
+    async fn create_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        self.add_field_index(name, field, Statistics::Refresh).await
+    }
+
+    async fn drop_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        self.drop_field_index(name, field).await
+    }
+
+    async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        collections::delete_collection(self, name).await
+    }
+
+    async fn insert_documents(
+        &self,
+        collection: &CollectionName,
+        documents: &[NewDocument],
+    ) -> Result<bool, StoreError> {
+        collections::insert_documents(&self.pool, collection, documents).await
+    }
+
+    async fn document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+    ) -> Result<Option<Document>, StoreError> {
+        collections::document(&self.pool, collection, id, scope).await
+    }
+
+    async fn update_document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+        update: &DocumentUpdate,
+    ) -> Result<Option<Document>, StoreError> {
+        collections::update_document(&self.pool, collection, id, scope, update).await
+    }
+
+    async fn delete_document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+    ) -> Result<bool, StoreError> {
+        collections::delete_document(&self.pool, collection, id, scope).await
+    }
+
+    async fn query_documents(
+        &self,
+        collection: &CollectionName,
+        query: &Query,
+        scope: &Scope,
+    ) -> Result<Vec<Document>, StoreError> {
+        collections::query_documents(&self.pool, collection, query, scope).await
+    }
+
+    async fn count_documents(
+        &self,
+        collection: &CollectionName,
+        filter: &Condition,
+        scope: &Scope,
+    ) -> Result<u64, StoreError> {
+        collections::count_documents(&self.pool, collection, filter, scope).await
     }
 }

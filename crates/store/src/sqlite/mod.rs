@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use wxbase_core::{StoreError, Timestamp};
+use wxbase_core::StoreError;
 
 use self::fast::FastPath;
-use crate::errors::store_error;
+use crate::errors::SqlxResultExt;
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -55,14 +55,14 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
         migrate::apply(&writer).await?;
         spawn_optimize(writer.clone());
         let readers = SqlitePoolOptions::new()
             .max_connections(max_readers.max(1))
             .connect_with(options.read_only(true))
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
         let fast = Arc::new(FastPath::start(path, BUSY_TIMEOUT)?);
         Ok(Self {
             writer,
@@ -106,81 +106,9 @@ fn spawn_optimize(writer: SqlitePool) {
     });
 }
 
-crate::collections::collection_queries!(
-    SqliteStore,
-    readers,
-    writer,
-    crate::collections::Dialect::Sqlite,
-    indexes: create_index_in_transaction, drop_index_in_transaction
-);
-
-impl SqliteStore {
-    /// Records the index and builds it in one transaction (SQLite has one writer anyway),
-    /// then refreshes the planner's statistics if asked. `false` if the field was indexed
-    /// already.
-    async fn create_index_in_transaction(
-        &self,
-        name: &wxbase_core::collections::CollectionName,
-        field: &wxbase_core::collections::FieldPath,
-        statistics: crate::collections::Statistics,
-    ) -> Result<bool, StoreError> {
-        use crate::collections::{catalog, statements};
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let recorded = sqlx::query(catalog::INSERT_INDEX)
-            .bind(name.as_str())
-            .bind(field.as_str())
-            .bind(Timestamp::now().as_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        if recorded.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query(&statements::create_index(name, field))
-            .persistent(false)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        if statistics == crate::collections::Statistics::Refresh {
-            sqlx::query(statements::ANALYZE)
-                .persistent(false)
-                .execute(&self.writer)
-                .await
-                .map_err(store_error)?;
-        }
-        Ok(true)
-    }
-
-    /// Forgets the index and drops it in one transaction. `false` if the field was not indexed.
-    async fn drop_index_in_transaction(
-        &self,
-        name: &wxbase_core::collections::CollectionName,
-        field: &wxbase_core::collections::FieldPath,
-    ) -> Result<bool, StoreError> {
-        let d = crate::collections::Dialect::Sqlite;
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let done = sqlx::query(crate::collections::catalog::DELETE_INDEX)
-            .bind(name.as_str())
-            .bind(field.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        crate::collections::run_ddl!(
-            tx,
-            crate::collections::statements::drop_index(d, name, field)
-        );
-        tx.commit().await.map_err(store_error)?;
-        Ok(true)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use wxbase_core::Store;
+    use wxbase_core::{Store, Timestamp};
 
     use super::*;
 

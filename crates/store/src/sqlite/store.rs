@@ -1,7 +1,13 @@
 //! The core's store traits for [`SqliteStore`], method by method: the statements shared with
-//! PostgreSQL, on the writer or the read-only pool, or SQLite's own hot paths ([`super::fast`]).
+//! PostgreSQL, on the writer or the read-only pool, or SQLite's own hot paths ([`super::fast`]);
+//! and how it adds and drops one collection index.
 
 use async_trait::async_trait;
+use sqlx::{Sqlite, SqlitePool};
+use wxbase_core::collections::{
+    Collection, CollectionChange, CollectionName, CollectionStore, Condition, Document, DocumentId,
+    DocumentUpdate, FieldPath, NewDocument, Query, Scope,
+};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
     StoredMessage,
@@ -17,8 +23,12 @@ use wxbase_core::{
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use super::SqliteStore;
+use crate::collections::queries::{self as collections, CollectionIndexes};
+use crate::collections::{catalog, statements, Statistics};
+use crate::errors::SqlxResultExt;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
+use crate::sql::{Dialect, Statement};
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -291,5 +301,163 @@ impl FollowerStore for SqliteStore {
         now: Timestamp,
     ) -> Result<Option<SyncStatus>, StoreError> {
         followers::follower_sync_status(&self.readers, app_id, now).await
+    }
+}
+
+#[async_trait]
+impl CollectionStore for SqliteStore {
+    async fn create_collection(&self, collection: &Collection) -> Result<bool, StoreError> {
+        collections::create_collection(self, collection).await
+    }
+
+    async fn collection(&self, name: &CollectionName) -> Result<Option<Collection>, StoreError> {
+        collections::collection(&self.readers, name).await
+    }
+
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
+        collections::collections(&self.readers).await
+    }
+
+    async fn update_collection(
+        &self,
+        name: &CollectionName,
+        change: &CollectionChange,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        collections::update_collection(&self.writer, name, change, at).await
+    }
+
+    async fn create_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        self.add_field_index(name, field, Statistics::Refresh).await
+    }
+
+    async fn drop_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        self.drop_field_index(name, field).await
+    }
+
+    async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        collections::delete_collection(self, name).await
+    }
+
+    async fn insert_documents(
+        &self,
+        collection: &CollectionName,
+        documents: &[NewDocument],
+    ) -> Result<bool, StoreError> {
+        collections::insert_documents(&self.writer, collection, documents).await
+    }
+
+    async fn document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+    ) -> Result<Option<Document>, StoreError> {
+        collections::document(&self.readers, collection, id, scope).await
+    }
+
+    async fn update_document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+        update: &DocumentUpdate,
+    ) -> Result<Option<Document>, StoreError> {
+        collections::update_document(&self.writer, collection, id, scope, update).await
+    }
+
+    async fn delete_document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+    ) -> Result<bool, StoreError> {
+        collections::delete_document(&self.writer, collection, id, scope).await
+    }
+
+    async fn query_documents(
+        &self,
+        collection: &CollectionName,
+        query: &Query,
+        scope: &Scope,
+    ) -> Result<Vec<Document>, StoreError> {
+        collections::query_documents(&self.readers, collection, query, scope).await
+    }
+
+    async fn count_documents(
+        &self,
+        collection: &CollectionName,
+        filter: &Condition,
+        scope: &Scope,
+    ) -> Result<u64, StoreError> {
+        collections::count_documents(&self.readers, collection, filter, scope).await
+    }
+}
+
+/// One index at a time, in a transaction on the one writer connection (SQLite has one writer
+/// anyway).
+impl CollectionIndexes for SqliteStore {
+    type DB = Sqlite;
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// Records the index and builds it in one transaction, then refreshes the planner's
+    /// statistics if asked.
+    async fn add_field_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+        statistics: Statistics,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.or_store_error()?;
+        let recorded = Statement::new(catalog::INSERT_INDEX)
+            .bind(name.as_str())
+            .bind(field.as_str())
+            .bind(Timestamp::now().as_millis())
+            .execute(&mut tx)
+            .await?;
+        if recorded == 0 {
+            return Ok(false);
+        }
+        collections::run_ddl(&mut tx, vec![statements::create_index(name, field)]).await?;
+        tx.commit().await.or_store_error()?;
+        if statistics == Statistics::Refresh {
+            Statement::new(statements::ANALYZE)
+                .unprepared()
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// Forgets the index and drops it in one transaction.
+    async fn drop_field_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.or_store_error()?;
+        let forgotten = Statement::new(catalog::DELETE_INDEX)
+            .bind(name.as_str())
+            .bind(field.as_str())
+            .execute(&mut tx)
+            .await?;
+        if forgotten == 0 {
+            return Ok(false);
+        }
+        let ddl = statements::drop_index(Dialect::Sqlite, name, field);
+        collections::run_ddl(&mut tx, ddl).await?;
+        tx.commit().await.or_store_error()?;
+        Ok(true)
     }
 }
