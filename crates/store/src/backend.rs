@@ -68,8 +68,8 @@ impl<'a, DB: Database> From<&'a mut Transaction<'static, DB>> for On<'a, DB> {
     }
 }
 
-/// Runs statements: sqlx's `execute`, `fetch_optional`, `fetch_one` and `fetch_all`, with the
-/// error mapped to a [`StoreError`].
+/// Runs statements: sqlx's `execute`, `fetch_optional` and `fetch_all`, with the error mapped
+/// to a [`StoreError`].
 pub trait Backend: Driver {
     /// sqlx's query for `text` (the statement's, in this dialect) with the statement's values
     /// bound, each as the Rust type sqlx would be given directly.
@@ -89,12 +89,6 @@ pub trait Backend: Driver {
         on: On<'a, Self>,
         statement: &'a Statement<'a>,
     ) -> impl Future<Output = Result<Option<Self::Row>, StoreError>> + Send + 'a;
-
-    /// The first row of `statement`; none is an error.
-    fn fetch_one<'a>(
-        on: On<'a, Self>,
-        statement: &'a Statement<'a>,
-    ) -> impl Future<Output = Result<Self::Row, StoreError>> + Send + 'a;
 
     /// Every row of `statement`.
     fn fetch_all<'a>(
@@ -151,19 +145,6 @@ where
         match on {
             On::Pool(pool) => query.fetch_optional(pool).await,
             On::Transaction(tx) => query.fetch_optional(&mut **tx).await,
-        }
-        .or_store_error()
-    }
-
-    async fn fetch_one<'a>(
-        on: On<'a, DB>,
-        statement: &'a Statement<'a>,
-    ) -> Result<DB::Row, StoreError> {
-        let text = statement.text_for(DB::DIALECT);
-        let query = DB::query(&text, statement);
-        match on {
-            On::Pool(pool) => query.fetch_one(pool).await,
-            On::Transaction(tx) => query.fetch_one(&mut **tx).await,
         }
         .or_store_error()
     }

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use wxbase_core::StoreError;
 
 use crate::backend::{Backend, On};
+use crate::errors::store_error;
 
 /// Which SQL a statement is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +182,10 @@ impl<'a> Statement<'a> {
         &'e self,
         on: impl Into<On<'e, DB>>,
     ) -> Result<DB::Row, StoreError> {
-        DB::fetch_one(on.into(), self).await
+        // As sqlx's own `fetch_one`, which every executor takes from `fetch_optional`.
+        self.fetch_optional(on)
+            .await?
+            .ok_or_else(|| store_error(sqlx::Error::RowNotFound))
     }
 
     /// Every row.

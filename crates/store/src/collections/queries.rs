@@ -45,17 +45,23 @@ pub trait CollectionIndexes: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
+/// Runs `work` in a task of its own, to the end even if the caller stops waiting for it.
+pub async fn in_own_task<T: Send + 'static>(
+    work: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))?
+}
+
 /// Creates a collection and its indexes, in a task of its own: a caller that gives up cannot
 /// stop it between creating the collection and building its indexes.
 pub async fn create_collection<S: CollectionIndexes>(
     store: &S,
     collection: &Collection,
 ) -> Result<bool, StoreError> {
-    let store = store.clone();
-    let collection = collection.clone();
-    tokio::spawn(async move { create_collection_whole(&store, &collection).await })
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?
+    let (store, collection) = (store.clone(), collection.clone());
+    in_own_task(async move { create_collection_whole(&store, &collection).await }).await
 }
 
 /// Creates a collection, then each of its indexes as `create_index` adds one to an existing
@@ -167,11 +173,8 @@ pub async fn delete_collection<S: CollectionIndexes>(
     store: &S,
     name: &CollectionName,
 ) -> Result<bool, StoreError> {
-    let store = store.clone();
-    let name = name.clone();
-    tokio::spawn(async move { delete_collection_whole(&store, &name).await })
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?
+    let (store, name) = (store.clone(), name.clone());
+    in_own_task(async move { delete_collection_whole(&store, &name).await }).await
 }
 
 /// Deletes a collection: its indexes first, each as `drop_index` drops one, then the

@@ -18,7 +18,7 @@ use wxbase_core::collections::{index_name, CollectionName, FieldPath};
 use wxbase_core::{StoreError, Timestamp};
 
 use super::PostgresStore;
-use crate::collections::queries::CollectionIndexes;
+use crate::collections::queries::{in_own_task, CollectionIndexes};
 use crate::collections::{catalog, statements, Statistics};
 use crate::errors::SqlxResultExt;
 use crate::sql::Dialect;
@@ -40,7 +40,7 @@ impl CollectionIndexes for PostgresStore {
     ) -> Result<bool, StoreError> {
         let store = self.clone();
         let (collection, field) = (collection.clone(), field.clone());
-        let build = tokio::spawn(async move {
+        in_own_task(async move {
             let mut conn = store.index_connection(&collection, &field, false).await?;
             let Some(conn) = conn.as_mut() else {
                 return Ok(false);
@@ -48,8 +48,8 @@ impl CollectionIndexes for PostgresStore {
             let built = create_on(conn, &collection, &field, statistics).await;
             release(conn).await;
             built
-        });
-        build.await.map_err(|e| StoreError::Backend(Box::new(e)))?
+        })
+        .await
     }
 
     /// Forgets and drops the index, after any build of it finished; `false` if the field was
