@@ -107,7 +107,8 @@ pub struct Statement<'a> {
 }
 
 impl<'a> Statement<'a> {
-    /// SQL written once for both backends with `?N` placeholders.
+    /// SQL written once for both backends with `?N` placeholders (PostgreSQL's `$N` are made
+    /// when it runs there).
     pub fn new(text: impl Into<Cow<'a, str>>) -> Self {
         Self {
             text: text.into(),
@@ -133,8 +134,7 @@ impl<'a> Statement<'a> {
         self
     }
 
-    /// Runs the statement without keeping it prepared on the connection (DDL, and statements
-    /// whose text is made for one call).
+    /// Runs the statement without keeping it prepared on the connection (DDL).
     pub fn unprepared(mut self) -> Self {
         self.persistent = false;
         self
