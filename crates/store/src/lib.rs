@@ -2,18 +2,19 @@
 //! PostgreSQL (many instances sharing one database). Each runs its own migrations at start, and
 //! both pass the same conformance suite (`tests/conformance.rs`).
 
+mod backend;
 mod collections;
 mod errors;
 mod followers;
 mod messages;
 mod migrations;
 pub mod postgres;
-mod rows;
-mod shared;
 mod sql;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
+mod users;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -7,7 +7,8 @@ use wxbase_core::collections::{
     Condition, Field, FieldPath, Ordered, RangeOp, Scalar, SystemField,
 };
 
-use super::sql::{Dialect, Sql};
+use super::sql::Sql;
+use crate::sql::Dialect;
 
 /// Always true / always false, in both dialects.
 const TRUE: &str = "(1 = 1)";
@@ -206,7 +207,7 @@ mod tests {
     use wxbase_core::collections::parse_filter;
 
     use super::*;
-    use crate::collections::sql::SqlValue;
+    use crate::sql::SqlValue;
 
     fn compile(dialect: Dialect, filter: serde_json::Value) -> Sql {
         let filter = parse_filter(Some(&filter)).expect("valid filter");

@@ -5,7 +5,7 @@
 use serde_json::Number;
 use wxbase_core::collections::FieldPath;
 
-use super::sql::{Dialect, SqlValue};
+use crate::sql::{Dialect, SqlValue};
 
 impl Dialect {
     /// SQLite's JSON path, `'$."a"."b"'`.

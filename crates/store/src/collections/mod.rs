@@ -1,18 +1,16 @@
-//! [`CollectionStore`](wxbase_core::CollectionStore) for both backends: one implementation,
-//! instantiated per store by `collection_queries!` (in `store_impl`), over statements built
-//! for a [`Dialect`].
+//! [`CollectionStore`](wxbase_core::CollectionStore) for both backends: the statements,
+//! built for a [`Dialect`](crate::sql::Dialect) (`statements`, over `filter`, `order` and
+//! `json`; the catalogue's in `catalog`), and the functions that run them (`queries`). Adding
+//! and dropping one index is each backend's own (`queries::CollectionIndexes`).
 
 pub(crate) mod catalog;
-mod ddl;
 mod filter;
 mod json;
 mod order;
+pub mod queries;
 pub mod rows;
 pub mod sql;
 pub(crate) mod statements;
-mod store_impl;
-
-pub use sql::Dialect;
 
 /// Whether adding an index refreshes the planner's statistics of `documents` afterwards: a
 /// whole-table `ANALYZE`, worth it for an index on a collection that holds documents, wasted
@@ -24,6 +22,3 @@ pub(crate) enum Statistics {
     /// Leave the statistics as they are.
     Keep,
 }
-
-pub(crate) use ddl::run_ddl;
-pub(crate) use store_impl::collection_queries;

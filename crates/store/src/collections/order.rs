@@ -5,7 +5,8 @@
 use wxbase_core::collections::{Cursor, Direction, Field, OrderTerm, SortValue, SystemField};
 
 use super::filter::column;
-use super::sql::{Sql, SqlValue};
+use super::sql::Sql;
+use crate::sql::SqlValue;
 
 /// One sort key: an SQL expression and its direction.
 struct Key {
@@ -109,7 +110,7 @@ mod tests {
     use wxbase_core::Timestamp;
 
     use super::*;
-    use crate::collections::sql::Dialect;
+    use crate::sql::Dialect;
 
     #[test]
     fn a_cursor_resumes_after_its_keys_in_their_directions() {

@@ -1,31 +1,20 @@
 //! Reads collections and documents from rows, refusing rows that make no sense.
 
 use serde_json::{Map, Value};
-use sqlx::Row;
 use wxbase_core::collections::{
     Collection, CollectionName, Document, DocumentId, FieldPath, PermissionMode,
 };
 use wxbase_core::{StoreError, Timestamp};
 use wxbase_wechat::OpenId;
 
-use crate::errors::store_error;
-
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {detail}"))
-}
+use crate::backend::ReadRow;
+use crate::errors::corrupt;
 
 /// A document from a row with `id, owner, created_at, updated_at, version, body` (as text).
-pub fn document_from_row<'r, R>(row: &'r R) -> Result<Document, StoreError>
-where
-    R: Row,
-    &'r str: sqlx::ColumnIndex<R>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let id: String = row.try_get("id").map_err(store_error)?;
-    let owner: Option<String> = row.try_get("owner").map_err(store_error)?;
-    let body: String = row.try_get("body").map_err(store_error)?;
+pub fn document_from_row(row: &impl ReadRow) -> Result<Document, StoreError> {
+    let id: String = row.read("id")?;
+    let owner: Option<String> = row.read("owner")?;
+    let body: String = row.read("body")?;
     let body: Map<String, Value> =
         serde_json::from_str(&body).map_err(|e| corrupt("documents.body", e))?;
     Ok(Document {
@@ -34,9 +23,9 @@ where
             .map(OpenId::parse)
             .transpose()
             .map_err(|e| corrupt("documents.owner", e))?,
-        created_at: Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?),
-        updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(store_error)?),
-        version: row.try_get("version").map_err(store_error)?,
+        created_at: Timestamp::from_millis(row.read("created_at")?),
+        updated_at: Timestamp::from_millis(row.read("updated_at")?),
+        version: row.read("version")?,
         body,
     })
 }
@@ -44,10 +33,29 @@ where
 /// A collection's columns as read: `name, permission, schema, created_at, updated_at`.
 pub type CollectionRow = (String, String, Option<String>, i64, i64);
 
+/// The [`CollectionRow`] of a row of `catalog::SELECT_COLLECTION(S)`.
+pub fn collection_row(row: &impl ReadRow) -> Result<CollectionRow, StoreError> {
+    Ok((
+        row.read(0)?,
+        row.read(1)?,
+        row.read(2)?,
+        row.read(3)?,
+        row.read(4)?,
+    ))
+}
+
+/// An indexed field as read: `collection, field`.
+pub type IndexRow = (String, String);
+
+/// The [`IndexRow`] of a row of `catalog::SELECT_(ALL_)INDEXES`.
+pub fn index_row(row: &impl ReadRow) -> Result<IndexRow, StoreError> {
+    Ok((row.read(0)?, row.read(1)?))
+}
+
 /// A collection from its row and its indexed fields.
 pub fn collection_from_row(
     row: CollectionRow,
-    indexes: &[(String, String)],
+    indexes: &[IndexRow],
 ) -> Result<Collection, StoreError> {
     let (name, permission, schema, created_at, updated_at) = row;
     let indexes = indexes

@@ -1,19 +1,11 @@
 //! A statement under construction: SQL text plus the values bound to its placeholders, written
-//! for one [`Dialect`]. Values always travel as bound parameters; the only things written into
-//! the text are validated names and paths, through [`Dialect::literal`].
-
-use std::borrow::Cow;
+//! for one [`Dialect`], and run as a [`Statement`]. Values always travel as bound parameters;
+//! the only things written into the text are validated names and paths, through
+//! [`Dialect::literal`].
 
 use wxbase_core::collections::CollectionName;
 
-/// Which SQL the statement is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// SQLite: `?N` placeholders, JSON text with `json_extract` / `json_type`.
-    Sqlite,
-    /// PostgreSQL: `$N` placeholders, `jsonb` with `->` / `jsonb_typeof`.
-    Postgres,
-}
+use crate::sql::{Dialect, SqlValue, Statement};
 
 impl Dialect {
     /// A SQL string literal. Callers pass only validated names and paths, which hold no quote;
@@ -22,32 +14,11 @@ impl Dialect {
         format!("'{}'", text.replace('\'', "''"))
     }
 
-    /// Shared SQL written with `?N` placeholders, in this dialect.
-    pub fn shared(self, text: &str) -> Cow<'_, str> {
-        match self {
-            Self::Sqlite => Cow::Borrowed(text),
-            Self::Postgres => Cow::Owned(crate::sql::for_postgres(text)),
-        }
-    }
-
     /// `collection = '<name>'`: written out (not bound) so partial indexes on the collection
     /// can be used by both planners.
     pub fn in_collection(self, name: &CollectionName) -> String {
         format!("collection = {}", self.literal(name.as_str()))
     }
-}
-
-/// A value bound to a placeholder.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
-    /// An integer.
-    Int(i64),
-    /// A float.
-    Float(f64),
-    /// Text.
-    Text(String),
-    /// Text or NULL.
-    OptText(Option<String>),
 }
 
 /// SQL text and its bound values.
@@ -91,35 +62,11 @@ impl Sql {
     }
 }
 
-/// Binds `values` to a sqlx query, in order.
-macro_rules! bind_values {
-    ($query:expr, $values:expr) => {{
-        let mut query = $query;
-        for value in $values {
-            query = match value {
-                crate::collections::sql::SqlValue::Int(v) => query.bind(*v),
-                crate::collections::sql::SqlValue::Float(v) => query.bind(*v),
-                crate::collections::sql::SqlValue::Text(v) => query.bind(v.as_str()),
-                crate::collections::sql::SqlValue::OptText(v) => query.bind(v.as_deref()),
-            };
-        }
-        query
-    }};
+impl From<Sql> for Statement<'static> {
+    fn from(sql: Sql) -> Self {
+        Statement::built(sql.dialect, sql.text, sql.values)
+    }
 }
-
-/// Runs a built [`Sql`] with sqlx's `$make` (`query` or `query_scalar`) and `$method`
-/// (`execute`, `fetch_optional`, ...) on `$executor`, mapping the error.
-macro_rules! run {
-    ($make:ident, $sql:expr, $method:ident, $executor:expr) => {{
-        let sql = &$sql;
-        crate::collections::sql::bind_values!(sqlx::$make(&sql.text), &sql.values)
-            .$method($executor)
-            .await
-            .map_err(crate::errors::store_error)
-    }};
-}
-
-pub(crate) use {bind_values, run};
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,8 @@ use wxbase_core::collections::{
 
 use super::filter::condition;
 use super::order::{after, order_by};
-use super::sql::{Dialect, Sql, SqlValue};
+use super::sql::Sql;
+use crate::sql::{Dialect, SqlValue};
 
 /// Rows inserted per `INSERT` statement.
 pub const INSERT_CHUNK: usize = 100;

@@ -1,8 +1,7 @@
 //! The [`FollowerStore`](wxbase_core::FollowerStore) of both backends: the official account's
-//! followers, the follow-event log and the sync's lease and generations. The SQL is shared.
+//! followers, the follow-event log and the sync's lease and generations. The SQL (`sql`), the
+//! rows (`rows`) and the statements that run them (`queries`) are shared.
 
-mod queries;
+pub mod queries;
 pub mod rows;
 pub mod sql;
-
-pub(crate) use queries::follower_queries;

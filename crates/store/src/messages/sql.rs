@@ -1,5 +1,7 @@
 //! The messages SQL, with SQLite's `?N` placeholders (PostgreSQL's are rewritten).
 
+use crate::sql::Dialect;
+
 /// The columns `rows::message_from_row` reads.
 pub const MESSAGE_COLUMNS: &str = "id, openid, direction, msg_type, content, raw, created_at, \
      status, attempts, errcode, error, sent_at";
@@ -31,14 +33,18 @@ pub fn insert_outbound() -> String {
     format!("{INSERT_OUTBOUND_ROW} RETURNING {MESSAGE_COLUMNS}")
 }
 
-/// Leases due pending messages (?1 now, ?2 lease until, ?3 limit). `lock` is
-/// `FOR UPDATE SKIP LOCKED` on PostgreSQL; the outer conditions are checked again on the
-/// locked row, so two claimers never both take one. A message is due only when no other
+/// Leases due pending messages (?1 now, ?2 lease until, ?3 limit). On PostgreSQL the rows
+/// are selected `FOR UPDATE SKIP LOCKED`; the outer conditions are checked again on the
+/// locked row, so two claimers never both take one (SQLite has one writer). A message is due only when no other
 /// message to the same user is pending before it (leased, waiting for a retry, or due itself)
 /// or in flight (leased, whatever its id: PostgreSQL hands out ids before commit, so a reply
 /// can become visible after a later one was claimed). One user's replies go out one at a
 /// time, in order, whichever instance sends them.
-pub fn claim(lock: &str) -> String {
+pub fn claim(dialect: Dialect) -> String {
+    let lock = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+    };
     format!(
         "UPDATE messages SET lease_until = ?2, attempts = attempts + 1
          WHERE id IN (SELECT id FROM messages AS due

@@ -8,9 +8,9 @@ use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus};
 use wxbase_core::StoreError;
 
 use super::rounds::{answer_slot, Statement};
-use crate::errors::store_error;
+use crate::errors::SqlxResultExt;
 use crate::messages::sql;
-use crate::shared::postgres_sql;
+use crate::sql::Dialect;
 
 /// One push to record: the message and the replies its rule chose.
 pub type InboundWrite = (NewInbound, Vec<NewOutbound>);
@@ -91,8 +91,12 @@ pub struct InboundSql {
 impl InboundSql {
     pub fn new() -> Self {
         Self {
-            insert_inbound: postgres_sql(&sql::insert_inbound()).into_owned(),
-            insert_outbound: postgres_sql(&sql::insert_outbound()).into_owned(),
+            insert_inbound: Dialect::Postgres
+                .shared(&sql::insert_inbound())
+                .into_owned(),
+            insert_outbound: Dialect::Postgres
+                .shared(&sql::insert_outbound())
+                .into_owned(),
         }
     }
 }
@@ -103,7 +107,7 @@ pub async fn record_one(
     sql: &InboundSql,
     (inbound, replies): &InboundWrite,
 ) -> Result<Option<MessageId>, StoreError> {
-    let mut tx = pool.begin().await.map_err(store_error)?;
+    let mut tx = pool.begin().await.or_store_error()?;
     let id: Option<i64> = sqlx::query_scalar(&sql.insert_inbound)
         .bind(inbound.app_id.as_str())
         .bind(inbound.openid.as_str())
@@ -114,9 +118,9 @@ pub async fn record_one(
         .bind(inbound.received_at.as_millis())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     let Some(id) = id else {
-        tx.rollback().await.map_err(store_error)?;
+        tx.rollback().await.or_store_error()?;
         return Ok(None);
     };
     for reply in replies {
@@ -132,9 +136,9 @@ pub async fn record_one(
             .bind(sent_at)
             .execute(&mut *tx)
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
     }
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await.or_store_error()?;
     Ok(Some(MessageId(id)))
 }
 
@@ -171,10 +175,10 @@ pub async fn record_many(
         .bind(replies.sent_at)
         .fetch_all(pool)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     let mut ids = vec![None; writes.len()];
     for row in &rows {
-        let id: i64 = row.try_get("id").map_err(store_error)?;
+        let id: i64 = row.try_get("id").or_store_error()?;
         *answer_slot(&mut ids, row)? = Some(MessageId(id));
     }
     Ok(ids)

@@ -13,18 +13,26 @@
 //!   are removed again. If a process died mid-build, the catalog row has no valid index: adding
 //!   the index again rebuilds it.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Postgres};
 use wxbase_core::collections::{index_name, CollectionName, FieldPath};
 use wxbase_core::{StoreError, Timestamp};
 
 use super::PostgresStore;
-use crate::collections::{catalog, statements, Dialect, Statistics};
-use crate::errors::store_error;
+use crate::collections::queries::{in_own_task, CollectionIndexes};
+use crate::collections::{catalog, statements, Statistics};
+use crate::errors::SqlxResultExt;
+use crate::sql::Dialect;
 
-impl PostgresStore {
+impl CollectionIndexes for PostgresStore {
+    type DB = Postgres;
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Records and builds the index, then refreshes the planner's statistics if asked;
     /// `false` if the field was indexed already (or another admin is building it right now).
-    pub(super) async fn create_index_concurrently(
+    async fn add_field_index(
         &self,
         collection: &CollectionName,
         field: &FieldPath,
@@ -32,7 +40,7 @@ impl PostgresStore {
     ) -> Result<bool, StoreError> {
         let store = self.clone();
         let (collection, field) = (collection.clone(), field.clone());
-        let build = tokio::spawn(async move {
+        in_own_task(async move {
             let mut conn = store.index_connection(&collection, &field, false).await?;
             let Some(conn) = conn.as_mut() else {
                 return Ok(false);
@@ -40,13 +48,13 @@ impl PostgresStore {
             let built = create_on(conn, &collection, &field, statistics).await;
             release(conn).await;
             built
-        });
-        build.await.map_err(|e| StoreError::Backend(Box::new(e)))?
+        })
+        .await
     }
 
     /// Forgets and drops the index, after any build of it finished; `false` if the field was
     /// not indexed.
-    pub(super) async fn drop_index_concurrently(
+    async fn drop_field_index(
         &self,
         collection: &CollectionName,
         field: &FieldPath,
@@ -59,7 +67,9 @@ impl PostgresStore {
         release(conn).await;
         dropped
     }
+}
 
+impl PostgresStore {
     /// A connection of its own holding the index's advisory lock: waiting for it if `wait`,
     /// `None` if another connection holds it and not `wait`. The connection is taken out of the
     /// pool and closed when dropped, which releases the lock whatever happened.
@@ -69,21 +79,21 @@ impl PostgresStore {
         field: &FieldPath,
         wait: bool,
     ) -> Result<Option<PgConnection>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(store_error)?.detach();
+        let mut conn = self.pool.acquire().await.or_store_error()?.detach();
         let name = index_name(collection, field);
         let locked = if wait {
             sqlx::query(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
                 .bind(&name)
                 .execute(&mut conn)
                 .await
-                .map_err(store_error)?;
+                .or_store_error()?;
             true
         } else {
             sqlx::query_scalar(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})"))
                 .bind(&name)
                 .fetch_one(&mut conn)
                 .await
-                .map_err(store_error)?
+                .or_store_error()?
         };
         if locked {
             Ok(Some(conn))
@@ -106,7 +116,7 @@ async fn create_on(
         .bind(Timestamp::now().as_millis())
         .execute(&mut *conn)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     if recorded.rows_affected() == 0 && index_is_valid(conn, collection, field).await? {
         return Ok(false);
     }
@@ -127,7 +137,7 @@ async fn drop_on(
         .bind(field.as_str())
         .execute(&mut *conn)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     if forgotten.rows_affected() == 0 {
         return Ok(false);
     }
@@ -136,7 +146,7 @@ async fn drop_on(
             .persistent(false)
             .execute(&mut *conn)
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
     }
     Ok(true)
 }
@@ -154,7 +164,7 @@ async fn build(
             .persistent(false)
             .execute(&mut *conn)
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
     }
     Ok(())
 }
@@ -172,7 +182,7 @@ async fn index_is_valid(
     .bind(index_name(collection, field))
     .fetch_optional(&mut *conn)
     .await
-    .map_err(store_error)?;
+    .or_store_error()?;
     Ok(valid == Some(true))
 }
 

@@ -7,8 +7,8 @@ use sqlx::{PgPool, Row};
 use wxbase_core::{LoginRecord, NewLogin, StoreError};
 
 use super::rounds::{answer_slot, Statement};
-use crate::errors::store_error;
-use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::errors::SqlxResultExt;
+use crate::users::{user_from_row, USER_COLUMNS};
 
 /// The SQL of a login, built once per store.
 #[derive(Debug)]
@@ -80,7 +80,7 @@ pub async fn record_one(
         .bind(login.expires_at.as_millis())
         .fetch_one(pool)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     login_record(&row)
 }
 
@@ -116,7 +116,7 @@ pub async fn record_many(
         )
         .fetch_all(pool)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     let mut records: Vec<Option<LoginRecord>> = vec![None; logins.len()];
     for row in &rows {
         *answer_slot(&mut records, row)? = Some(login_record(row)?);
@@ -132,7 +132,7 @@ pub async fn record_many(
 fn login_record(row: &PgRow) -> Result<LoginRecord, StoreError> {
     Ok(LoginRecord {
         user: user_from_row(row)?,
-        is_new: row.try_get("is_new").map_err(store_error)?,
+        is_new: row.try_get("is_new").or_store_error()?,
     })
 }
 

@@ -8,20 +8,16 @@ mod logins;
 mod migrate;
 mod rounds;
 mod sessions;
+mod store;
 #[cfg(test)]
 mod tests;
 
-use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
-use wxbase_core::{
-    KeyedUser, LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId,
-    UserUpdate,
-};
-use wxbase_wechat::{AppId, Secret};
+use wxbase_core::StoreError;
+use wxbase_wechat::Secret;
 
-use crate::errors::store_error;
+use crate::errors::SqlxResultExt;
 use hot_paths::HotPaths;
 
 /// A [`Store`] in a PostgreSQL database.
@@ -44,109 +40,9 @@ impl PostgresStore {
             .max_connections(max_connections.max(1))
             .connect_with(options)
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
         migrate::apply(&pool).await?;
         let hot = HotPaths::start(&pool, max_connections);
         Ok(Self { pool, hot })
     }
 }
-
-#[async_trait]
-impl Store for PostgresStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
-    /// fresh insert) and add the session.
-    async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
-        self.hot.logins.submit(login.clone()).await
-    }
-
-    async fn session_user(
-        &self,
-        token: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<User>, StoreError> {
-        let found = self.hot.sessions.submit((*token, now)).await?;
-        Ok(found.map(|signed_in| signed_in.user))
-    }
-
-    async fn session_user_with_key(
-        &self,
-        token: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<KeyedUser>, StoreError> {
-        self.hot.sessions.submit((*token, now)).await
-    }
-
-    async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token.as_bytes())
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now.as_millis())
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app_id = $1")
-            .bind(app_id.as_str())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(u64::try_from(count).unwrap_or_default())
-    }
-
-    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
-        self.apply_user_update(user, update).await
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-}
-
-crate::shared::shared_queries!(PostgresStore, pool, crate::shared::postgres_sql);
-crate::messages::message_queries!(
-    PostgresStore,
-    pool,
-    crate::shared::postgres_sql,
-    "FOR UPDATE SKIP LOCKED",
-    record_inbound: batched_record_inbound
-);
-
-impl PostgresStore {
-    /// Batched with concurrent pushes (`inbound`).
-    async fn batched_record_inbound(
-        &self,
-        inbound: &NewInbound,
-        replies: &[NewOutbound],
-    ) -> Result<Option<MessageId>, StoreError> {
-        self.hot
-            .inbound
-            .submit((inbound.clone(), replies.to_vec()))
-            .await
-    }
-}
-crate::collections::collection_queries!(
-    PostgresStore,
-    pool,
-    pool,
-    crate::collections::Dialect::Postgres,
-    indexes: create_index_concurrently, drop_index_concurrently
-);
-crate::followers::follower_queries!(PostgresStore, pool, pool, crate::shared::postgres_sql);

@@ -15,6 +15,8 @@ use sqlx::postgres::PgRow;
 use sqlx::Row;
 use wxbase_core::StoreError;
 
+use crate::errors::SqlxResultExt;
+
 /// The positions of `requests` grouped into rounds: a request goes into the round after the
 /// one holding the previous request with its key, so no round holds a key twice.
 pub fn distinct_rounds<R, K: Eq + Hash>(requests: &[R], key: impl Fn(&R) -> K) -> Vec<Vec<usize>> {
@@ -123,9 +125,7 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The answer slot a row's 1-based `position` column points at.
 pub fn answer_slot<'a, T>(answers: &'a mut [T], row: &PgRow) -> Result<&'a mut T, StoreError> {
-    let position: i64 = row
-        .try_get("position")
-        .map_err(crate::errors::store_error)?;
+    let position: i64 = row.try_get("position").or_store_error()?;
     usize::try_from(position - 1)
         .ok()
         .and_then(|i| answers.get_mut(i))

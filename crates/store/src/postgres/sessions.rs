@@ -8,8 +8,8 @@ use wxbase_core::{KeyedUser, StoreError, Timestamp, TokenHash};
 use wxbase_wechat::Secret;
 
 use super::rounds::{answer_slot, Statement};
-use crate::errors::store_error;
-use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::errors::SqlxResultExt;
+use crate::users::{user_from_row, USER_COLUMNS};
 
 /// A session lookup: the token's hash, and the time it must not have expired by.
 pub type SessionLookup = (TokenHash, Timestamp);
@@ -52,7 +52,7 @@ pub async fn user_of_one(
         .bind(now.as_millis())
         .fetch_optional(pool)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     row.as_ref().map(keyed_user).transpose()
 }
 
@@ -78,7 +78,7 @@ pub async fn users_of_many(
         )
         .fetch_all(pool)
         .await
-        .map_err(store_error)?;
+        .or_store_error()?;
     let mut users = vec![None; lookups.len()];
     for row in &rows {
         *answer_slot(&mut users, row)? = Some(keyed_user(row)?);
@@ -87,7 +87,7 @@ pub async fn users_of_many(
 }
 
 fn keyed_user(row: &PgRow) -> Result<KeyedUser, StoreError> {
-    let session_key: String = row.try_get("session_key").map_err(store_error)?;
+    let session_key: String = row.try_get("session_key").or_store_error()?;
     Ok(KeyedUser {
         user: user_from_row(row)?,
         session_key: Secret::new(session_key),

@@ -8,22 +8,18 @@
 
 mod fast;
 mod migrate;
+mod store;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use wxbase_core::{
-    KeyedUser, LoginRecord, NewLogin, Store, StoreError, Timestamp, TokenHash, User, UserId,
-    UserUpdate,
-};
-use wxbase_wechat::AppId;
+use wxbase_core::StoreError;
 
 use self::fast::FastPath;
-use crate::errors::store_error;
+use crate::errors::SqlxResultExt;
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -59,14 +55,14 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
         migrate::apply(&writer).await?;
         spawn_optimize(writer.clone());
         let readers = SqlitePoolOptions::new()
             .max_connections(max_readers.max(1))
             .connect_with(options.read_only(true))
             .await
-            .map_err(store_error)?;
+            .or_store_error()?;
         let fast = Arc::new(FastPath::start(path, BUSY_TIMEOUT)?);
         Ok(Self {
             writer,
@@ -110,169 +106,10 @@ fn spawn_optimize(writer: SqlitePool) {
     });
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.readers)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
-        self.fast.record_login(login).await
-    }
-
-    async fn session_user(
-        &self,
-        token: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<User>, StoreError> {
-        self.fast.session_user(token, now)
-    }
-
-    async fn session_user_with_key(
-        &self,
-        token: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<KeyedUser>, StoreError> {
-        self.fast.session_user_with_key(token, now)
-    }
-
-    async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
-            .bind(token.as_bytes())
-            .execute(&self.writer)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?1")
-            .bind(now.as_millis())
-            .execute(&self.writer)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app_id = ?1")
-            .bind(app_id.as_str())
-            .fetch_one(&self.readers)
-            .await
-            .map_err(store_error)?;
-        Ok(u64::try_from(count).unwrap_or_default())
-    }
-
-    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
-        self.apply_user_update(user, update).await
-    }
-
-    async fn close(&self) {
-        self.fast.close();
-        self.readers.close().await;
-        self.writer.close().await;
-    }
-}
-
-crate::shared::shared_queries!(SqliteStore, writer, crate::shared::sqlite_sql);
-crate::messages::message_queries!(
-    SqliteStore,
-    writer,
-    crate::shared::sqlite_sql,
-    "",
-    record_inbound: fast_record_inbound
-);
-
-impl SqliteStore {
-    /// Pushes are recorded on the group-commit writer thread, like logins.
-    async fn fast_record_inbound(
-        &self,
-        inbound: &wxbase_core::messages::NewInbound,
-        replies: &[wxbase_core::messages::NewOutbound],
-    ) -> Result<Option<wxbase_core::messages::MessageId>, StoreError> {
-        self.fast.record_inbound(inbound, replies).await
-    }
-}
-
-crate::collections::collection_queries!(
-    SqliteStore,
-    readers,
-    writer,
-    crate::collections::Dialect::Sqlite,
-    indexes: create_index_in_transaction, drop_index_in_transaction
-);
-
-impl SqliteStore {
-    /// Records the index and builds it in one transaction (SQLite has one writer anyway),
-    /// then refreshes the planner's statistics if asked. `false` if the field was indexed
-    /// already.
-    async fn create_index_in_transaction(
-        &self,
-        name: &wxbase_core::collections::CollectionName,
-        field: &wxbase_core::collections::FieldPath,
-        statistics: crate::collections::Statistics,
-    ) -> Result<bool, StoreError> {
-        use crate::collections::{catalog, statements};
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let recorded = sqlx::query(catalog::INSERT_INDEX)
-            .bind(name.as_str())
-            .bind(field.as_str())
-            .bind(Timestamp::now().as_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        if recorded.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query(&statements::create_index(name, field))
-            .persistent(false)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        if statistics == crate::collections::Statistics::Refresh {
-            sqlx::query(statements::ANALYZE)
-                .persistent(false)
-                .execute(&self.writer)
-                .await
-                .map_err(store_error)?;
-        }
-        Ok(true)
-    }
-
-    /// Forgets the index and drops it in one transaction. `false` if the field was not indexed.
-    async fn drop_index_in_transaction(
-        &self,
-        name: &wxbase_core::collections::CollectionName,
-        field: &wxbase_core::collections::FieldPath,
-    ) -> Result<bool, StoreError> {
-        let d = crate::collections::Dialect::Sqlite;
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let done = sqlx::query(crate::collections::catalog::DELETE_INDEX)
-            .bind(name.as_str())
-            .bind(field.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        crate::collections::run_ddl!(
-            tx,
-            crate::collections::statements::drop_index(d, name, field)
-        );
-        tx.commit().await.map_err(store_error)?;
-        Ok(true)
-    }
-}
-crate::followers::follower_queries!(SqliteStore, writer, readers, crate::shared::sqlite_sql);
-
 #[cfg(test)]
 mod tests {
+    use wxbase_core::{Store, Timestamp};
+
     use super::*;
 
     async fn statistics_tables(store: &SqliteStore) -> i64 {

@@ -24,7 +24,7 @@ use wxbase_core::{KeyedUser, LoginRecord, NewLogin, StoreError, Timestamp, Token
 use wxbase_wechat::Secret;
 
 use self::writer::{InboundWrite, Job, Slot};
-use crate::rows::{UserColumns, USER_COLUMNS};
+use crate::users::{UserColumns, USER_COLUMNS};
 
 /// Read connections kept open for reuse.
 const MAX_IDLE_READERS: usize = 4;

@@ -14,7 +14,7 @@ use wxbase_core::NewLogin;
 
 use super::user_columns;
 use crate::messages::sql as messages_sql;
-use crate::rows::{UserColumns, USER_COLUMNS};
+use crate::users::{UserColumns, USER_COLUMNS};
 
 /// The SQL texts of the writes that embed [`USER_COLUMNS`], built once per writer: building
 /// them per write (and hashing the fresh string to find the prepared statement) showed in

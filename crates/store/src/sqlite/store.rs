@@ -1,0 +1,463 @@
+//! The core's store traits for [`SqliteStore`], method by method: the statements shared with
+//! PostgreSQL, on the writer or the read-only pool, or SQLite's own hot paths ([`super::fast`]);
+//! and how it adds and drops one collection index.
+
+use async_trait::async_trait;
+use sqlx::{Sqlite, SqlitePool};
+use wxbase_core::collections::{
+    Collection, CollectionChange, CollectionName, CollectionStore, Condition, Document, DocumentId,
+    DocumentUpdate, FieldPath, NewDocument, Query, Scope,
+};
+use wxbase_core::messages::{
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
+    StoredMessage,
+};
+use wxbase_core::official_account::{
+    EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
+    SyncRun, SyncStatus,
+};
+use wxbase_core::{
+    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
+    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+};
+use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
+
+use super::SqliteStore;
+use crate::collections::queries::{self as collections, CollectionIndexes};
+use crate::collections::{catalog, statements, Statistics};
+use crate::errors::SqlxResultExt;
+use crate::followers::queries as followers;
+use crate::messages::queries as messages;
+use crate::sql::{Dialect, Statement};
+use crate::{backend, tokens, users};
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        backend::ping(&self.readers).await
+    }
+
+    async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
+        self.fast.record_login(login).await
+    }
+
+    async fn session_user(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        self.fast.session_user(token, now)
+    }
+
+    async fn session_user_with_key(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<KeyedUser>, StoreError> {
+        self.fast.session_user_with_key(token, now)
+    }
+
+    async fn delete_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        users::delete_session(&self.writer, token).await
+    }
+
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
+        users::delete_expired_sessions(&self.writer, now).await
+    }
+
+    async fn count_users(&self, app_id: &AppId) -> Result<u64, StoreError> {
+        users::count_users(&self.readers, app_id).await
+    }
+
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
+        users::update_user(&self.writer, user, update).await
+    }
+
+    async fn close(&self) {
+        self.fast.close();
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn access_token(&self, app_id: &AppId) -> Result<Option<StoredToken>, StoreError> {
+        tokens::access_token(&self.writer, app_id).await
+    }
+
+    async fn try_acquire_token_lease(
+        &self,
+        app_id: &AppId,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        tokens::try_acquire_token_lease(&self.writer, app_id, holder, now, until).await
+    }
+
+    async fn save_access_token(
+        &self,
+        app_id: &AppId,
+        token: &StoredToken,
+    ) -> Result<(), StoreError> {
+        tokens::save_access_token(&self.writer, app_id, token).await
+    }
+
+    async fn release_token_lease(&self, app_id: &AppId, holder: &str) -> Result<(), StoreError> {
+        tokens::release_token_lease(&self.writer, app_id, holder).await
+    }
+
+    async fn discard_access_token(
+        &self,
+        app_id: &AppId,
+        failed: &Secret,
+    ) -> Result<bool, StoreError> {
+        tokens::discard_access_token(&self.writer, app_id, failed).await
+    }
+
+    async fn allow_force_refresh(
+        &self,
+        app_id: &AppId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        tokens::allow_force_refresh(&self.writer, app_id, now).await
+    }
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    /// On the group-commit writer thread, like logins.
+    async fn record_inbound(
+        &self,
+        inbound: &NewInbound,
+        replies: &[NewOutbound],
+    ) -> Result<Option<MessageId>, StoreError> {
+        self.fast.record_inbound(inbound, replies).await
+    }
+
+    async fn queue_outbound(&self, outbound: &NewOutbound) -> Result<StoredMessage, StoreError> {
+        messages::queue_outbound(&self.writer, outbound).await
+    }
+
+    async fn claim_outbound(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedOutbound>, StoreError> {
+        messages::claim_outbound(&self.writer, now, lease_until, limit).await
+    }
+
+    async fn renew_outbound_lease(
+        &self,
+        id: MessageId,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        messages::renew_outbound_lease(&self.writer, id, held_until, until).await
+    }
+
+    async fn finish_outbound(
+        &self,
+        id: MessageId,
+        held_until: Timestamp,
+        outcome: &SendOutcome,
+    ) -> Result<bool, StoreError> {
+        messages::finish_outbound(&self.writer, id, held_until, outcome).await
+    }
+
+    async fn conversation(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        messages::conversation(&self.writer, app_id, openid, before, limit).await
+    }
+
+    async fn count_messages(&self, app_id: &AppId) -> Result<u64, StoreError> {
+        messages::count_messages(&self.writer, app_id).await
+    }
+
+    async fn list_rules(&self) -> Result<Vec<ReplyRule>, StoreError> {
+        messages::list_rules(&self.writer).await
+    }
+
+    async fn create_rule(&self, rule: &NewRule, now: Timestamp) -> Result<ReplyRule, StoreError> {
+        messages::create_rule(&self.writer, rule, now).await
+    }
+
+    async fn update_rule(
+        &self,
+        id: RuleId,
+        rule: &NewRule,
+        now: Timestamp,
+    ) -> Result<Option<ReplyRule>, StoreError> {
+        messages::update_rule(&self.writer, id, rule, now).await
+    }
+
+    async fn delete_rule(&self, id: RuleId) -> Result<bool, StoreError> {
+        messages::delete_rule(&self.writer, id).await
+    }
+
+    async fn sync_named_rules(&self, rules: &[NewRule], now: Timestamp) -> Result<(), StoreError> {
+        messages::sync_named_rules(&self.writer, rules, now).await
+    }
+
+    async fn seed_rule_if_none(&self, rule: &NewRule, now: Timestamp) -> Result<bool, StoreError> {
+        messages::seed_rule_if_none(&self.writer, rule, now).await
+    }
+}
+
+#[async_trait]
+impl FollowerStore for SqliteStore {
+    async fn record_follow_event(
+        &self,
+        event: &NewFollowEvent,
+    ) -> Result<EventOutcome, StoreError> {
+        followers::record_follow_event(&self.writer, &self.readers, event).await
+    }
+
+    async fn set_follower_unionid(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        unionid: &UnionId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        followers::set_follower_unionid(&self.writer, app_id, openid, unionid, now).await
+    }
+
+    async fn follower_by_unionid(
+        &self,
+        app_id: &AppId,
+        unionid: &UnionId,
+    ) -> Result<Option<Follower>, StoreError> {
+        followers::follower_by_unionid(&self.readers, app_id, unionid).await
+    }
+
+    async fn follower(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+    ) -> Result<Option<Follower>, StoreError> {
+        followers::follower(&self.readers, app_id, openid).await
+    }
+
+    async fn count_followers(&self, app_id: &AppId) -> Result<FollowerCounts, StoreError> {
+        followers::count_followers(&self.readers, app_id).await
+    }
+
+    async fn begin_follower_sync(
+        &self,
+        app_id: &AppId,
+        holder: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        due: Option<SyncDue>,
+        resume_since: Timestamp,
+    ) -> Result<Option<SyncRun>, StoreError> {
+        followers::begin_follower_sync(
+            &self.writer,
+            app_id,
+            holder,
+            now,
+            lease_until,
+            due,
+            resume_since,
+        )
+        .await
+    }
+
+    async fn record_listed_followers(
+        &self,
+        run: &SyncRun,
+        listed: &[ListedFollower],
+        progress: SyncProgress,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        followers::record_listed_followers(&self.writer, run, listed, progress, now, lease_until)
+            .await
+    }
+
+    async fn finish_follower_sync(
+        &self,
+        run: &SyncRun,
+        now: Timestamp,
+    ) -> Result<Option<u64>, StoreError> {
+        followers::finish_follower_sync(&self.writer, run, now).await
+    }
+
+    async fn abandon_follower_sync(&self, run: &SyncRun, error: &str) -> Result<(), StoreError> {
+        followers::abandon_follower_sync(&self.writer, run, error).await
+    }
+
+    async fn follower_sync_status(
+        &self,
+        app_id: &AppId,
+        now: Timestamp,
+    ) -> Result<Option<SyncStatus>, StoreError> {
+        followers::follower_sync_status(&self.readers, app_id, now).await
+    }
+}
+
+#[async_trait]
+impl CollectionStore for SqliteStore {
+    async fn create_collection(&self, collection: &Collection) -> Result<bool, StoreError> {
+        collections::create_collection(self, collection).await
+    }
+
+    async fn collection(&self, name: &CollectionName) -> Result<Option<Collection>, StoreError> {
+        collections::collection(&self.readers, name).await
+    }
+
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
+        collections::collections(&self.readers).await
+    }
+
+    async fn update_collection(
+        &self,
+        name: &CollectionName,
+        change: &CollectionChange,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        collections::update_collection(&self.writer, name, change, at).await
+    }
+
+    async fn create_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        self.add_field_index(name, field, Statistics::Refresh).await
+    }
+
+    async fn drop_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        self.drop_field_index(name, field).await
+    }
+
+    async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        collections::delete_collection(self, name).await
+    }
+
+    async fn insert_documents(
+        &self,
+        collection: &CollectionName,
+        documents: &[NewDocument],
+    ) -> Result<bool, StoreError> {
+        collections::insert_documents(&self.writer, collection, documents).await
+    }
+
+    async fn document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+    ) -> Result<Option<Document>, StoreError> {
+        collections::document(&self.readers, collection, id, scope).await
+    }
+
+    async fn update_document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+        update: &DocumentUpdate,
+    ) -> Result<Option<Document>, StoreError> {
+        collections::update_document(&self.writer, collection, id, scope, update).await
+    }
+
+    async fn delete_document(
+        &self,
+        collection: &CollectionName,
+        id: &DocumentId,
+        scope: &Scope,
+    ) -> Result<bool, StoreError> {
+        collections::delete_document(&self.writer, collection, id, scope).await
+    }
+
+    async fn query_documents(
+        &self,
+        collection: &CollectionName,
+        query: &Query,
+        scope: &Scope,
+    ) -> Result<Vec<Document>, StoreError> {
+        collections::query_documents(&self.readers, collection, query, scope).await
+    }
+
+    async fn count_documents(
+        &self,
+        collection: &CollectionName,
+        filter: &Condition,
+        scope: &Scope,
+    ) -> Result<u64, StoreError> {
+        collections::count_documents(&self.readers, collection, filter, scope).await
+    }
+}
+
+/// One index at a time, in a transaction on the one writer connection (SQLite has one writer
+/// anyway).
+impl CollectionIndexes for SqliteStore {
+    type DB = Sqlite;
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// Records the index and builds it in one transaction, then refreshes the planner's
+    /// statistics if asked.
+    async fn add_field_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+        statistics: Statistics,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.or_store_error()?;
+        let recorded = Statement::new(catalog::INSERT_INDEX)
+            .bind(name.as_str())
+            .bind(field.as_str())
+            .bind(Timestamp::now().as_millis())
+            .execute(&mut tx)
+            .await?;
+        if recorded == 0 {
+            return Ok(false);
+        }
+        collections::run_ddl(&mut tx, vec![statements::create_index(name, field)]).await?;
+        tx.commit().await.or_store_error()?;
+        if statistics == Statistics::Refresh {
+            Statement::new(statements::ANALYZE)
+                .unprepared()
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// Forgets the index and drops it in one transaction.
+    async fn drop_field_index(
+        &self,
+        name: &CollectionName,
+        field: &FieldPath,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.or_store_error()?;
+        let forgotten = Statement::new(catalog::DELETE_INDEX)
+            .bind(name.as_str())
+            .bind(field.as_str())
+            .execute(&mut tx)
+            .await?;
+        if forgotten == 0 {
+            return Ok(false);
+        }
+        let ddl = statements::drop_index(Dialect::Sqlite, name, field);
+        collections::run_ddl(&mut tx, ddl).await?;
+        tx.commit().await.or_store_error()?;
+        Ok(true)
+    }
+}
