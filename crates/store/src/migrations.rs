@@ -260,12 +260,21 @@ mod tests {
         assert_eq!(adopted[0].applied_at, 5_000);
         assert_eq!(adopted[0].checksum.len(), 48);
         for (row, expected) in [
-            ((99, "later".to_owned(), 0), "migration 99 (later), which this build does not have"),
-            ((2, "renamed".to_owned(), 0), "migration 2 as renamed, but this build's migration 2 is tokens and profiles"),
+            (
+                (99, "later".to_owned(), 0),
+                "migration 99 (later), which this build does not have",
+            ),
+            (
+                (2, "renamed".to_owned(), 0),
+                "migration 2 as renamed, but this build's migration 2 is tokens and profiles",
+            ),
         ] {
             let error = migrations.adoption(&[row]).err().expect("refused");
             let cause = std::error::Error::source(&error).map(ToString::to_string);
-            assert!(cause.as_deref().is_some_and(|c| c.contains(expected)), "{cause:?}");
+            assert!(
+                cause.as_deref().is_some_and(|c| c.contains(expected)),
+                "{cause:?}"
+            );
         }
     }
 }

@@ -57,7 +57,10 @@ async fn apply_locked(conn: &mut PgConnection, migrations: &Migrations) -> Resul
 
 /// Records the migrations of `wxbase_migrations` in `_sqlx_migrations`, in one transaction, if
 /// the database has the first and nothing in the second. The caller holds the lock.
-async fn adopt_pre_sqlx(conn: &mut PgConnection, migrations: &Migrations) -> Result<(), StoreError> {
+async fn adopt_pre_sqlx(
+    conn: &mut PgConnection,
+    migrations: &Migrations,
+) -> Result<(), StoreError> {
     let (pre_sqlx, sqlx_table): (bool, bool) = sqlx::query_as(
         "SELECT to_regclass('wxbase_migrations') IS NOT NULL,
                 to_regclass('_sqlx_migrations') IS NOT NULL",
