@@ -7,9 +7,14 @@
 //! `wxbase_migrations` instead. Opening one *adopts* it first: the versions recorded there are
 //! written to `_sqlx_migrations` with the checksums sqlx computes for the same files, all in one
 //! transaction, so the migrator then applies only newer ones. `wxbase_migrations` is kept as it
-//! was (nothing writes it any more). The backends' `migrate` modules run this under their
-//! locks; this module holds what they share: the embedded lists, the [`Migrator`], the adoption
-//! check and the errors.
+//! was (nothing writes it any more).
+//!
+//! A database whose `_sqlx_migrations` lists every migration of this build with its checksum
+//! is up to date: opening it only reads that table. Versions this build does not know (a newer
+//! wxbase applied them) are ignored, as before sqlx, so an older instance still starts during a
+//! rolling upgrade. The backends' `migrate` modules take the locks and run the statements; this
+//! module holds what they share: the embedded lists, the [`Migrator`], the checks and the
+//! errors, each naming the migration's version and description.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -38,6 +43,9 @@ include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 /// The table where wxbase recorded applied migrations before it used sqlx's migrator.
 pub const PRE_SQLX_TABLE: &str = "wxbase_migrations";
 
+/// A row of `_sqlx_migrations`: version, checksum, success.
+pub type Applied = (i64, Vec<u8>, bool);
+
 /// One backend's migrations, ready to run.
 pub struct Migrations {
     backend: &'static str,
@@ -60,13 +68,45 @@ impl Migrations {
         backend: &'static str,
         files: &'static [EmbeddedMigration],
     ) -> Result<Self, StoreError> {
-        let mut migrator = Migrator::new(Embedded(files))
-            .await
-            .map_err(|error| failure(format!("{backend} migrations"), error))?;
+        let mut migrator = Migrator::new(Embedded(files)).await.map_err(|error| {
+            failure(
+                format!("reading the embedded {backend} migrations failed"),
+                error,
+            )
+        })?;
         // Versions a newer wxbase applied are left alone, as before sqlx: an older instance
         // keeps working during a rolling upgrade or after a rollback.
         migrator.set_ignore_missing(true);
         Ok(Self { backend, migrator })
+    }
+
+    /// Whether `applied` (the rows of `_sqlx_migrations`, if it exists) records every
+    /// migration of this build as applied with its checksum. The migrator would then do nothing,
+    /// so opening an up-to-date database reads that table and takes no lock. Anything else, even
+    /// a mismatch the migrator will refuse, takes the full way.
+    pub fn up_to_date(&self, applied: Option<&[Applied]>) -> bool {
+        let Some(applied) = applied else {
+            return false;
+        };
+        applied.iter().all(|(_, _, success)| *success)
+            && self.migrator.iter().all(|migration| {
+                applied.iter().any(|(version, checksum, _)| {
+                    *version == migration.version && *checksum == *migration.checksum
+                })
+            })
+    }
+
+    /// Whether a migration missing from `applied` is marked `-- no-transaction`: then each
+    /// migration runs in its own transaction (as sqlx does by default), otherwise all of them in
+    /// one, with one commit instead of two per migration.
+    pub fn pending_need_own_transactions(&self, applied: Option<&[Applied]>) -> bool {
+        let applied = applied.unwrap_or_default();
+        self.migrator.iter().any(|migration| {
+            migration.no_tx
+                && !applied
+                    .iter()
+                    .any(|(version, ..)| *version == migration.version)
+        })
     }
 
     /// The description of migration `version`, or "unknown".
@@ -248,6 +288,35 @@ mod tests {
                 assert_eq!(ours.no_tx, sqlx.no_tx);
             }
         }
+    }
+
+    #[tokio::test]
+    async fn up_to_date_means_every_migration_applied_with_its_checksum() {
+        let migrations = Migrations::postgres().await.expect("migrations");
+        let all: Vec<Applied> = migrations
+            .migrator
+            .iter()
+            .map(|m| (m.version, m.checksum.to_vec(), true))
+            .collect();
+        assert!(migrations.up_to_date(Some(&all)));
+        let mut later = all.clone();
+        later.push((10_000, vec![1], true));
+        assert!(
+            migrations.up_to_date(Some(&later)),
+            "a later build's are ignored"
+        );
+
+        assert!(!migrations.up_to_date(None));
+        assert!(!migrations.up_to_date(Some(&all[1..])));
+        let mut changed = all.clone();
+        changed[0].1 = vec![0; 48];
+        assert!(!migrations.up_to_date(Some(&changed)));
+        let mut failed = all.clone();
+        failed[0].2 = false;
+        assert!(!migrations.up_to_date(Some(&failed)));
+
+        assert!(!migrations.pending_need_own_transactions(None));
+        assert!(!migrations.pending_need_own_transactions(Some(&all)));
     }
 
     #[tokio::test]

@@ -1,25 +1,33 @@
 //! Applies SQLite's migrations with sqlx's migrator, inside one `BEGIN IMMEDIATE` transaction:
 //! the write lock is taken before anything is read, so processes opening the file together
-//! take turns (each waits out the busy timeout), and a failure leaves the file as it was. A
+//! take turns (each waits up to the busy timeout), and a failure leaves the file as it was. A
 //! file made before sqlx is adopted in the same transaction (see [`crate::migrations`]).
 //!
-//! sqlx's SQLite migrator takes no lock of its own and runs each migration in a transaction,
-//! here a savepoint inside this one.
+//! sqlx's SQLite migrator takes no lock of its own (without this transaction, a second process
+//! fails with "database is locked" halfway through) and runs each migration in a transaction,
+//! here a savepoint inside this one. A file whose `_sqlx_migrations` already lists every
+//! migration is only read (two queries, no write lock).
 
 use sqlx::migrate::Migrate;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use wxbase_core::StoreError;
 
-use crate::migrations::{Migrations, PRE_SQLX_TABLE};
+use crate::migrations::{Applied, Migrations, PRE_SQLX_TABLE};
 
 /// Applies every migration not yet recorded in `_sqlx_migrations`, adopting a pre-sqlx file
-/// first.
+/// first. An up-to-date file is only read.
 pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {
     let migrations = Migrations::sqlite().await?;
     let mut conn = pool
         .acquire()
         .await
         .map_err(|e| migrations.error(e.into()))?;
+    let applied = applied(&mut conn)
+        .await
+        .map_err(|e| migrations.error(e.into()))?;
+    if migrations.up_to_date(applied.as_deref()) {
+        return Ok(());
+    }
     let mut tx = conn
         .begin_with("BEGIN IMMEDIATE")
         .await
@@ -31,6 +39,23 @@ pub async fn apply(pool: &SqlitePool) -> Result<(), StoreError> {
         .await
         .map_err(|e| migrations.error(e))?;
     tx.commit().await.map_err(|e| migrations.error(e.into()))
+}
+
+/// The rows of `_sqlx_migrations`, or `None` if there is no such table.
+async fn applied(conn: &mut SqliteConnection) -> Result<Option<Vec<Applied>>, sqlx::Error> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                        WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !exists {
+        return Ok(None);
+    }
+    sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations")
+        .fetch_all(&mut *conn)
+        .await
+        .map(Some)
 }
 
 /// Records the migrations of `wxbase_migrations` in `_sqlx_migrations` if the file has the

@@ -550,6 +550,65 @@ async fn stores_adopting_a_pre_sqlx_database_together_both_succeed(db: Db) {
     assert!(recorded.iter().all(|row| row.3 == -1), "{recorded:?}");
 }
 
+/// Opening an up-to-date database waits for no migration lock: here another connection holds
+/// SQLite's write lock, or the PostgreSQL migration lock, the whole time.
+async fn an_up_to_date_database_opens_without_the_migration_lock(db: Db) {
+    let store = db.open().await.expect("open a fresh database");
+    store.close().await;
+    let reopened = match &db {
+        Db::Sqlite { path, .. } => {
+            let mut holder =
+                SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                    .await
+                    .expect("connect");
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut holder)
+                .await
+                .expect("take the write lock");
+            let reopened = tokio::time::timeout(Duration::from_secs(3), db.open()).await;
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut holder)
+                .await
+                .expect("release it");
+            reopened
+        }
+        Db::Postgres { url } => {
+            let mut holder = PgConnection::connect(url).await.expect("connect");
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(0x7778_6261_7365_i64)
+                .execute(&mut holder)
+                .await
+                .expect("take the migration lock");
+            let reopened = tokio::time::timeout(Duration::from_secs(3), db.open()).await;
+            holder.close().await.expect("release it");
+            reopened
+        }
+    };
+    let store = reopened.expect("opened without waiting").expect("opened");
+    store.close().await;
+}
+
+/// A recorded migration whose checksum is not this build's file's is refused, by name.
+async fn a_changed_migration_is_refused_by_name(db: Db) {
+    let store = db.open().await.expect("open a fresh database");
+    store.close().await;
+    db.execute(&format!(
+        "UPDATE _sqlx_migrations SET checksum = {} WHERE version = 3",
+        db.blob(&[0; 48])
+    ))
+    .await;
+    let error = db
+        .open()
+        .await
+        .err()
+        .expect("a changed migration is refused");
+    let text = chain(&error);
+    assert!(
+        text.contains("migration 3 (messages) was applied with other SQL"),
+        "{text}"
+    );
+}
+
 macro_rules! on_both {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -582,4 +641,6 @@ on_both!(
     a_failed_migration_names_itself,
     stores_opening_a_fresh_database_together_both_succeed,
     stores_adopting_a_pre_sqlx_database_together_both_succeed,
+    an_up_to_date_database_opens_without_the_migration_lock,
+    a_changed_migration_is_refused_by_name,
 );
