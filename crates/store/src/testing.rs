@@ -140,56 +140,40 @@ async fn drop_stale_schemas(admin: &mut sqlx::PgConnection, now: u64) {
     }
 }
 
-/// Runs each listed `async fn case(db: TestDatabase)` of the calling module on SQLite and on
-/// PostgreSQL (skipped when PostgreSQL is unreachable and not required).
+/// The one backend-matrix test macro: runs each listed `async fn case(fixture)` of the calling
+/// module twice, on SQLite and on PostgreSQL (skipped when PostgreSQL is unreachable and not
+/// required).
+///
+/// The fixture comes from `setup`, called with the [`Backend`] and awaited; it yields
+/// `Option<Fixture>` (`None`: skip). Without `setup = ...;` the fixture is a fresh
+/// [`TestDatabase`]. Names in `setup` resolve as in the calling module:
+///
+/// ```ignore
+/// on_both_backends!(first_login_creates_the_user, logout_ends_the_session);
+/// on_both_backends!(setup = |backend| TestApp::spawn_with(backend, with_push()); a_push_is_answered);
+/// ```
 #[macro_export]
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
+macro_rules! on_both_backends {
+    (setup = $setup:expr; $($case:ident),* $(,)?) => {
+        $crate::on_both_backends!(@backend sqlite, Sqlite, $setup; $($case),*);
+        $crate::on_both_backends!(@backend postgres, Postgres, $setup; $($case),*);
+    };
+    (@backend $module:ident, $backend:ident, $setup:expr; $($case:ident),*) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    super::$case($crate::testing::TestDatabase::sqlite().await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    if let Some(db) = $crate::testing::TestDatabase::postgres().await {
-                        super::$case(db).await;
+                    let setup = $setup;
+                    if let Some(fixture) = setup($crate::testing::Backend::$backend).await {
+                        super::$case(fixture).await;
                     }
                 }
             )*
         }
     };
-}
-
-/// Runs each listed `async fn case(store: Arc<dyn Store>)` of module `cases` as two tests, on a
-/// fresh SQLite file and on a fresh PostgreSQL schema.
-#[macro_export]
-macro_rules! store_cases {
     ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let db = $crate::testing::TestDatabase::sqlite().await;
-                    super::cases::$case(db.store.clone()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(db) = $crate::testing::TestDatabase::postgres().await else {
-                        return;
-                    };
-                    super::cases::$case(db.store.clone()).await;
-                }
-            )*
-        }
+        $crate::on_both_backends!(setup = $crate::testing::TestDatabase::new; $($case),*);
     };
 }

@@ -1,6 +1,5 @@
 //! The storage conformance suite: every case runs on SQLite and on PostgreSQL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use wxbase_core::{
@@ -33,8 +32,10 @@ fn login(
 
 mod cases {
     use super::*;
+    use wxbase_store::testing::TestDatabase;
 
-    pub async fn a_first_login_creates_the_user(store: Arc<dyn Store>) {
+    pub async fn a_first_login_creates_the_user(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let (new, _) = login("wxapp", "o-alice", Some("u-alice"), now);
         let record = store.record_login(&new).await.expect("recorded");
@@ -48,7 +49,8 @@ mod cases {
         assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 1);
     }
 
-    pub async fn a_second_login_finds_the_same_user(store: Arc<dyn Store>) {
+    pub async fn a_second_login_finds_the_same_user(db: TestDatabase) {
+        let store = db.store.clone();
         let first_at = Timestamp::from_millis(1_000_000);
         let (first, _) = login("wxapp", "o-alice", None, first_at);
         let first = store.record_login(&first).await.expect("first");
@@ -62,7 +64,8 @@ mod cases {
         assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 1);
     }
 
-    pub async fn a_known_unionid_is_kept_when_a_login_has_none(store: Arc<dyn Store>) {
+    pub async fn a_known_unionid_is_kept_when_a_login_has_none(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         store
             .record_login(&login("wxapp", "o-bob", Some("u-bob"), now).0)
@@ -78,7 +81,8 @@ mod cases {
         );
     }
 
-    pub async fn a_session_finds_its_user_until_it_expires(store: Arc<dyn Store>) {
+    pub async fn a_session_finds_its_user_until_it_expires(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let (new, token) = login("wxapp", "o-carol", None, now);
         let record = store.record_login(&new).await.expect("recorded");
@@ -98,7 +102,8 @@ mod cases {
             .is_none());
     }
 
-    pub async fn a_deleted_session_no_longer_finds_its_user(store: Arc<dyn Store>) {
+    pub async fn a_deleted_session_no_longer_finds_its_user(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let (new, token) = login("wxapp", "o-dave", None, now);
         store.record_login(&new).await.expect("recorded");
@@ -114,7 +119,8 @@ mod cases {
             .is_none());
     }
 
-    pub async fn each_login_opens_its_own_session(store: Arc<dyn Store>) {
+    pub async fn each_login_opens_its_own_session(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let (first, first_token) = login("wxapp", "o-erin", None, now);
         let (second, second_token) = login("wxapp", "o-erin", None, now);
@@ -131,7 +137,8 @@ mod cases {
             .is_some());
     }
 
-    pub async fn expired_sessions_are_purged(store: Arc<dyn Store>) {
+    pub async fn expired_sessions_are_purged(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let (old, old_token) = login("wxapp", "o-old", None, now);
         store.record_login(&old).await.expect("recorded");
@@ -157,7 +164,8 @@ mod cases {
             .expect("kept"));
     }
 
-    pub async fn the_same_openid_in_two_apps_is_two_users(store: Arc<dyn Store>) {
+    pub async fn the_same_openid_in_two_apps_is_two_users(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let a = store
             .record_login(&login("wxone", "o-same", None, now).0)
@@ -172,7 +180,8 @@ mod cases {
         assert_eq!(store.count_users(&app("wxone")).await.expect("count"), 1);
     }
 
-    pub async fn concurrent_logins_of_one_new_user_create_one_user(store: Arc<dyn Store>) {
+    pub async fn concurrent_logins_of_one_new_user_create_one_user(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
@@ -194,7 +203,8 @@ mod cases {
         assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 1);
     }
 
-    pub async fn a_failing_login_fails_alone_among_concurrent_logins(store: Arc<dyn Store>) {
+    pub async fn a_failing_login_fails_alone_among_concurrent_logins(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let logins: Vec<_> = (0..40)
             .map(|n| login("wxapp", &format!("o-user-{n}"), None, now))
@@ -237,8 +247,9 @@ mod cases {
     /// Twenty returning users, twenty new ones and five who log in twice at once: each login
     /// sees its own user, only a user's first login is new, and every session finds its user.
     pub async fn concurrent_logins_of_many_users_each_get_their_own_user_and_session(
-        store: Arc<dyn Store>,
+        db: TestDatabase,
     ) {
+        let store = db.store.clone();
         let before = Timestamp::from_millis(1_000_000);
         for n in 0..20 {
             let (returning, _) = login(
@@ -298,7 +309,8 @@ mod cases {
 
     /// Many reads at once, of live, expired and unknown sessions and of the same session at
     /// two times, with and without the session_key: each gets the answer it would get alone.
-    pub async fn concurrent_session_reads_each_get_their_own_answer(store: Arc<dyn Store>) {
+    pub async fn concurrent_session_reads_each_get_their_own_answer(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::from_millis(5_000_000);
         let mut sessions = Vec::new();
         for n in 0..10 {
@@ -359,7 +371,8 @@ mod cases {
         }
     }
 
-    pub async fn only_one_holder_gets_the_token_lease_until_it_expires(store: Arc<dyn Store>) {
+    pub async fn only_one_holder_gets_the_token_lease_until_it_expires(db: TestDatabase) {
+        let store = db.store.clone();
         let app = app("wxapp");
         let now = Timestamp::from_millis(10_000_000);
         let until = now.plus(Duration::from_secs(30));
@@ -382,7 +395,8 @@ mod cases {
             .expect("b after expiry"));
     }
 
-    pub async fn saving_a_token_frees_the_lease_and_anyone_reads_it(store: Arc<dyn Store>) {
+    pub async fn saving_a_token_frees_the_lease_and_anyone_reads_it(db: TestDatabase) {
+        let store = db.store.clone();
         let app = app("wxapp");
         let now = Timestamp::from_millis(10_000_000);
         assert!(store.access_token(&app).await.expect("read").is_none());
@@ -409,7 +423,8 @@ mod cases {
             .expect("c"));
     }
 
-    pub async fn a_token_is_discarded_only_if_it_is_still_the_failed_one(store: Arc<dyn Store>) {
+    pub async fn a_token_is_discarded_only_if_it_is_still_the_failed_one(db: TestDatabase) {
+        let store = db.store.clone();
         let app = app("wxapp");
         let now = Timestamp::from_millis(10_000_000);
         store
@@ -429,8 +444,9 @@ mod cases {
     }
 
     pub async fn force_refreshes_are_limited_to_twenty_a_day_thirty_seconds_apart(
-        store: Arc<dyn Store>,
+        db: TestDatabase,
     ) {
+        let store = db.store.clone();
         let app = app("wxapp");
         let start = Timestamp::from_millis(1_700_000_000_000);
         assert!(store.allow_force_refresh(&app, start).await.expect("first"));
@@ -458,7 +474,8 @@ mod cases {
             .expect("next day"));
     }
 
-    pub async fn the_latest_session_key_is_kept_and_users_can_be_updated(store: Arc<dyn Store>) {
+    pub async fn the_latest_session_key_is_kept_and_users_can_be_updated(db: TestDatabase) {
+        let store = db.store.clone();
         let now = Timestamp::now();
         let (mut new, first_token) = login("wxapp", "o-upd", None, now);
         let user = store.record_login(&new).await.expect("first").user;
@@ -513,7 +530,9 @@ mod cases {
     }
 }
 
-wxbase_store::store_cases!(
+use cases::*;
+
+wxbase_store::on_both_backends!(
     a_first_login_creates_the_user,
     a_second_login_finds_the_same_user,
     a_known_unionid_is_kept_when_a_login_has_none,

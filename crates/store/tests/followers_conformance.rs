@@ -9,7 +9,7 @@ use wxbase_core::official_account::{
     SyncStatus,
 };
 use wxbase_core::{Store, Timestamp};
-use wxbase_store::on_both_stores;
+use wxbase_store::on_both_backends;
 use wxbase_store::testing::TestDatabase;
 use wxbase_wechat::push::FollowKind;
 use wxbase_wechat::{AppId, OpenId, UnionId};
@@ -450,7 +450,7 @@ async fn a_stalled_run_changes_nothing_once_another_run_continues_its_listing(db
     );
 }
 
-on_both_stores!(
+on_both_backends!(
     a_stalled_run_changes_nothing_once_another_run_continues_its_listing,
     an_interrupted_run_is_continued_after_its_last_whole_page,
     a_listing_that_began_too_long_ago_is_not_continued,

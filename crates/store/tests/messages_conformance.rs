@@ -10,7 +10,7 @@ use wxbase_core::messages::{
     ReplyAction, RuleMatch, SendOutcome, SendStatus,
 };
 use wxbase_core::{Store, Timestamp};
-use wxbase_store::on_both_stores;
+use wxbase_store::on_both_backends;
 use wxbase_store::testing::TestDatabase;
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
 use wxbase_wechat::{AppId, OpenId};
@@ -594,7 +594,7 @@ async fn timestamps_in_millis_survive_a_round_trip() {
     assert_eq!(page[0].created_at, at);
 }
 
-on_both_stores!(
+on_both_backends!(
     a_retried_push_is_recorded_once_with_its_reply_once,
     concurrent_deliveries_on_two_connections_record_one_message,
     concurrent_pushes_are_each_recorded_once_and_each_reply_follows_its_message,

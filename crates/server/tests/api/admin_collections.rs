@@ -5,7 +5,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_failure, TestApp, ADMIN_TOKEN};
-use crate::on_both_backends;
 
 impl TestApp {
     async fn collections_admin(&self, method: Method, path: &str, body: Option<Value>) -> Value {
@@ -200,7 +199,8 @@ async fn admins_read_and_edit_any_document_whatever_the_mode(app: TestApp) {
     );
 }
 
-on_both_backends!(
+wxbase_store::on_both_backends!(
+    setup = crate::helpers::TestApp::spawn;
     admins_create_list_change_index_and_delete_collections,
     admin_requests_are_checked_like_any_other,
     admins_read_and_edit_any_document_whatever_the_mode,

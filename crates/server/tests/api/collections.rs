@@ -5,7 +5,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_failure, envelope_of, TestApp, ADMIN_TOKEN};
-use crate::on_both_backends;
 
 impl TestApp {
     /// Sends `method path` with a bearer token and an optional JSON body; returns the envelope.
@@ -314,7 +313,8 @@ async fn every_collection_error_has_its_code_and_says_what_is_wrong(app: TestApp
     );
 }
 
-on_both_backends!(
+wxbase_store::on_both_backends!(
+    setup = crate::helpers::TestApp::spawn;
     documents_are_created_read_changed_queried_counted_and_deleted,
     alice_never_sees_or_changes_bobs_documents_where_the_mode_forbids_it,
     every_collection_error_has_its_code_and_says_what_is_wrong,

@@ -10,7 +10,6 @@ use wxbase_core::{NewLogin, SessionToken, Timestamp};
 use wxbase_wechat::{AppId, OpenId, Secret};
 
 use crate::helpers::{assert_failure, TestApp};
-use crate::on_both_backends;
 
 async fn a_new_user_logs_in_reads_me_and_logs_out(app: TestApp) {
     let code = app.login_code("alice").await;
@@ -207,7 +206,8 @@ async fn a_session_stored_under_the_legacy_key_still_works_and_logs_out(app: Tes
     );
 }
 
-on_both_backends!(
+wxbase_store::on_both_backends!(
+    setup = crate::helpers::TestApp::spawn;
     a_session_stored_under_the_legacy_key_still_works_and_logs_out,
     a_new_user_logs_in_reads_me_and_logs_out,
     a_second_login_finds_the_same_user,

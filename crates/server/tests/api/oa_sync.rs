@@ -145,8 +145,8 @@ async fn a_resume_point_that_fails_sends_the_rerun_back_to_the_first_page(app: T
     assert!(!app.follows("c").await);
 }
 
-crate::on_both_backends!(
-    options = with_official_account;
+wxbase_store::on_both_backends!(
+    setup = |backend| crate::helpers::TestApp::spawn_with(backend, with_official_account());
     a_resume_point_that_fails_sends_the_rerun_back_to_the_first_page,
     a_follower_from_before_wxbase_is_found_by_a_sync,
     a_sync_pages_through_every_follower,

@@ -174,8 +174,8 @@ async fn plaintext_follow_events_work_too() {
     assert!(app.follows("alice").await);
 }
 
-crate::on_both_backends!(
-    options = with_official_account;
+wxbase_store::on_both_backends!(
+    setup = |backend| crate::helpers::TestApp::spawn_with(backend, with_official_account());
     a_user_who_follows_is_following_since_the_follow,
     a_user_who_unfollows_is_not_following,
     following_again_after_leaving_counts_from_the_new_follow,

@@ -4,7 +4,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_failure, TestApp};
-use crate::on_both_backends;
 
 impl TestApp {
     async fn encrypted(&self, user: &str, kind: &str) -> Value {
@@ -178,7 +177,8 @@ async fn shared_data_needs_a_session(app: TestApp) {
     assert_failure(&crate::helpers::envelope_of(response).await, "unauthorized");
 }
 
-on_both_backends!(
+wxbase_store::on_both_backends!(
+    setup = crate::helpers::TestApp::spawn;
     decrypting_user_info_returns_it_and_records_the_unionid,
     a_phone_code_gives_the_number_once,
     encrypted_phone_data_gives_the_same_number_as_a_phone_code,

@@ -2,14 +2,15 @@
 
 pub mod cases {
     use std::sync::Arc;
+    use wxbase_store::testing::TestDatabase;
 
     use serde_json::json;
     use wxbase_core::collections::{Caller, CollectionChange, CollectionError, PermissionMode};
-    use wxbase_core::Store;
 
     use crate::{create, insert, service, user};
 
-    pub async fn a_document_is_created_read_replaced_patched_and_deleted(store: Arc<dyn Store>) {
+    pub async fn a_document_is_created_read_replaced_patched_and_deleted(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         let alice = user("alice");
         create(&service, "todos", PermissionMode::ReadAllWriteOwn, &[]).await;
@@ -54,7 +55,8 @@ pub mod cases {
         ));
     }
 
-    pub async fn concurrent_increments_are_all_counted(store: Arc<dyn Store>) {
+    pub async fn concurrent_increments_are_all_counted(db: TestDatabase) {
+        let store = db.store.clone();
         let service = Arc::new(service(store));
         create(&service, "counters", PermissionMode::ReadAllWriteOwn, &[]).await;
         let id = insert(&service, &Caller::Admin, "counters", json!({"n": 0})).await;
@@ -78,7 +80,8 @@ pub mod cases {
         assert_eq!(counter.body["n"], 10);
     }
 
-    pub async fn limits_and_schemas_refuse_bad_documents_and_write_nothing(store: Arc<dyn Store>) {
+    pub async fn limits_and_schemas_refuse_bad_documents_and_write_nothing(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         let alice = user("alice");
         create(&service, "notes", PermissionMode::ReadAllWriteOwn, &[]).await;
@@ -126,7 +129,8 @@ pub mod cases {
         assert_eq!(kept.body["title"], "ok");
     }
 
-    pub async fn collections_are_listed_changed_indexed_and_deleted(store: Arc<dyn Store>) {
+    pub async fn collections_are_listed_changed_indexed_and_deleted(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "b_items", PermissionMode::OwnOnly, &["price"]).await;
         create(&service, "a_items", PermissionMode::ReadAllWriteOwn, &[]).await;
@@ -188,7 +192,8 @@ pub mod cases {
         );
     }
 
-    pub async fn unknown_collections_and_ids_are_reported_as_such(store: Arc<dyn Store>) {
+    pub async fn unknown_collections_and_ids_are_reported_as_such(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         for name in ["nope", "Bad Name", "x'; DROP TABLE documents;--"] {
             assert!(matches!(
@@ -211,7 +216,9 @@ pub mod cases {
     }
 }
 
-wxbase_store::store_cases!(
+use cases::*;
+
+wxbase_store::on_both_backends!(
     a_document_is_created_read_replaced_patched_and_deleted,
     concurrent_increments_are_all_counted,
     limits_and_schemas_refuse_bad_documents_and_write_nothing,

@@ -2,11 +2,11 @@
 //! a value is always data. Neither can change the SQL that runs.
 
 pub mod cases {
-    use std::sync::Arc;
+
+    use wxbase_store::testing::TestDatabase;
 
     use serde_json::{json, Value};
     use wxbase_core::collections::{Caller, CollectionError, PermissionMode};
-    use wxbase_core::Store;
 
     use crate::{all_matching, create, insert, query_field, service, user};
 
@@ -29,9 +29,8 @@ pub mod cases {
         "a".repeat(300)
     }
 
-    pub async fn hostile_field_paths_are_refused_everywhere_and_change_nothing(
-        store: Arc<dyn Store>,
-    ) {
+    pub async fn hostile_field_paths_are_refused_everywhere_and_change_nothing(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "docs", PermissionMode::ReadAllWriteOwn, &[]).await;
         let id = insert(&service, &user("alice"), "docs", json!({"a": 1})).await;
@@ -77,7 +76,8 @@ pub mod cases {
         assert_eq!(Value::Object(kept.body), json!({"a": 1}));
     }
 
-    pub async fn hostile_values_are_stored_and_matched_as_plain_data(store: Arc<dyn Store>) {
+    pub async fn hostile_values_are_stored_and_matched_as_plain_data(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(
             &service,
@@ -147,7 +147,8 @@ pub mod cases {
         );
     }
 
-    pub async fn unicode_and_deep_paths_work_with_and_without_an_index(store: Arc<dyn Store>) {
+    pub async fn unicode_and_deep_paths_work_with_and_without_an_index(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "docs", PermissionMode::ReadAllWriteOwn, &[]).await;
         insert(
@@ -199,7 +200,9 @@ pub mod cases {
     }
 }
 
-wxbase_store::store_cases!(
+use cases::*;
+
+wxbase_store::on_both_backends!(
     hostile_field_paths_are_refused_everywhere_and_change_nothing,
     hostile_values_are_stored_and_matched_as_plain_data,
     unicode_and_deep_paths_work_with_and_without_an_index,

@@ -3,11 +3,11 @@
 //! Each table runs without and with indexes, which must not change a single answer.
 
 pub mod cases {
-    use std::sync::Arc;
+
+    use wxbase_store::testing::TestDatabase;
 
     use serde_json::{json, Value};
     use wxbase_core::collections::{Caller, CollectionService, PermissionMode};
-    use wxbase_core::Store;
 
     use crate::{all_matching, create, query_field, seed_mixed, service};
 
@@ -92,7 +92,8 @@ pub mod cases {
         }
     }
 
-    pub async fn every_operator_matches_only_values_of_the_same_type(store: Arc<dyn Store>) {
+    pub async fn every_operator_matches_only_values_of_the_same_type(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "mixed", PermissionMode::ReadAllWriteOwn, &[]).await;
         seed_mixed(&service, "mixed").await;
@@ -103,7 +104,8 @@ pub mod cases {
         check_table(&service, "with indexes").await;
     }
 
-    pub async fn ids_match_by_equality_and_range(store: Arc<dyn Store>) {
+    pub async fn ids_match_by_equality_and_range(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "mixed", PermissionMode::ReadAllWriteOwn, &[]).await;
         let ids = seed_mixed(&service, "mixed").await;
@@ -125,7 +127,9 @@ pub mod cases {
     }
 }
 
-wxbase_store::store_cases!(
+use cases::*;
+
+wxbase_store::on_both_backends!(
     every_operator_matches_only_values_of_the_same_type,
     ids_match_by_equality_and_range,
 );

@@ -4,10 +4,10 @@
 pub mod cases {
     use std::collections::HashSet;
     use std::sync::Arc;
+    use wxbase_store::testing::TestDatabase;
 
     use serde_json::{json, Value};
     use wxbase_core::collections::{Caller, CollectionError, CollectionService, PermissionMode};
-    use wxbase_core::Store;
 
     use crate::{create, insert, query_field, seed_mixed, service, user};
 
@@ -36,7 +36,8 @@ pub mod cases {
         values.iter().map(|v| v.as_str().expect("a name")).collect()
     }
 
-    pub async fn mixed_types_sort_by_type_then_value_and_pages_agree(store: Arc<dyn Store>) {
+    pub async fn mixed_types_sort_by_type_then_value_and_pages_agree(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "mixed", PermissionMode::ReadAllWriteOwn, &[]).await;
         seed_mixed(&service, "mixed").await;
@@ -74,7 +75,8 @@ pub mod cases {
         assert_eq!(labels(&skipped), "jia");
     }
 
-    pub async fn a_cursor_only_pages_the_sort_it_was_made_for(store: Arc<dyn Store>) {
+    pub async fn a_cursor_only_pages_the_sort_it_was_made_for(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "mixed", PermissionMode::ReadAllWriteOwn, &[]).await;
         seed_mixed(&service, "mixed").await;
@@ -108,9 +110,8 @@ pub mod cases {
         );
     }
 
-    pub async fn paging_neither_skips_nor_repeats_while_documents_are_inserted(
-        store: Arc<dyn Store>,
-    ) {
+    pub async fn paging_neither_skips_nor_repeats_while_documents_are_inserted(db: TestDatabase) {
+        let store = db.store.clone();
         let service = Arc::new(service(store));
         create(&service, "feed", PermissionMode::ReadAllWriteOwn, &["n"]).await;
         let mut originals = HashSet::new();
@@ -152,7 +153,9 @@ pub mod cases {
     }
 }
 
-wxbase_store::store_cases!(
+use cases::*;
+
+wxbase_store::on_both_backends!(
     mixed_types_sort_by_type_then_value_and_pages_agree,
     a_cursor_only_pages_the_sort_it_was_made_for,
     paging_neither_skips_nor_repeats_while_documents_are_inserted,

@@ -2,11 +2,11 @@
 //! call (get, query, count, patch, replace, delete). Admins bypass every mode.
 
 pub mod cases {
-    use std::sync::Arc;
+
+    use wxbase_store::testing::TestDatabase;
 
     use serde_json::json;
     use wxbase_core::collections::{Caller, CollectionError, CollectionService, PermissionMode};
-    use wxbase_core::Store;
 
     use crate::{create, insert, query_field, service, user};
 
@@ -46,8 +46,9 @@ pub mod cases {
     }
 
     pub async fn read_all_write_own_lets_alice_read_but_not_change_bobs_documents(
-        store: Arc<dyn Store>,
+        db: TestDatabase,
     ) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "posts", PermissionMode::ReadAllWriteOwn, &[]).await;
         let id = insert(&service, &user("bob"), "posts", json!({"title": "bob's"})).await;
@@ -80,7 +81,8 @@ pub mod cases {
         assert!(patched.is_ok(), "bob changes his own: {patched:?}");
     }
 
-    pub async fn own_only_hides_bobs_documents_from_alice_everywhere(store: Arc<dyn Store>) {
+    pub async fn own_only_hides_bobs_documents_from_alice_everywhere(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "diary", PermissionMode::OwnOnly, &["title"]).await;
         let id = insert(&service, &user("bob"), "diary", json!({"title": "bob's"})).await;
@@ -127,7 +129,8 @@ pub mod cases {
         );
     }
 
-    pub async fn read_all_admin_write_lets_users_read_and_only_admins_write(store: Arc<dyn Store>) {
+    pub async fn read_all_admin_write_lets_users_read_and_only_admins_write(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "news", PermissionMode::ReadAllAdminWrite, &[]).await;
         assert!(is_forbidden(
@@ -159,7 +162,8 @@ pub mod cases {
             .is_ok());
     }
 
-    pub async fn admin_only_denies_users_every_call(store: Arc<dyn Store>) {
+    pub async fn admin_only_denies_users_every_call(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "secrets", PermissionMode::AdminOnly, &[]).await;
         let id = insert(
@@ -183,7 +187,8 @@ pub mod cases {
         alice_cannot_change(&service, "secrets", &id, is_forbidden).await;
     }
 
-    pub async fn admins_read_and_change_bobs_documents_in_own_only(store: Arc<dyn Store>) {
+    pub async fn admins_read_and_change_bobs_documents_in_own_only(db: TestDatabase) {
+        let store = db.store.clone();
         let service = service(store);
         create(&service, "diary", PermissionMode::OwnOnly, &[]).await;
         let id = insert(&service, &user("bob"), "diary", json!({"title": "bob's"})).await;
@@ -208,7 +213,9 @@ pub mod cases {
     }
 }
 
-wxbase_store::store_cases!(
+use cases::*;
+
+wxbase_store::on_both_backends!(
     read_all_write_own_lets_alice_read_but_not_change_bobs_documents,
     own_only_hides_bobs_documents_from_alice_everywhere,
     read_all_admin_write_lets_users_read_and_only_admins_write,

@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, SqliteConnection};
 use wxbase_core::collections::{CollectionName, DocumentId, PermissionMode, Scope};
 use wxbase_core::{NewLogin, SessionToken, Store, StoreError, Timestamp, TokenHash};
-use wxbase_store::testing::{postgres_admin_url, postgres_required};
+use wxbase_store::testing::{postgres_admin_url, postgres_required, Backend};
 use wxbase_store::{PostgresStore, SqliteStore};
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -34,6 +34,15 @@ enum Db {
 type Recorded = (i64, String, Vec<u8>, i64, String);
 
 impl Db {
+    /// An empty database of `backend`, or `None` if it is PostgreSQL and unreachable (and not
+    /// required).
+    async fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite()),
+            Backend::Postgres => Self::postgres().await,
+        }
+    }
+
     /// A path for a new SQLite file in a temporary directory.
     fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -609,30 +618,8 @@ async fn a_changed_migration_is_refused_by_name(db: Db) {
     );
 }
 
-macro_rules! on_both {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::Db::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    if let Some(db) = super::Db::postgres().await {
-                        super::$case(db).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+wxbase_store::on_both_backends!(
+    setup = Db::new;
     a_pre_sqlx_database_is_adopted_and_takes_newer_migrations,
     an_older_pre_sqlx_database_takes_the_migrations_it_lacks,
     opening_again_changes_nothing,
