@@ -3,8 +3,8 @@
 //! A token starts with the millisecond it was issued (6 bytes, big-endian), then 26 random
 //! bytes (208 bits). Its stored key ([`TokenHash`]) keeps that time prefix in front of the
 //! SHA-256 of the token, so keys grow with time: a login's session is inserted at the end of
-//! the sessions index instead of on a random page (SQLite login-new gained about a fifth in
-//! back-to-back runs; README, "Benchmarks"). The prefix says when the session began, which the
+//! the sessions index instead of on a random page (the gain on logins is measured in
+//! docs/benchmarks.md). The prefix says when the session began, which the
 //! session row says anyway; the token's secret is its random part.
 
 use std::fmt;

@@ -20,7 +20,7 @@ pub use wxbase_wechat::push::PushFormat;
 pub(crate) use build::original_id;
 pub(crate) use outgoing::Outgoing;
 
-/// The three security modes of the push settings (protocol reference §3.3).
+/// The three security modes of the push settings (docs/wechat-protocol.md, "Push modes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PushMode {

@@ -12,11 +12,11 @@ use serde_json::Value;
 
 use crate::wechat_api::reply::{self, WxError};
 
-/// How long after the user's last message the app may send (protocol reference §2.5).
+/// How long after the user's last message the app may send (docs/wechat-protocol.md, "Customer-service messages").
 pub const WINDOW: Duration = Duration::from_secs(48 * 3600);
 /// Messages the app may send per user message.
 pub const REPLIES_PER_MESSAGE: u32 = 5;
-/// How recent an interaction must be to show "typing" (§2.6).
+/// How recent an interaction must be to show "typing" (same section).
 const TYPING_NEEDS_INTERACTION: Duration = Duration::from_secs(30);
 /// How long "typing" lasts.
 const TYPING_LASTS: Duration = Duration::from_secs(15);

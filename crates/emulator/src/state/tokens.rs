@@ -1,6 +1,6 @@
 //! Access tokens: who issued them, when they expire, when they were superseded or revoked.
 //!
-//! Two isolated families per app, as on WeChat (protocol reference §2.2, §2.3):
+//! Two isolated families per app, as on WeChat (docs/wechat-protocol.md, "Access tokens"):
 //! - legacy (`GET /cgi-bin/token`): every call mints a new token; the previous one keeps working
 //!   for [`LEGACY_GRACE`] after its successor is issued, then gives 40001;
 //! - stable (`POST /cgi-bin/stable_token`): one current token, returned unchanged until the last

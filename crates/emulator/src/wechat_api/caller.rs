@@ -16,7 +16,7 @@ use super::reply::{self, WxError};
 use crate::state::EmulatorState;
 
 /// The appid whose valid access_token came in the query string. Tokens in the body are ignored,
-/// as WeChat ignores them (protocol reference §1).
+/// as WeChat ignores them (docs/wechat-protocol.md, "Conventions").
 #[derive(Debug, Clone)]
 pub struct CallerApp(pub String);
 

@@ -19,7 +19,7 @@ impl WxError {
         Self { code, message }
     }
 
-    /// The error WeChat gives for `code`, with its usual errmsg (protocol reference §5), or
+    /// The error WeChat gives for `code`, with its usual errmsg (docs/wechat-protocol.md, "Errcodes"), or
     /// `emulated fault` as the errmsg for a code this table does not know.
     pub fn for_code(code: i64) -> Self {
         KNOWN

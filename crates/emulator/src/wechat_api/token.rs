@@ -5,7 +5,7 @@
 //! then the app's daily quota, then issue from [`crate::state::tokens`]. Only calls with valid
 //! credentials count against the quota, and a call refused with 45009 does not.
 //! A wrong secret gives 40125 on both, although real WeChat has been seen answering 40001 on
-//! `/cgi-bin/token` (protocol reference §2.2); clients should treat both as "check the secret".
+//! `/cgi-bin/token` (docs/wechat-protocol.md, "Access tokens"); clients should treat both as "check the secret".
 
 use std::collections::HashMap;
 use std::sync::Arc;

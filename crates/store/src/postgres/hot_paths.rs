@@ -22,13 +22,12 @@ const MAX_BATCH: usize = 128;
 /// Pool connections per write statement (logins, pushes) in flight: two at the default pool of
 /// 8. A write can stall (the WAL flush, a relation extension, a row another instance's batch
 /// holds), and a second statement keeps the path moving meanwhile. One made bigger batches
-/// (login-new +13%) but doubled the login p99 (19 and 23 ms against 11 and 12, two rounds of
-/// 15 s runs), and the p99 is what the targets still miss.
+/// and a little more throughput but doubled the login p99 (docs/benchmarks.md).
 const CONNECTIONS_PER_WRITE_IN_FLIGHT: u32 = 4;
 
 /// Pool connections per session-read statement in flight: one at the default pool of 8. Reads
-/// do not stall that way, and one statement in flight makes bigger batches: `me` +7% and
-/// decrypt +4% against two (three rounds of back-to-back runs on the 2-core bench machine).
+/// do not stall that way, and one statement in flight makes bigger batches, which serve `me`
+/// and decrypt faster than two (docs/benchmarks.md).
 const CONNECTIONS_PER_READ_IN_FLIGHT: u32 = 8;
 
 /// One batcher per hot path.

@@ -6,7 +6,7 @@
 //! so does a newer one while it adopts a pre-sqlx database, see [`crate::migrations`]), then,
 //! inside the migrator, sqlx's own per-database key. The pending migrations run in one
 //! transaction, as before sqlx: all or none, and one commit (sqlx's own way commits twice per
-//! migration, and creating a fresh database took a median 120 ms instead of 75 ms). If one of
+//! migration, which made creating a fresh database markedly slower). If one of
 //! them begins with `-- no-transaction` (`CREATE INDEX CONCURRENTLY`, say), sqlx runs each in
 //! its own transaction instead, and that one in none. A failed run closes its connection,
 //! which releases both locks (sqlx does not unlock after an error).

@@ -37,10 +37,10 @@ const MMAP_BYTES: i64 = 16 * 1024 * 1024;
 /// of map, 8 MiB for the writer, 512 KiB for each reader (reads go through the map).
 const WRITER_CACHE_KIB: i64 = -8 * 1024;
 /// WAL pages before the writer checkpoints by itself (the default 1000 pages made checkpoint
-/// fsyncs a tenth of the writer's time under login load). Under sustained writes the WAL still
+/// fsyncs a large share of the writer's time under login load). Under sustained writes the WAL still
 /// reaches it: the background checkpointer's PASSIVE passes never catch up with the writer, so
-/// the WAL only restarts after this checkpoint, with an fsync inside a batch (README,
-/// "Benchmarks": the p99).
+/// the WAL only restarts after this checkpoint, with an fsync inside a batch (the login p99
+/// in docs/benchmarks.md).
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 16000;
 /// Each read connection's page cache (negative: in KiB).
 const READER_CACHE_KIB: i64 = -512;
