@@ -6,23 +6,21 @@ use std::sync::Arc;
 use anyhow::Context;
 use wxbase_core::official_account::{SyncOutcome, SyncStatus};
 use wxbase_core::{Config, OfficialAccountService, Store};
-use wxbase_wechat::{ClientConfig, WechatClient};
 
 use crate::args::ConfigArgs;
 use crate::database;
 
-/// The configured official account's service over the configured database.
+/// The configured official account's service over the configured database: only this one
+/// service, since the `oa` commands need no mini-program and serve nothing.
 async fn open(config: &Config) -> anyhow::Result<(Arc<dyn Store>, OfficialAccountService)> {
     let oa = config.official_account.as_ref().context(
         "no official account is configured: set official_account.app_id and app_secret \
          (WXBASE_OA_APP_ID, WXBASE_OA_APP_SECRET, or [official_account] in the config file)",
     )?;
     let store = database::open(config).await?;
-    let wechat = WechatClient::new(&ClientConfig {
-        base_url: config.wechat_api_base_url.clone(),
-        timeout: config.wechat_timeout,
-    })
-    .context("cannot build the WeChat HTTP client")?;
+    let wechat = config
+        .wechat_client()
+        .context("cannot build the WeChat HTTP client")?;
     let service =
         OfficialAccountService::from_settings(store.clone(), wechat, oa, config.token.clone());
     Ok((store, service))

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wxbase_wechat::{AppId, Secret};
+use wxbase_wechat::{AppId, ClientBuildError, ClientConfig, Secret, WechatClient};
 
 use crate::collections::DocumentLimits;
 use crate::token::TokenSettings;
@@ -75,6 +75,16 @@ pub struct Config {
     pub collections: DocumentLimits,
     /// The linked official account (`[official_account]`), when configured.
     pub official_account: Option<OfficialAccountSettings>,
+}
+
+impl Config {
+    /// The HTTP client for WeChat's API at `wechat.api_base_url`, with `wechat.timeout_ms`.
+    pub fn wechat_client(&self) -> Result<WechatClient, ClientBuildError> {
+        WechatClient::new(&ClientConfig {
+            base_url: self.wechat_api_base_url.clone(),
+            timeout: self.wechat_timeout,
+        })
+    }
 }
 
 #[cfg(test)]

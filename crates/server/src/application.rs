@@ -25,7 +25,7 @@ use wxbase_core::{
     AuthService, CollectionService, Config, MessageService, OfficialAccountService,
     OpenDataService, Store, TokenManager,
 };
-use wxbase_wechat::{ClientBuildError, ClientConfig, WechatClient};
+use wxbase_wechat::ClientBuildError;
 
 use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
 use crate::housekeeping::purge_expired_sessions;
@@ -178,11 +178,7 @@ impl Application {
 /// access_token manager.
 fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildError> {
     let app = config.app.clone().ok_or(BuildError::MissingApp)?;
-    let wechat = WechatClient::new(&ClientConfig {
-        base_url: config.wechat_api_base_url.clone(),
-        timeout: config.wechat_timeout,
-    })
-    .map_err(BuildError::WechatClient)?;
+    let wechat = config.wechat_client().map_err(BuildError::WechatClient)?;
     let tokens = Arc::new(TokenManager::new(
         store.clone(),
         wechat.clone(),
