@@ -59,6 +59,31 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order docs/api.md lists them (a test holds the two together).
+    pub const ALL: [ErrorCode; 21] = [
+        Self::BadRequest,
+        Self::InvalidCode,
+        Self::Unauthorized,
+        Self::NotFound,
+        Self::PayloadTooLarge,
+        Self::InvalidEncryptedData,
+        Self::StaleSessionKey,
+        Self::AppidMismatch,
+        Self::InvalidPhoneCode,
+        Self::InvalidSignature,
+        Self::UnionidUnknown,
+        Self::UpstreamError,
+        Self::UpstreamUnavailable,
+        Self::UnknownCollection,
+        Self::Forbidden,
+        Self::SchemaViolation,
+        Self::BadQuery,
+        Self::DocumentTooLarge,
+        Self::TooDeep,
+        Self::Conflict,
+        Self::Internal,
+    ];
+
     /// The code as it appears in the envelope.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -289,3 +314,42 @@ struct Envelope<'a, T> {
 
 /// What every handler returns.
 pub type ApiResult<T> = Result<Success<T>, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// The `error` column of docs/api.md's "Error codes" table, in order.
+    fn documented_codes() -> Vec<&'static str> {
+        let page = include_str!("../../../docs/api.md");
+        let table = page
+            .split("## Error codes")
+            .nth(1)
+            .expect("docs/api.md has an Error codes section");
+        table
+            .lines()
+            .skip_while(|line| !line.starts_with("| `error`"))
+            .skip(2)
+            .take_while(|line| line.starts_with("| `"))
+            .filter_map(|line| line.split('`').nth(1))
+            .collect()
+    }
+
+    #[test]
+    fn docs_api_lists_every_error_code_once_in_the_enum_order() {
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+        assert_eq!(
+            documented_codes(),
+            codes,
+            "docs/api.md's error table and ErrorCode::ALL differ"
+        );
+    }
+
+    #[test]
+    fn each_code_serializes_as_its_documented_name() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).expect("serializes");
+            assert_eq!(json, code.as_str());
+        }
+    }
+}
