@@ -306,7 +306,8 @@ async fn a_failed_index_build_leaves_neither_an_index_nor_a_catalog_entry() {
 }
 
 /// PostgreSQL hands out ids before commit: a reply with a smaller id can become visible after
-/// a later reply to the same user was claimed. It must wait until that one is finished.
+/// a later reply to the same user was claimed. It must wait until that one is finished. Each
+/// reply is counted in the user's outbox queue as the inserts do it.
 #[tokio::test]
 async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight() {
     let Some((db, pool)) = fresh_pool().await else {
@@ -322,6 +323,11 @@ async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight(
         .execute(&pool)
         .await
         .expect("in flight");
+    // Its user's queue, as the claim that leased it left it: due when the lease ends.
+    sqlx::query("INSERT INTO outbox_queues (app_id, openid, pending, due_at) VALUES ('wxapp', 'o-amy', 1, 60000)")
+        .execute(&pool)
+        .await
+        .expect("queue");
     // The earlier one, committed only now.
     sqlx::query(insert)
         .bind(1000_i64)
@@ -329,6 +335,14 @@ async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight(
         .execute(&pool)
         .await
         .expect("late");
+    sqlx::query(&crate::sql::Dialect::Postgres.shared(crate::messages::sql::QUEUE_MORE))
+        .bind("wxapp")
+        .bind("o-amy")
+        .bind(1_i64)
+        .bind(1000_i64)
+        .execute(&pool)
+        .await
+        .expect("counted");
     let now = Timestamp::from_millis(2_000);
     let claimed = db
         .store
