@@ -78,7 +78,10 @@ async fn operators_see_the_outbox_retry_a_failed_reply_and_cancel_a_pending_one(
             .await;
         assert_eq!(cancelled["code"], 1, "{cancelled}");
         assert!(cancelled["data"].is_null(), "{cancelled}");
-        assert_eq!(reply_to(&app, &bob).await["delivery"]["status"], "cancelled");
+        assert_eq!(
+            reply_to(&app, &bob).await["delivery"]["status"],
+            "cancelled"
+        );
         assert_failure(
             &app.admin("DELETE", &format!("/admin/api/outbox/{to_bob}"), None)
                 .await,
@@ -110,16 +113,17 @@ async fn operators_see_the_outbox_retry_a_failed_reply_and_cancel_a_pending_one(
             .await;
         assert_eq!(older["data"]["messages"], json!([]), "{older}");
         let counts = outbox(&app).await;
-        assert_eq!((counts["pending"].clone(), counts["failed"].clone()), (json!(0), json!(1)));
+        assert_eq!(
+            (counts["pending"].clone(), counts["failed"].clone()),
+            (json!(0), json!(1))
+        );
 
         let retried = app
             .admin("POST", &format!("/admin/api/outbox/{to_alice}/retry"), None)
             .await;
         assert_eq!(retried["code"], 1, "{retried}");
         app.wait_for_conversation(&alice, |messages| {
-            messages
-                .iter()
-                .any(|m| m["delivery"]["status"] == "sent")
+            messages.iter().any(|m| m["delivery"]["status"] == "sent")
         })
         .await;
         let counts = outbox(&app).await;
@@ -198,7 +202,10 @@ async fn retrying_a_reply_that_waits_for_its_backoff_sends_it_now() {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let to_alice = reply_to(&app, &alice).await["id"].as_i64().expect("id");
-        assert_eq!(reply_to(&app, &alice).await["delivery"]["status"], "pending");
+        assert_eq!(
+            reply_to(&app, &alice).await["delivery"]["status"],
+            "pending"
+        );
         let retried = app
             .admin("POST", &format!("/admin/api/outbox/{to_alice}/retry"), None)
             .await;

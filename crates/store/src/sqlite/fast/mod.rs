@@ -9,6 +9,8 @@
 //! - A [`checkpointer`] thread copies the WAL back into the database file.
 
 mod checkpointer;
+#[cfg(test)]
+mod claim_cost;
 mod writer;
 mod writes;
 
