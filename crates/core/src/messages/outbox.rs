@@ -96,6 +96,7 @@ impl MessageService {
         let asked = free.min(usize::try_from(self.settings.batch.max(1)).unwrap_or(1));
         let claimed_at = Timestamp::now();
         let held_until = claimed_at.plus(self.settings.lease);
+        let started = std::time::Instant::now();
         let claimed = self
             .store
             .claim_outbound(
@@ -104,6 +105,12 @@ impl MessageService {
                 u32::try_from(asked).unwrap_or(u32::MAX),
             )
             .await?;
+        // What the load benchmark reads for the claim's latency.
+        tracing::debug!(
+            claimed = claimed.len(),
+            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "outbox claim"
+        );
         let claimed = claimed
             .into_iter()
             .map(|job| Leased {

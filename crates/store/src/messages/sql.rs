@@ -161,12 +161,18 @@ pub fn finish_postgres(mark: &str, ends: &str, due: &str) -> String {
     )
 }
 
-/// The outbox of an app at ?2 (?1 app): pending, of those in flight, and the oldest pending
-/// reply's creation (read through `messages_pending_by_user`).
-pub const OUTBOX_PENDING: &str = "SELECT COUNT(*),
-         COALESCE(SUM(CASE WHEN lease_until > ?2 THEN 1 ELSE 0 END), 0),
-         MIN(created_at)
-     FROM messages WHERE app_id = ?1 AND status = 'pending'";
+/// The outbox of an app at ?2 (?1 app): pending replies, of those in flight, and the oldest
+/// pending reply's creation. Read from the users' queue rows and each one's first pending reply
+/// (one probe each), so the cost is the number of users waiting, not of replies.
+pub const OUTBOX_PENDING: &str = "SELECT CAST(COALESCE(SUM(q.pending), 0) AS BIGINT),
+         COALESCE(SUM(CASE WHEN q.due_at > ?2 AND head.lease_until > ?2 THEN 1 ELSE 0 END), 0),
+         MIN(head.created_at)
+     FROM outbox_queues AS q
+     JOIN messages AS head ON head.id = (
+         SELECT m.id FROM messages AS m
+         WHERE m.app_id = q.app_id AND m.openid = q.openid AND m.status = 'pending'
+         ORDER BY m.id LIMIT 1)
+     WHERE q.app_id = ?1 AND q.pending > 0";
 
 /// Failed replies of an app (?1), through `messages_failed`.
 pub const OUTBOX_FAILED_COUNT: &str =

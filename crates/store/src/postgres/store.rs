@@ -164,7 +164,10 @@ impl MessageStore for PostgresStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
-        messages::finish_outbound(&self.pool, id, held_until, outcome).await
+        self.hot
+            .outcomes
+            .submit((id, held_until, outcome.clone()))
+            .await
     }
 
     async fn outbox_stats(

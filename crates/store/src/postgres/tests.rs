@@ -704,3 +704,99 @@ async fn a_claim_examines_the_batch_not_the_backlog() {
         );
     }
 }
+
+/// Outcomes recorded together: sent, retried and failed replies to different users, and a
+/// stale outcome whose lease was taken over, which records nothing. Each user's queue moves on
+/// as it would one outcome at a time.
+#[tokio::test]
+async fn outcomes_recorded_together_each_count_only_under_their_lease() {
+    use wxbase_core::messages::SendOutcome;
+
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = &db.store;
+    for (key, user) in [
+        ("m1", "o-ann"),
+        ("m2", "o-ben"),
+        ("m3", "o-cat"),
+        ("m4", "o-ann"),
+    ] {
+        let (message, replies) = push(key, user);
+        store
+            .record_inbound(&message, &replies[..1])
+            .await
+            .expect("recorded");
+    }
+    let at = |ms: i64| Timestamp::from_millis(ms);
+    let claimed = store
+        .claim_outbound(at(2_000), at(62_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 3, "one reply per user");
+    let (ann, ben, cat) = (&claimed[0], &claimed[1], &claimed[2]);
+    let outcomes = [
+        (ann.id, at(62_000), SendOutcome::Sent { at: at(3_000) }),
+        (
+            ben.id,
+            at(62_000),
+            SendOutcome::Retry {
+                errcode: Some(-1),
+                error: "busy".to_owned(),
+                next_attempt_at: at(9_000),
+            },
+        ),
+        (
+            cat.id,
+            at(62_000),
+            SendOutcome::Failed {
+                errcode: Some(40003),
+                error: "invalid openid".to_owned(),
+            },
+        ),
+        (cat.id, at(1_000), SendOutcome::Sent { at: at(3_000) }),
+    ];
+    let members: Vec<_> = outcomes.iter().collect();
+    let recorded = super::outcomes::record_many(&pool, &members[..3])
+        .await
+        .expect("together");
+    assert_eq!(recorded, [true, true, true]);
+    let stale = super::outcomes::record_many(&pool, &members[3..])
+        .await
+        .expect("together");
+    assert_eq!(stale, [false], "the lease it names is not held");
+    let queues: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT openid, pending, due_at FROM outbox_queues ORDER BY openid")
+            .fetch_all(&pool)
+            .await
+            .expect("queues");
+    assert_eq!(
+        queues,
+        [
+            ("o-ann".to_owned(), 1, 3_000),
+            ("o-ben".to_owned(), 1, 9_000),
+            ("o-cat".to_owned(), 0, 1_000),
+        ]
+    );
+    let next = store
+        .claim_outbound(at(4_000), at(64_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(next.len(), 1, "ann's second reply; ben waits for his retry");
+    assert_eq!(next[0].openid.as_str(), "o-ann");
+    let statuses: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, status, errcode FROM messages WHERE id = ANY($1) ORDER BY id")
+            .bind(vec![ann.id.0, ben.id.0, cat.id.0])
+            .fetch_all(&pool)
+            .await
+            .expect("statuses");
+    let statuses: Vec<_> = statuses.into_iter().map(|(_, s, e)| (s, e)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("sent".to_owned(), None),
+            ("pending".to_owned(), Some(-1)),
+            ("failed".to_owned(), Some(40003)),
+        ]
+    );
+}
