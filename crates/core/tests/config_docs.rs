@@ -94,6 +94,10 @@ const MEANINGS: &[(&str, &str)] = &[
         "Delay before a reply's second attempt, in milliseconds, doubling after each (1 to 600000).",
     ),
     (
+        "push.send_concurrency",
+        "Replies this instance sends at once, each to a different user (1 to 1024). A user's replies still go out one at a time, in order; instances share the outbox.",
+    ),
+    (
         "collections.max_document_bytes",
         "Largest document body, in bytes of compact JSON (1 KiB to 16 MiB). A document must also fit in `server.body_limit_bytes`.",
     ),

@@ -71,6 +71,11 @@ pub struct Limits {
     pub follower_page_size: usize,
     /// Calls per day to `GET /cgi-bin/user/get` (WeChat: 500 for a new account).
     pub follower_list_daily_quota: u64,
+    /// Whether `custom/send` and typing check the user's chat (an openid that wrote, the
+    /// 48-hour window, 5 replies per user message) and keep the transcript. Off, they accept
+    /// any openid at any time and keep nothing but the call count: a load test's WeChat that
+    /// answers every send at once.
+    pub custom_send_checks: bool,
 }
 
 impl Default for Limits {
@@ -81,6 +86,7 @@ impl Default for Limits {
             stable_token_daily_quota: 500_000,
             follower_page_size: 10_000,
             follower_list_daily_quota: 500,
+            custom_send_checks: true,
         }
     }
 }

@@ -98,6 +98,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::admin::router())
         .merge(routes::rules::router())
         .merge(routes::conversations::router())
+        .merge(routes::outbox::router())
         .merge(routes::collections::router())
         .merge(routes::admin_collections::router())
         .merge(routes::official_account::router())

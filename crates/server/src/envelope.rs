@@ -209,7 +209,10 @@ impl From<MessageError> for ApiError {
     fn from(error: MessageError) -> Self {
         match &error {
             MessageError::BadRequest(_) => Self::bad_request(error.to_string()),
-            MessageError::RuleNotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
+            MessageError::RuleNotFound(_) | MessageError::ReplyNotFound(_) => {
+                Self::new(ErrorCode::NotFound, error.to_string())
+            }
+            MessageError::ReplyConflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),
             MessageError::Store(cause) => Self::internal(cause),
         }
     }

@@ -59,6 +59,7 @@ impl RawSettings {
                     600_000,
                 )?),
                 typing: self.boolean("push.typing")?,
+                send_concurrency: self.number("push.send_concurrency", 1, 1024)?,
                 ..MessageSettings::default()
             },
             rules: self.rules()?,

@@ -10,7 +10,7 @@ mod store;
 
 pub use model::{
     ClaimedOutbound, Delivery, Direction, MessageId, NewInbound, NewOutbound, OutboundContent,
-    SendOutcome, SendStatus, StoredMessage,
+    OutboxRefusal, OutboxStats, SendOutcome, SendStatus, StoredMessage,
 };
 pub use rules::{
     example_rule, pick, NewRule, ReplyAction, ReplyRule, RuleError, RuleId, RuleMatch,

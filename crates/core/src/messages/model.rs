@@ -51,6 +51,8 @@ pub enum SendStatus {
     Sent,
     /// Given up: a final errcode, or the attempts ran out.
     Failed,
+    /// Cancelled by an operator before it was sent.
+    Cancelled,
 }
 
 impl SendStatus {
@@ -60,6 +62,7 @@ impl SendStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -69,6 +72,7 @@ impl SendStatus {
             "pending" => Some(Self::Pending),
             "sent" => Some(Self::Sent),
             "failed" => Some(Self::Failed),
+            "cancelled" => Some(Self::Cancelled),
             _ => None,
         }
     }
@@ -220,4 +224,33 @@ pub enum SendOutcome {
         /// What went wrong.
         error: String,
     },
+}
+
+/// What the outbox of an app holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxStats {
+    /// Replies waiting to be sent, in flight included.
+    pub pending: u64,
+    /// Pending replies being sent now (under a lease).
+    pub in_flight: u64,
+    /// Replies given up on.
+    pub failed: u64,
+    /// When the oldest pending reply was queued.
+    pub oldest_pending_at: Option<Timestamp>,
+    /// Replies WeChat accepted in the minute before the count.
+    pub sent_last_minute: u64,
+}
+
+/// Why an operator's retry or cancel of a reply was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxRefusal {
+    /// No outbound message of the app has that id.
+    NotFound,
+    /// The reply was sent already.
+    Sent,
+    /// The reply is being sent right now (its lease is held).
+    InFlight,
+    /// The reply was cancelled.
+    Cancelled,
 }

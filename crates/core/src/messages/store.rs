@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId};
 
 use super::model::{
-    ClaimedOutbound, MessageId, NewInbound, NewOutbound, SendOutcome, StoredMessage,
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, OutboxRefusal, OutboxStats, SendOutcome,
+    StoredMessage,
 };
 use super::rules::{NewRule, ReplyRule, RuleId};
 use crate::{StoreError, Timestamp};
@@ -54,6 +55,36 @@ pub trait MessageStore: Send + Sync + 'static {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError>;
+
+    /// What the outbox of `app_id` holds at `now`.
+    async fn outbox_stats(&self, app_id: &AppId, now: Timestamp)
+        -> Result<OutboxStats, StoreError>;
+
+    /// Failed replies of `app_id`, newest first, older than `before` if given.
+    async fn failed_outbound(
+        &self,
+        app_id: &AppId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+
+    /// Puts a failed reply back in the outbox with fresh attempts, or makes a pending reply
+    /// that waits for a retry due at `now`. Refused for a reply sent, cancelled or in flight.
+    async fn retry_outbound(
+        &self,
+        app_id: &AppId,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Result<Result<(), OutboxRefusal>, StoreError>;
+
+    /// Cancels a pending reply not in flight, or a failed one: it is never sent. Refused for a
+    /// reply sent, cancelled already or in flight.
+    async fn cancel_outbound(
+        &self,
+        app_id: &AppId,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Result<Result<(), OutboxRefusal>, StoreError>;
 
     /// One user's messages, both ways, newest first, older than `before` if given.
     async fn conversation(

@@ -1,4 +1,5 @@
-//! Control routes for limits (token lifetime, daily quotas, the follower page size), revoking
+//! Control routes for limits (token lifetime, daily quotas, the follower page size, the checks
+//! of `custom/send`), revoking
 //! an app's tokens, and binding an app to an open-platform account.
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ struct SettingsRequest {
     stable_token_daily_quota: Option<u64>,
     follower_page_size: Option<usize>,
     follower_list_daily_quota: Option<u64>,
+    custom_send_checks: Option<bool>,
 }
 
 /// Changes the given settings and answers all of them. A new lifetime applies to tokens issued
@@ -71,6 +73,9 @@ async fn change_settings(State(state): State<Arc<EmulatorState>>, body: Bytes) -
         if let Some(quota) = request.follower_list_daily_quota {
             limits.follower_list_daily_quota = quota;
         }
+        if let Some(checks) = request.custom_send_checks {
+            limits.custom_send_checks = checks;
+        }
         *limits
     };
     Ok(render(limits))
@@ -89,6 +94,7 @@ fn render(limits: Limits) -> Json<serde_json::Value> {
         "stableTokenDailyQuota": limits.stable_token_daily_quota,
         "followerPageSize": limits.follower_page_size,
         "followerListDailyQuota": limits.follower_list_daily_quota,
+        "customSendChecks": limits.custom_send_checks,
     }))
 }
 

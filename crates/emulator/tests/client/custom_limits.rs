@@ -1,6 +1,6 @@
 //! The customer-service send window the emulator enforces: 5 replies per user message within
 //! 48 hours (45047, 45015), and "typing" at most once per 15 s (45081) and only within 30 s of
-//! the last message either way (45080).
+//! the last message either way (45080); and without those checks, for load tests.
 
 use serde_json::json;
 use wxbase_wechat::api::custom_message::{CustomMessage, TextBody};
@@ -123,4 +123,27 @@ async fn typing_more_than_30_seconds_after_the_last_message_is_45080_until_a_rep
         emu.client.set_typing(&token, &openid, true).await.is_ok(),
         "a reply counts as a recent message"
     );
+}
+
+/// With `customSendChecks` off (a load test's WeChat), any openid may be sent any number of
+/// messages, with no window; on again, the checks are back.
+#[tokio::test]
+async fn without_the_checks_any_openid_gets_any_number_of_replies() {
+    let emu = Emu::start().await;
+    let token = token(&emu).await;
+    let stranger = OpenId::parse("o-never-wrote").expect("openid");
+    emu.settings(json!({ "customSendChecks": false })).await;
+    for n in 1..=7 {
+        let sent = emu
+            .client
+            .send_custom_message(&token, &stranger, &text(&format!("reply {n}")))
+            .await;
+        assert!(sent.is_ok(), "reply {n}: {sent:?}");
+    }
+    emu.settings(json!({ "customSendChecks": true })).await;
+    let checked = emu
+        .client
+        .send_custom_message(&token, &stranger, &text("again"))
+        .await;
+    assert_eq!(errcode(checked), 40003);
 }

@@ -69,7 +69,8 @@ async fn settings_change_only_what_is_given_and_refuse_nonsense() {
     assert_eq!(
         settings,
         json!({ "tokenLifetimeSeconds": 7200, "tokenDailyQuota": 5, "stableTokenDailyQuota": 500000,
-                "followerPageSize": 10000, "followerListDailyQuota": 500 })
+                "followerPageSize": 10000, "followerListDailyQuota": 500,
+                "customSendChecks": true })
     );
     for bad in [
         json!({ "tokenLifetimeSeconds": 0 }),

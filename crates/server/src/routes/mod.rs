@@ -10,5 +10,6 @@ pub mod me;
 pub mod oa_push;
 pub mod official_account;
 pub mod open_data;
+pub mod outbox;
 pub mod push;
 pub mod rules;

@@ -14,6 +14,7 @@ mod oa_support;
 mod oa_sync;
 mod official_account;
 mod open_data;
+mod outbox;
 mod push;
 mod push_e2e;
 mod push_logs;

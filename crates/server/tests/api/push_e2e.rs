@@ -123,15 +123,16 @@ async fn a_reply_acknowledged_before_a_crash_is_sent_once_after_the_restart() {
     }
 }
 
-/// WeChat answers so slowly that a batch of replies outlives its lease. A second instance
-/// takes the replies whose lease ran out; the first renews a reply's lease before sending it
-/// and skips those it lost. Each reply goes out once.
+/// WeChat answers slowly while a second instance starts its worker. A worker claims only as
+/// many replies as it has free sending slots and starts each send at once, so no claim
+/// outlives its lease; the second instance finds nothing the first holds. Each reply goes out
+/// once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_that_outlives_its_lease_sends_each_reply_once() {
     const USERS: [&str; 8] = ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"];
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        // A send takes 0.6 s, well inside the 3 s lease each reply gets when its send starts;
-        // the eight replies together take 4.8 s, so the second instance takes the last ones.
+        // A send takes 0.6 s, well inside the 3 s lease; one after another the eight would take
+        // 4.8 s, longer than the lease.
         let push = safe_json()
             .with_worker(false)
             .with_lease(Duration::from_secs(3));

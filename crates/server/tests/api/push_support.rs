@@ -38,6 +38,8 @@ pub struct PushSetup {
     pub slow_first_answer: Option<Duration>,
     /// How long the outbox worker leases a batch of replies.
     pub lease: Duration,
+    /// The outbox's first retry backoff.
+    pub retry_backoff: Duration,
     slowed: Arc<AtomicBool>,
 }
 
@@ -53,6 +55,7 @@ impl PushSetup {
             emulator_timeout: Duration::from_secs(5),
             slow_first_answer: None,
             lease: MessageSettings::default().lease,
+            retry_backoff: Duration::from_millis(50),
             slowed: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -84,7 +87,7 @@ impl PushSetup {
             max_body_bytes: 16 * 1024,
             worker: self.worker,
             messages: MessageSettings {
-                retry_backoff: Duration::from_millis(50),
+                retry_backoff: self.retry_backoff,
                 poll: Duration::from_millis(50),
                 typing: self.typing,
                 lease: self.lease,

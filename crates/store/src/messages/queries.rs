@@ -2,9 +2,10 @@
 //! function is one trait method, given the pool the store writes to (recording an inbound
 //! push is each backend's own hot path).
 
-use sqlx::Pool;
+use sqlx::{Pool, Postgres, Transaction};
 use wxbase_core::messages::{
-    ClaimedOutbound, MessageId, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome, StoredMessage,
+    ClaimedOutbound, MessageId, NewOutbound, NewRule, OutboxRefusal, OutboxStats, ReplyRule,
+    RuleId, SendOutcome, SendStatus, StoredMessage,
 };
 use wxbase_core::{StoreError, Timestamp};
 use wxbase_wechat::{AppId, OpenId};
@@ -15,32 +16,46 @@ use crate::backend::{Backend, ReadRow};
 use crate::errors::{corrupt, SqlxResultExt};
 use crate::sql::Statement;
 
-/// Queues an outbound message.
+/// Queues an outbound message, and counts it in its user's outbox queue if it is pending.
 pub async fn queue_outbound<DB: Backend>(
     pool: &Pool<DB>,
     outbound: &NewOutbound,
 ) -> Result<StoredMessage, StoreError> {
+    let mut tx = pool.begin().await.or_store_error()?;
+    let status = outbound.initial_status();
     let row = Statement::new(sql::insert_outbound())
         .bind(outbound.app_id.as_str())
         .bind(outbound.openid.as_str())
         .bind(outbound.msg_type())
         .bind(outbound.content_json())
         .bind(outbound.created_at.as_millis())
-        .bind(outbound.initial_status().as_str())
+        .bind(status.as_str())
         .bind(None::<i64>)
-        .fetch_one(pool)
+        .fetch_one(&mut tx)
         .await?;
-    message_from_row(&row)
+    let message = message_from_row(&row)?;
+    if status == SendStatus::Pending {
+        Statement::new(sql::QUEUE_MORE)
+            .bind(outbound.app_id.as_str())
+            .bind(outbound.openid.as_str())
+            .bind(1_i64)
+            .bind(outbound.created_at.as_millis())
+            .execute(&mut tx)
+            .await?;
+    }
+    tx.commit().await.or_store_error()?;
+    Ok(message)
 }
 
-/// Leases up to `limit` due messages until `lease_until`, oldest first.
-pub async fn claim_outbound<DB: Backend>(
-    pool: &Pool<DB>,
+/// PostgreSQL's claim: leases the first pending reply of up to `limit` due users until
+/// `lease_until`, oldest id first (SQLite's runs on its writer thread, `sqlite::fast`).
+pub async fn claim_outbound(
+    pool: &Pool<Postgres>,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<ClaimedOutbound>, StoreError> {
-    let rows = Statement::new(sql::claim(DB::DIALECT))
+    let rows = Statement::new(sql::CLAIM_POSTGRES)
         .bind(now.as_millis())
         .bind(lease_until.as_millis())
         .bind(i64::from(limit))
@@ -80,36 +95,193 @@ pub async fn renew_outbound_lease<DB: Backend>(
     Ok(changed == 1)
 }
 
-/// Records how a send went, if the lease it was sent under is still held.
-pub async fn finish_outbound<DB: Backend>(
-    pool: &Pool<DB>,
+/// PostgreSQL: records how a send went, if the lease it was sent under is still held, and
+/// moves the user's outbox queue on in the same statement.
+pub async fn finish_outbound(
+    pool: &Pool<Postgres>,
     id: MessageId,
     held_until: Timestamp,
     outcome: &SendOutcome,
 ) -> Result<bool, StoreError> {
     let held = held_until.as_millis();
     let statement = match outcome {
-        SendOutcome::Sent { at } => Statement::new(sql::MARK_SENT)
-            .bind(id.0)
-            .bind(held)
-            .bind(at.as_millis()),
+        SendOutcome::Sent { at } => {
+            Statement::new(sql::finish_postgres(sql::MARK_SENT, "1", "?3::int8"))
+                .bind(id.0)
+                .bind(held)
+                .bind(at.as_millis())
+        }
         SendOutcome::Retry {
             errcode,
             error,
             next_attempt_at,
-        } => Statement::new(sql::MARK_RETRY)
+        } => Statement::new(sql::finish_postgres(sql::MARK_RETRY, "0", "?5::int8"))
             .bind(id.0)
             .bind(held)
             .bind(*errcode)
             .bind(error.as_str())
             .bind(next_attempt_at.as_millis()),
-        SendOutcome::Failed { errcode, error } => Statement::new(sql::MARK_FAILED)
-            .bind(id.0)
-            .bind(held)
-            .bind(*errcode)
-            .bind(error.as_str()),
+        SendOutcome::Failed { errcode, error } => {
+            Statement::new(sql::finish_postgres(sql::MARK_FAILED, "1", "NULL::int8"))
+                .bind(id.0)
+                .bind(held)
+                .bind(*errcode)
+                .bind(error.as_str())
+        }
     };
-    Ok(statement.execute(pool).await? == 1)
+    Ok(statement.fetch_one(pool).await?.read::<i64>(0)? == 1)
+}
+
+/// What the outbox of an app holds at `now`.
+pub async fn outbox_stats<DB: Backend>(
+    pool: &Pool<DB>,
+    app_id: &AppId,
+    now: Timestamp,
+) -> Result<OutboxStats, StoreError> {
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    let pending = Statement::new(sql::OUTBOX_PENDING)
+        .bind(app_id.as_str())
+        .bind(now.as_millis())
+        .fetch_one(pool)
+        .await?;
+    let failed = Statement::new(sql::OUTBOX_FAILED_COUNT)
+        .bind(app_id.as_str())
+        .fetch_one(pool)
+        .await?;
+    let sent = Statement::new(sql::OUTBOX_SENT_SINCE)
+        .bind(app_id.as_str())
+        .bind(now.as_millis() - 60_000)
+        .fetch_one(pool)
+        .await?;
+    Ok(OutboxStats {
+        pending: count(pending.read(0)?),
+        in_flight: count(pending.read(1)?),
+        failed: count(failed.read(0)?),
+        oldest_pending_at: pending.read::<Option<i64>>(2)?.map(Timestamp::from_millis),
+        sent_last_minute: count(sent.read(0)?),
+    })
+}
+
+/// A page of an app's failed replies, newest first.
+pub async fn failed_outbound<DB: Backend>(
+    pool: &Pool<DB>,
+    app_id: &AppId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    let rows = Statement::new(sql::failed_page())
+        .bind(app_id.as_str())
+        .bind(before.map_or(i64::MAX, |id| id.0))
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(message_from_row).collect()
+}
+
+/// Why a retry or cancel changed nothing: the reply's state, read after the change was refused.
+async fn refusal<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    app_id: &AppId,
+    id: MessageId,
+    now: Timestamp,
+) -> Result<OutboxRefusal, StoreError> {
+    let row = Statement::new(sql::OUTBOUND_STATE)
+        .bind(app_id.as_str())
+        .bind(id.0)
+        .fetch_optional(tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(OutboxRefusal::NotFound);
+    };
+    let status = row.read::<Option<String>>(0)?.unwrap_or_default();
+    Ok(match SendStatus::parse(&status) {
+        Some(SendStatus::Sent) => OutboxRefusal::Sent,
+        Some(SendStatus::Cancelled) => OutboxRefusal::Cancelled,
+        Some(SendStatus::Pending) if row.read::<i64>(1)? > now.as_millis() => {
+            OutboxRefusal::InFlight
+        }
+        // Changed between the write and this read (another operator, or the worker).
+        Some(SendStatus::Pending | SendStatus::Failed) | None => OutboxRefusal::InFlight,
+    })
+}
+
+/// Puts a failed reply back in the outbox, or makes a waiting one due at `now`.
+pub async fn retry_outbound<DB: Backend>(
+    pool: &Pool<DB>,
+    app_id: &AppId,
+    id: MessageId,
+    now: Timestamp,
+) -> Result<Result<(), OutboxRefusal>, StoreError> {
+    let mut tx = pool.begin().await.or_store_error()?;
+    let at = now.as_millis();
+    let failed = Statement::new(sql::RETRY_FAILED)
+        .bind(app_id.as_str())
+        .bind(id.0)
+        .bind(at)
+        .fetch_optional(&mut tx)
+        .await?;
+    let queue = if let Some(row) = failed {
+        Statement::new(sql::QUEUE_MORE)
+            .bind(app_id.as_str())
+            .bind(row.read::<String>(0)?)
+            .bind(1_i64)
+            .bind(at)
+    } else {
+        let pending = Statement::new(sql::RETRY_PENDING)
+            .bind(app_id.as_str())
+            .bind(id.0)
+            .bind(at)
+            .fetch_optional(&mut tx)
+            .await?;
+        let Some(row) = pending else {
+            let refused = refusal(&mut tx, app_id, id, now).await?;
+            tx.rollback().await.or_store_error()?;
+            return Ok(Err(refused));
+        };
+        Statement::new(sql::QUEUE_DUE_BY)
+            .bind(app_id.as_str())
+            .bind(row.read::<String>(0)?)
+            .bind(at)
+    };
+    queue.execute(&mut tx).await?;
+    tx.commit().await.or_store_error()?;
+    Ok(Ok(()))
+}
+
+/// Cancels a pending reply that is not in flight, or a failed one.
+pub async fn cancel_outbound<DB: Backend>(
+    pool: &Pool<DB>,
+    app_id: &AppId,
+    id: MessageId,
+    now: Timestamp,
+) -> Result<Result<(), OutboxRefusal>, StoreError> {
+    let mut tx = pool.begin().await.or_store_error()?;
+    let pending = Statement::new(sql::CANCEL_PENDING)
+        .bind(app_id.as_str())
+        .bind(id.0)
+        .bind(now.as_millis())
+        .fetch_optional(&mut tx)
+        .await?;
+    if let Some(row) = pending {
+        Statement::new(sql::QUEUE_LESS)
+            .bind(app_id.as_str())
+            .bind(row.read::<String>(0)?)
+            .execute(&mut tx)
+            .await?;
+    } else {
+        let failed = Statement::new(sql::CANCEL_FAILED)
+            .bind(app_id.as_str())
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        if failed == 0 {
+            let refused = refusal(&mut tx, app_id, id, now).await?;
+            tx.rollback().await.or_store_error()?;
+            return Ok(Err(refused));
+        }
+    }
+    tx.commit().await.or_store_error()?;
+    Ok(Ok(()))
 }
 
 /// A page of one user's conversation, newest first, before `before` if given.

@@ -1,5 +1,5 @@
-//! The PostgreSQL store's hot paths, each behind its own [`Batcher`]: logins, session reads
-//! and inbound pushes. Everything else goes to the pool one statement at a
+//! The PostgreSQL store's hot paths, each behind its own [`Batcher`]: logins, session reads,
+//! inbound pushes and the outbox's outcomes. Everything else goes to the pool one statement at a
 //! time.
 
 use std::fmt;
@@ -13,6 +13,7 @@ use wxbase_core::{KeyedUser, LoginRecord, NewLogin};
 use super::batcher::{BatchLimits, Batcher};
 use super::inbound::{Inbound, InboundSql, InboundWrite};
 use super::logins::{LoginSql, Logins};
+use super::outcomes::{Outcome, Outcomes};
 use super::rounds::{run_in_rounds, together_or_alone, Statement};
 use super::sessions::{SessionLookup, SessionSql, SessionUsers};
 
@@ -36,11 +37,12 @@ pub struct HotPaths {
     pub logins: Batcher<NewLogin, LoginRecord>,
     pub sessions: Batcher<SessionLookup, Option<KeyedUser>>,
     pub inbound: Batcher<InboundWrite, Option<MessageId>>,
+    pub outcomes: Batcher<Outcome, bool>,
 }
 
 impl fmt::Debug for HotPaths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("HotPaths { logins, sessions, inbound }")
+        f.write_str("HotPaths { logins, sessions, inbound, outcomes }")
     }
 }
 
@@ -82,6 +84,9 @@ impl HotPaths {
             inbound: start_writes(inbound, writes, |(message, _)| {
                 (message.app_id.clone(), message.dedup_key.clone())
             }),
+            // One reply's outcome comes once per lease; a stale worker's late one goes in a
+            // later round and finds the lease changed.
+            outcomes: start_writes(Outcomes { pool: pool.clone() }, writes, |(id, _, _)| *id),
         }
     }
 }

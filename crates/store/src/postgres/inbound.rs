@@ -18,7 +18,8 @@ pub type InboundWrite = (NewInbound, Vec<NewOutbound>);
 /// Inserts the messages in key order (two instances' batches holding the same retried push
 /// wait for each other in one order, never in a cycle), skipping known dedup keys, then the
 /// replies of the inserted ones, each after its own message (a reply's row is made from its
-/// message's row, so its id is larger).
+/// message's row, so its id is larger), and counts the pending ones in their users' outbox
+/// queues (one row per user, in key order like the messages).
 const RECORD_MANY: &str = "WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                               $6::text[], $7::int8[])
@@ -43,6 +44,17 @@ const RECORD_MANY: &str = "WITH input AS (
                 replies.created_at, replies.status, replies.created_at, replies.sent_at
          FROM replies JOIN recorded ON recorded.position = replies.message
          ORDER BY replies.position
+     ), queues AS (
+         INSERT INTO outbox_queues (app_id, openid, pending, due_at)
+         SELECT replies.app_id, replies.openid, COUNT(*), MIN(replies.created_at)
+         FROM replies JOIN recorded ON recorded.position = replies.message
+         WHERE replies.status = 'pending'
+         GROUP BY replies.app_id, replies.openid
+         ORDER BY replies.app_id, replies.openid
+         ON CONFLICT (app_id, openid) DO UPDATE SET
+             pending = outbox_queues.pending + excluded.pending,
+             due_at = CASE WHEN outbox_queues.pending > 0 THEN outbox_queues.due_at
+                           ELSE excluded.due_at END
      )
      SELECT position, id FROM recorded";
 
@@ -86,6 +98,7 @@ impl ReplyColumns {
 pub struct InboundSql {
     insert_inbound: String,
     insert_outbound: String,
+    queue_more: String,
 }
 
 impl InboundSql {
@@ -97,6 +110,7 @@ impl InboundSql {
             insert_outbound: Dialect::Postgres
                 .shared(&sql::insert_outbound())
                 .into_owned(),
+            queue_more: Dialect::Postgres.shared(sql::QUEUE_MORE).into_owned(),
         }
     }
 }
@@ -137,6 +151,16 @@ pub async fn record_one(
             .execute(&mut *tx)
             .await
             .or_store_error()?;
+        if status == SendStatus::Pending {
+            sqlx::query(&sql.queue_more)
+                .bind(reply.app_id.as_str())
+                .bind(reply.openid.as_str())
+                .bind(1_i64)
+                .bind(reply.created_at.as_millis())
+                .execute(&mut *tx)
+                .await
+                .or_store_error()?;
+        }
     }
     tx.commit().await.or_store_error()?;
     Ok(Some(MessageId(id)))

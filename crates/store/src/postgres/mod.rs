@@ -6,6 +6,7 @@ mod inbound;
 mod indexes;
 mod logins;
 mod migrate;
+mod outcomes;
 mod rounds;
 mod sessions;
 mod store;

@@ -7,8 +7,8 @@ use wxbase_core::collections::{
     DocumentUpdate, FieldPath, NewDocument, Query, Scope,
 };
 use wxbase_core::messages::{
-    ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
-    StoredMessage,
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
+    ReplyRule, RuleId, SendOutcome, StoredMessage,
 };
 use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
@@ -164,7 +164,45 @@ impl MessageStore for PostgresStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
-        messages::finish_outbound(&self.pool, id, held_until, outcome).await
+        self.hot
+            .outcomes
+            .submit((id, held_until, outcome.clone()))
+            .await
+    }
+
+    async fn outbox_stats(
+        &self,
+        app_id: &AppId,
+        now: Timestamp,
+    ) -> Result<OutboxStats, StoreError> {
+        messages::outbox_stats(&self.pool, app_id, now).await
+    }
+
+    async fn failed_outbound(
+        &self,
+        app_id: &AppId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        messages::failed_outbound(&self.pool, app_id, before, limit).await
+    }
+
+    async fn retry_outbound(
+        &self,
+        app_id: &AppId,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Result<Result<(), OutboxRefusal>, StoreError> {
+        messages::retry_outbound(&self.pool, app_id, id, now).await
+    }
+
+    async fn cancel_outbound(
+        &self,
+        app_id: &AppId,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Result<Result<(), OutboxRefusal>, StoreError> {
+        messages::cancel_outbound(&self.pool, app_id, id, now).await
     }
 
     async fn conversation(

@@ -306,7 +306,8 @@ async fn a_failed_index_build_leaves_neither_an_index_nor_a_catalog_entry() {
 }
 
 /// PostgreSQL hands out ids before commit: a reply with a smaller id can become visible after
-/// a later reply to the same user was claimed. It must wait until that one is finished.
+/// a later reply to the same user was claimed. It must wait until that one is finished. Each
+/// reply is counted in the user's outbox queue as the inserts do it.
 #[tokio::test]
 async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight() {
     let Some((db, pool)) = fresh_pool().await else {
@@ -322,6 +323,11 @@ async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight(
         .execute(&pool)
         .await
         .expect("in flight");
+    // Its user's queue, as the claim that leased it left it: due when the lease ends.
+    sqlx::query("INSERT INTO outbox_queues (app_id, openid, pending, due_at) VALUES ('wxapp', 'o-amy', 1, 60000)")
+        .execute(&pool)
+        .await
+        .expect("queue");
     // The earlier one, committed only now.
     sqlx::query(insert)
         .bind(1000_i64)
@@ -329,6 +335,14 @@ async fn a_reply_that_becomes_visible_late_waits_while_a_later_one_is_in_flight(
         .execute(&pool)
         .await
         .expect("late");
+    sqlx::query(&crate::sql::Dialect::Postgres.shared(crate::messages::sql::QUEUE_MORE))
+        .bind("wxapp")
+        .bind("o-amy")
+        .bind(1_i64)
+        .bind(1000_i64)
+        .execute(&pool)
+        .await
+        .expect("counted");
     let now = Timestamp::from_millis(2_000);
     let claimed = db
         .store
@@ -561,5 +575,228 @@ async fn creating_an_indexed_collection_never_locks_the_other_collections_out() 
     assert_eq!(
         index_is_valid(&pool, &index_name(&created.name, &field)).await,
         Some(true)
+    );
+}
+
+/// Fills `pool` with `pending` replies spread over `users` users, and their outbox queues as the
+/// inserts leave them.
+async fn pending_replies(pool: &PgPool, pending: i64, users: i64) {
+    sqlx::query(
+        "INSERT INTO messages (app_id, openid, direction, msg_type, content, created_at, status,
+                               next_attempt_at)
+         SELECT 'wxapp', 'o-' || (i % $2), 'outbound', 'text',
+                '{\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}}', i, 'pending', i
+         FROM generate_series(1, $1) AS i",
+    )
+    .bind(pending)
+    .bind(users)
+    .execute(pool)
+    .await
+    .expect("fill messages");
+    sqlx::raw_sql(
+        "INSERT INTO outbox_queues (app_id, openid, pending, due_at)
+         SELECT app_id, openid, COUNT(*), MIN(next_attempt_at) FROM messages
+         WHERE status = 'pending' GROUP BY app_id, openid;
+         ANALYZE messages; ANALYZE outbox_queues;",
+    )
+    .execute(pool)
+    .await
+    .expect("fill queues");
+}
+
+/// Rows a plan node and its children read: the rows each returned plus those its filters
+/// removed, times its loops.
+fn rows_examined(node: &serde_json::Value) -> f64 {
+    let number = |key: &str| node[key].as_f64().unwrap_or(0.0);
+    let own = (number("Actual Rows")
+        + number("Rows Removed by Filter")
+        + number("Rows Removed by Index Recheck"))
+        * number("Actual Loops").max(1.0);
+    let children = node["Plans"]
+        .as_array()
+        .map_or(0.0, |plans| plans.iter().map(rows_examined).sum());
+    own + children
+}
+
+/// Every node type of a plan.
+fn node_types(node: &serde_json::Value, into: &mut Vec<String>) {
+    into.push(format!(
+        "{} {}",
+        node["Node Type"].as_str().unwrap_or_default(),
+        node["Index Name"]
+            .as_str()
+            .unwrap_or(node["Relation Name"].as_str().unwrap_or_default())
+    ));
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        node_types(child, into);
+    }
+}
+
+/// One claim of `batch` run under `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` and rolled back: the
+/// rows it examined, the shared buffers it touched, and its node types.
+async fn explain_claim(pool: &PgPool, batch: i64) -> (f64, i64, Vec<String>) {
+    let mut tx = pool.begin().await.expect("begin");
+    let text = format!(
+        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {}",
+        crate::sql::Dialect::Postgres.shared(crate::messages::sql::CLAIM_POSTGRES)
+    );
+    let plan: serde_json::Value = sqlx::query_scalar(&text)
+        .bind(i64::MAX / 2)
+        .bind(i64::MAX / 2 + 60_000)
+        .bind(batch)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("explain");
+    tx.rollback().await.expect("rollback");
+    let root = &plan[0]["Plan"];
+    let buffers = root["Shared Hit Blocks"].as_i64().unwrap_or(0)
+        + root["Shared Read Blocks"].as_i64().unwrap_or(0);
+    let mut types = Vec::new();
+    node_types(root, &mut types);
+    (rows_examined(root), buffers, types)
+}
+
+/// The claim reads the due users from `outbox_queues_due` and one reply per user from
+/// `messages_pending_by_user`, and writes back only those: with 100,000 replies pending, over
+/// many users or few, the rows it examines and the buffers it touches follow the batch.
+/// Counted by `EXPLAIN ANALYZE`; nothing is timed. With 100 users the planner may read their
+/// one-page `outbox_queues` whole rather than probe it, which costs the same; it never scans
+/// `messages`.
+#[tokio::test]
+async fn a_claim_examines_the_batch_not_the_backlog() {
+    const BATCH: i64 = 10;
+    for users in [10_000, 100] {
+        let Some((_db, pool)) = fresh_pool().await else {
+            return;
+        };
+        pending_replies(&pool, 100_000, users).await;
+        let (rows, buffers, types) = explain_claim(&pool, BATCH).await;
+        eprintln!(
+            "{users} users, 100,000 pending: {rows} rows examined, {buffers} buffers; {types:?}"
+        );
+        let scans: Vec<_> = types.iter().filter(|t| t.starts_with("Seq Scan")).collect();
+        let (whole_table_allowed, users_read) = if users <= 100 {
+            (vec!["Seq Scan outbox_queues"], users as f64)
+        } else {
+            (vec![], 0.0)
+        };
+        assert!(
+            scans
+                .iter()
+                .all(|scan| whole_table_allowed.contains(&scan.as_str())),
+            "{users} users: {types:?}"
+        );
+        assert!(
+            types.iter().any(|t| t.contains("outbox_queues_due")),
+            "{types:?}"
+        );
+        assert!(
+            types.iter().any(|t| t.contains("messages_pending_by_user")),
+            "{types:?}"
+        );
+        assert!(
+            rows <= 20.0 * BATCH as f64 + users_read,
+            "{users} users: {rows} rows examined for a claim of {BATCH} among 100,000 pending"
+        );
+        assert!(
+            buffers <= 30 * BATCH,
+            "{users} users: {buffers} buffers for a claim of {BATCH} among 100,000 pending"
+        );
+    }
+}
+
+/// Outcomes recorded together: sent, retried and failed replies to different users, and a
+/// stale outcome whose lease was taken over, which records nothing. Each user's queue moves on
+/// as it would one outcome at a time.
+#[tokio::test]
+async fn outcomes_recorded_together_each_count_only_under_their_lease() {
+    use wxbase_core::messages::SendOutcome;
+
+    let Some((db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let store = &db.store;
+    for (key, user) in [
+        ("m1", "o-ann"),
+        ("m2", "o-ben"),
+        ("m3", "o-cat"),
+        ("m4", "o-ann"),
+    ] {
+        let (message, replies) = push(key, user);
+        store
+            .record_inbound(&message, &replies[..1])
+            .await
+            .expect("recorded");
+    }
+    let at = |ms: i64| Timestamp::from_millis(ms);
+    let claimed = store
+        .claim_outbound(at(2_000), at(62_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 3, "one reply per user");
+    let (ann, ben, cat) = (&claimed[0], &claimed[1], &claimed[2]);
+    let outcomes = [
+        (ann.id, at(62_000), SendOutcome::Sent { at: at(3_000) }),
+        (
+            ben.id,
+            at(62_000),
+            SendOutcome::Retry {
+                errcode: Some(-1),
+                error: "busy".to_owned(),
+                next_attempt_at: at(9_000),
+            },
+        ),
+        (
+            cat.id,
+            at(62_000),
+            SendOutcome::Failed {
+                errcode: Some(40003),
+                error: "invalid openid".to_owned(),
+            },
+        ),
+        (cat.id, at(1_000), SendOutcome::Sent { at: at(3_000) }),
+    ];
+    let members: Vec<_> = outcomes.iter().collect();
+    let recorded = super::outcomes::record_many(&pool, &members[..3])
+        .await
+        .expect("together");
+    assert_eq!(recorded, [true, true, true]);
+    let stale = super::outcomes::record_many(&pool, &members[3..])
+        .await
+        .expect("together");
+    assert_eq!(stale, [false], "the lease it names is not held");
+    let queues: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT openid, pending, due_at FROM outbox_queues ORDER BY openid")
+            .fetch_all(&pool)
+            .await
+            .expect("queues");
+    assert_eq!(
+        queues,
+        [
+            ("o-ann".to_owned(), 1, 3_000),
+            ("o-ben".to_owned(), 1, 9_000),
+            ("o-cat".to_owned(), 0, 1_000),
+        ]
+    );
+    let next = store
+        .claim_outbound(at(4_000), at(64_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(next.len(), 1, "ann's second reply; ben waits for his retry");
+    assert_eq!(next[0].openid.as_str(), "o-ann");
+    let statuses: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, status, errcode FROM messages WHERE id = ANY($1) ORDER BY id")
+            .bind(vec![ann.id.0, ben.id.0, cat.id.0])
+            .fetch_all(&pool)
+            .await
+            .expect("statuses");
+    let statuses: Vec<_> = statuses.into_iter().map(|(_, s, e)| (s, e)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("sent".to_owned(), None),
+            ("pending".to_owned(), Some(-1)),
+            ("failed".to_owned(), Some(40003)),
+        ]
     );
 }

@@ -9,8 +9,8 @@ use wxbase_core::collections::{
     DocumentUpdate, FieldPath, NewDocument, Query, Scope,
 };
 use wxbase_core::messages::{
-    ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, ReplyRule, RuleId, SendOutcome,
-    StoredMessage,
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
+    ReplyRule, RuleId, SendOutcome, StoredMessage,
 };
 use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
@@ -146,7 +146,7 @@ impl MessageStore for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<ClaimedOutbound>, StoreError> {
-        messages::claim_outbound(&self.writer, now, lease_until, limit).await
+        self.fast.claim_outbound(now, lease_until, limit).await
     }
 
     async fn renew_outbound_lease(
@@ -164,7 +164,42 @@ impl MessageStore for SqliteStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
-        messages::finish_outbound(&self.writer, id, held_until, outcome).await
+        self.fast.finish_outbound(id, held_until, outcome).await
+    }
+
+    async fn outbox_stats(
+        &self,
+        app_id: &AppId,
+        now: Timestamp,
+    ) -> Result<OutboxStats, StoreError> {
+        messages::outbox_stats(&self.writer, app_id, now).await
+    }
+
+    async fn failed_outbound(
+        &self,
+        app_id: &AppId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        messages::failed_outbound(&self.writer, app_id, before, limit).await
+    }
+
+    async fn retry_outbound(
+        &self,
+        app_id: &AppId,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Result<Result<(), OutboxRefusal>, StoreError> {
+        messages::retry_outbound(&self.writer, app_id, id, now).await
+    }
+
+    async fn cancel_outbound(
+        &self,
+        app_id: &AppId,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Result<Result<(), OutboxRefusal>, StoreError> {
+        messages::cancel_outbound(&self.writer, app_id, id, now).await
     }
 
     async fn conversation(

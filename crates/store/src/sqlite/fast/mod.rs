@@ -9,6 +9,8 @@
 //! - A [`checkpointer`] thread copies the WAL back into the database file.
 
 mod checkpointer;
+#[cfg(test)]
+mod claim_cost;
 mod writer;
 mod writes;
 
@@ -19,7 +21,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
-use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
+use wxbase_core::messages::{ClaimedOutbound, MessageId, NewInbound, NewOutbound, SendOutcome};
 use wxbase_core::{KeyedUser, LoginRecord, NewLogin, StoreError, Timestamp, TokenHash, User};
 use wxbase_wechat::Secret;
 
@@ -171,6 +173,41 @@ impl FastPath {
             },
             done,
         )))?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Leases the first pending reply of up to `limit` due users, on the writer thread (in the
+    /// batch of writes queued with it).
+    pub async fn claim_outbound(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedOutbound>, StoreError> {
+        let (done, answer) = oneshot::channel();
+        let claim = writes::Claim {
+            now,
+            lease_until,
+            limit,
+        };
+        self.queue(Job::Claim(Slot::new(claim, done)))?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Records a send's outcome under the lease it was sent under, on the writer thread.
+    pub async fn finish_outbound(
+        &self,
+        id: MessageId,
+        held_until: Timestamp,
+        outcome: &SendOutcome,
+    ) -> Result<bool, StoreError> {
+        let (done, answer) = oneshot::channel();
+        let finish = writes::Finish {
+            id,
+            held_until,
+            outcome: outcome.clone(),
+        };
+        self.queue(Job::Finish(Slot::new(finish, done)))?;
         answer.await.map_err(|_| closed())?
     }
 

@@ -9,7 +9,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
-use wxbase_core::messages::{MessageId, NewInbound, NewOutbound};
+use wxbase_core::messages::{ClaimedOutbound, MessageId, NewInbound, NewOutbound};
 use wxbase_core::{LoginRecord, NewLogin, StoreError};
 
 use super::backend;
@@ -24,6 +24,10 @@ pub(super) enum Job {
     Login(Slot<NewLogin, LoginRecord>),
     /// An inbound message and the replies its rules chose.
     Inbound(Slot<InboundWrite, Option<MessageId>>),
+    /// A claim of due replies.
+    Claim(Slot<writes::Claim, Vec<ClaimedOutbound>>),
+    /// The outcome of a send.
+    Finish(Slot<writes::Finish, bool>),
 }
 
 /// An inbound message and its replies.
@@ -74,6 +78,14 @@ impl Job {
                 let id = writes::inbound(conn, &slot.write.message, &slot.write.replies)?;
                 slot.outcome = Some(Ok(id));
             }
+            Job::Claim(slot) => {
+                let claimed = writes::claim(conn, &slot.write)?;
+                slot.outcome = Some(Ok(claimed));
+            }
+            Job::Finish(slot) => {
+                let recorded = writes::finish(conn, &slot.write)?;
+                slot.outcome = Some(Ok(recorded));
+            }
         }
         Ok(())
     }
@@ -83,6 +95,8 @@ impl Job {
         match self {
             Job::Login(slot) => slot.outcome = Some(Err(error)),
             Job::Inbound(slot) => slot.outcome = Some(Err(error)),
+            Job::Claim(slot) => slot.outcome = Some(Err(error)),
+            Job::Finish(slot) => slot.outcome = Some(Err(error)),
         }
     }
 
@@ -90,6 +104,8 @@ impl Job {
         match self {
             Job::Login(slot) => slot.answer(commit_error),
             Job::Inbound(slot) => slot.answer(commit_error),
+            Job::Claim(slot) => slot.answer(commit_error),
+            Job::Finish(slot) => slot.answer(commit_error),
         }
     }
 }

@@ -9,8 +9,11 @@
 //! a point query on a page the write just touched.
 
 use rusqlite::{params, Connection};
-use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus};
-use wxbase_core::NewLogin;
+use wxbase_core::messages::{
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, SendOutcome, SendStatus,
+};
+use wxbase_core::{NewLogin, Timestamp};
+use wxbase_wechat::{AppId, OpenId};
 
 use super::user_columns;
 use crate::messages::sql as messages_sql;
@@ -129,6 +132,128 @@ pub(super) fn inbound(
             status.as_str(),
             sent_at
         ])?;
+        if status == SendStatus::Pending {
+            conn.prepare_cached(messages_sql::QUEUE_MORE)?
+                .execute(params![
+                    reply.app_id.as_str(),
+                    reply.openid.as_str(),
+                    1_i64,
+                    reply.created_at.as_millis()
+                ])?;
+        }
     }
     Ok(Some(MessageId(id)))
+}
+
+/// A claim of the outbox: the time it is made at, the lease it takes and the most replies.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Claim {
+    pub now: Timestamp,
+    pub lease_until: Timestamp,
+    pub limit: u32,
+}
+
+/// Leases the first pending reply of up to `limit` due users: reads that many rows of
+/// `outbox_queues_due`, probes `messages_pending_by_user` once per user, and writes each user's
+/// next due time. Nothing here reads more rows than the batch holds.
+pub(super) fn claim(conn: &Connection, claim: &Claim) -> rusqlite::Result<Vec<ClaimedOutbound>> {
+    let (now, until) = (claim.now.as_millis(), claim.lease_until.as_millis());
+    let due: Vec<(String, String, Option<i64>)> = conn
+        .prepare_cached(messages_sql::DUE_QUEUES)?
+        .query_map(params![now, i64::from(claim.limit)], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for (app_id, openid, head) in due {
+        let Some(head) = head else {
+            tracing::warn!(%app_id, %openid, "outbox: a user counted with pending replies has none; counting none");
+            conn.prepare_cached(messages_sql::EMPTY_QUEUE)?
+                .execute(params![app_id, openid])?;
+            continue;
+        };
+        let leased = conn
+            .prepare_cached(messages_sql::LEASE_HEAD)?
+            .execute(params![head, now, until])?;
+        if leased == 1 {
+            let job =
+                conn.prepare_cached(messages_sql::CLAIMED)?
+                    .query_row(params![head], |row| {
+                        Ok((
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, String>(3)?,
+                            row.get::<_, i64>(4)?,
+                        ))
+                    })?;
+            let (app, user, content, attempts) = job;
+            match (AppId::parse(app), OpenId::parse(user)) {
+                (Ok(app_id), Ok(openid)) => claimed.push(ClaimedOutbound {
+                    id: MessageId(head),
+                    app_id,
+                    openid,
+                    content,
+                    attempts,
+                }),
+                _ => tracing::error!(
+                    message_id = head,
+                    "outbox: a stored reply has a malformed app id or openid"
+                ),
+            }
+        }
+        conn.prepare_cached(messages_sql::REQUEUE_HEAD)?
+            .execute(params![app_id, openid, head])?;
+    }
+    claimed.sort_by_key(|job| job.id);
+    Ok(claimed)
+}
+
+/// An outcome to record: the reply, the lease it was sent under and how it went.
+#[derive(Debug, Clone)]
+pub(super) struct Finish {
+    pub id: MessageId,
+    pub held_until: Timestamp,
+    pub outcome: SendOutcome,
+}
+
+/// Records an outcome if the lease it was sent under is still held, and moves the user's
+/// queue on; whether it was recorded.
+pub(super) fn finish(conn: &Connection, finish: &Finish) -> rusqlite::Result<bool> {
+    let (id, held) = (finish.id.0, finish.held_until.as_millis());
+    let (marked, ends, due) = match &finish.outcome {
+        SendOutcome::Sent { at } => (
+            conn.prepare_cached(messages_sql::MARK_SENT)?
+                .execute(params![id, held, at.as_millis()])?,
+            1_i64,
+            Some(at.as_millis()),
+        ),
+        SendOutcome::Retry {
+            errcode,
+            error,
+            next_attempt_at,
+        } => (
+            conn.prepare_cached(messages_sql::MARK_RETRY)?
+                .execute(params![
+                    id,
+                    held,
+                    errcode,
+                    error,
+                    next_attempt_at.as_millis()
+                ])?,
+            0,
+            Some(next_attempt_at.as_millis()),
+        ),
+        SendOutcome::Failed { errcode, error } => (
+            conn.prepare_cached(messages_sql::MARK_FAILED)?
+                .execute(params![id, held, errcode, error])?,
+            1,
+            None,
+        ),
+    };
+    if marked != 1 {
+        return Ok(false);
+    }
+    conn.prepare_cached(messages_sql::FINISH_QUEUE)?
+        .execute(params![id, ends, due])?;
+    Ok(true)
 }
