@@ -5,6 +5,7 @@ mod admin;
 mod admin_collections;
 mod collections;
 mod errors;
+mod files;
 mod helpers;
 mod login;
 mod middleware;
