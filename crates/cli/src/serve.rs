@@ -51,7 +51,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     served
 }
 
-/// Builds the application, seeds the example rule and points the emulator's pushes at it in
+/// Builds the application, seeds the example rule and the bucket `uploads` (images) and points the emulator's pushes at it in
 /// development mode, announces it, and serves until stopped.
 async fn serve(
     config: &Config,
@@ -66,6 +66,15 @@ async fn serve(
             .seed_rules(&[], Some(&example_rule()))
             .await
             .context("cannot seed the example auto-reply rule")?;
+        app.state()
+            .files
+            .ensure_bucket(
+                "uploads",
+                wxbase_core::collections::PermissionMode::ReadAllWriteOwn,
+                &["image/*".to_owned()],
+            )
+            .await
+            .context("cannot create the bucket `uploads`")?;
         dev::point_pushes_at(emulator, config, app.local_addr());
     }
     announce(&app);

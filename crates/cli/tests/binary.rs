@@ -19,7 +19,13 @@ struct DevServer {
 
 impl DevServer {
     fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// `serve --dev` with extra environment variables.
+    fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
+            .envs(env.iter().copied())
             .args([
                 "serve",
                 "--dev",
@@ -101,6 +107,67 @@ async fn login(server: &DevServer, user: &str) -> Value {
         json!({ "code": code["code"] }),
     )
     .await
+}
+
+/// The peak resident memory of process `pid` (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// Uploading 100 MiB keeps wxbase under 64 MiB of resident memory: the body is streamed to
+/// storage, never held whole.
+#[tokio::test]
+async fn a_100_mib_upload_is_streamed_in_bounded_memory() {
+    const MIB: usize = 1024 * 1024;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let server = DevServer::start_with(
+        data_dir.path(),
+        &[("WXBASE_FILES_MAX_UPLOAD_BYTES", "209715200")],
+    );
+    let token = login(&server, "alice").await["data"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let boundary = "wxbase-rss-check";
+    // A "PNG" (its magic number, then zeros), so the dev bucket `uploads` takes it.
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"bucket\"\r\n\r\nuploads\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    let head = [&head[..], b"\x89PNG\r\n\x1a\n\0\0\0\x0d"].concat();
+    let tail = format!("\r\n--{boundary}--\r\n").into_bytes();
+    let chunks = std::iter::once(head)
+        .chain((0..100).map(|_| vec![0u8; MIB]))
+        .chain(std::iter::once(tail))
+        .map(Ok::<_, std::io::Error>);
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/api/files", server.api))
+        .bearer_auth(&token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(answer["code"], 1, "{answer}");
+    assert_eq!(answer["data"]["size"], 100 * MIB + 12);
+    assert_eq!(answer["data"]["contentType"], "image/png");
+    let peak = peak_rss_kib(server.child.id());
+    eprintln!("peak RSS after a 100 MiB upload: {peak} KiB");
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
 }
 
 #[tokio::test]

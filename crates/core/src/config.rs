@@ -12,9 +12,11 @@ use std::time::Duration;
 use wxbase_wechat::{AppId, ClientBuildError, ClientConfig, Secret, WechatClient};
 
 use crate::collections::DocumentLimits;
+use crate::files::FileSettings;
 use crate::token::TokenSettings;
 
 mod error;
+mod files;
 mod official_account;
 mod push;
 mod raw;
@@ -73,6 +75,8 @@ pub struct Config {
     pub push: PushSettings,
     /// Size and depth limits of collection documents.
     pub collections: DocumentLimits,
+    /// Buckets and file storage (`[files]`).
+    pub files: FileSettings,
     /// The linked official account (`[official_account]`), when configured.
     pub official_account: Option<OfficialAccountSettings>,
 }

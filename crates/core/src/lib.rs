@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod collections;
 pub mod config;
+pub mod files;
 pub mod messages;
 pub mod official_account;
 pub mod open_data;
@@ -19,6 +20,7 @@ pub use config::{
     AppCredentials, Config, ConfigError, DatabaseUrl, OfficialAccountSettings, PushSettings,
     RawSettings,
 };
+pub use files::{FileError, FileService, FileStore};
 pub use messages::{MessageService, MessageSettings, MessageStore};
 pub use official_account::{FollowerStore, OfficialAccountError, OfficialAccountService};
 pub use open_data::{OpenDataError, OpenDataService};

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use crate::collections::CollectionStore;
+use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
@@ -57,7 +58,7 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore {
+pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

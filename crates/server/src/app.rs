@@ -16,8 +16,8 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 use wxbase_core::{
-    AuthService, CollectionService, MessageService, OfficialAccountService, OpenDataService,
-    TokenManager,
+    AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
+    OpenDataService, TokenManager,
 };
 use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
@@ -40,6 +40,8 @@ pub struct AppState {
     pub admin_token: Option<Arc<Secret>>,
     /// Data collections and their documents.
     pub collections: Arc<CollectionService>,
+    /// Buckets and their files.
+    pub files: Arc<FileService>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
@@ -101,6 +103,8 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::outbox::router())
         .merge(routes::collections::router())
         .merge(routes::admin_collections::router())
+        .merge(routes::files::router())
+        .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);

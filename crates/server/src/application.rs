@@ -4,7 +4,7 @@
 //! open data, messages, collections, the official account), binds the listener and
 //! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
 //! the background tasks (the outbox worker, the periodic follower sync, the expired-session
-//! purge) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! purge, the sweep of orphaned file bytes) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
 //! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
 
 use std::convert::Infallible;
@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use tower::{Layer, Service};
 use wxbase_core::messages::MessageError;
 use wxbase_core::{
-    AuthService, CollectionService, Config, MessageService, OfficialAccountService,
+    AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
     OpenDataService, Store, TokenManager,
 };
 use wxbase_wechat::ClientBuildError;
@@ -30,6 +30,9 @@ use wxbase_wechat::ClientBuildError;
 use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
 use crate::housekeeping::purge_expired_sessions;
 use crate::shutdown;
+
+/// How often file bytes that no row names are looked for.
+const FILE_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// How often expired sessions are deleted.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -50,6 +53,9 @@ pub enum BuildError {
     /// The configured auto-reply rules could not be written.
     #[error("cannot seed the auto-reply rules ([[push.rules]])")]
     SeedRules(#[source] MessageError),
+    /// File storage or the URL key could not be opened.
+    #[error("cannot open file storage ([files])")]
+    Files(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The listen address is taken or not ours.
     #[error("cannot listen on {addr} (server.listen)")]
     Bind {
@@ -166,6 +172,13 @@ impl Application {
                 tasks.spawn(oa.service.clone().run_periodic_sync(interval));
             }
         }
+        tasks.spawn(
+            self.state
+                .files
+                .as_ref()
+                .clone()
+                .run_sweeper(FILE_SWEEP_INTERVAL),
+        );
         tasks.spawn(purge_expired_sessions(
             self.state.auth.store().clone(),
             SESSION_PURGE_INTERVAL,
@@ -228,7 +241,10 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
             push,
         })
     });
+    let files = FileService::open(store.clone(), config.files.clone(), &config.data_dir)
+        .map_err(BuildError::Files)?;
     Ok(AppState {
+        files: Arc::new(files),
         collections: Arc::new(CollectionService::new(store.clone(), config.collections)),
         auth: Arc::new(AuthService::new(store, wechat, app, config.session_ttl)),
         tokens,

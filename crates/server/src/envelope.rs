@@ -5,7 +5,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use wxbase_core::messages::MessageError;
-use wxbase_core::{AuthError, CollectionError, OfficialAccountError, OpenDataError, TokenError};
+use wxbase_core::{
+    AuthError, CollectionError, FileError, OfficialAccountError, OpenDataError, TokenError,
+};
 use wxbase_wechat::WechatError;
 
 /// The closed list of error codes a client may see in `error`.
@@ -20,7 +22,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// No such route or resource.
     NotFound,
-    /// The request body is larger than `server.body_limit_bytes`.
+    /// The request body is larger than `server.body_limit_bytes`, or an uploaded file larger
+    /// than its bucket's or `files.max_upload_bytes` limit.
     PayloadTooLarge,
     /// `encryptedData` or `iv` is not valid base64 of the right length.
     InvalidEncryptedData,
@@ -52,6 +55,10 @@ pub enum ErrorCode {
     DocumentTooLarge,
     /// The document nests deeper than `collections.max_depth`.
     TooDeep,
+    /// No bucket has this name.
+    UnknownBucket,
+    /// The bucket does not accept files of this type (read from the file's bytes).
+    UnsupportedType,
     /// The thing to create exists, or concurrent writers kept changing the document.
     Conflict,
     /// Something failed inside wxbase; the log has the details under the request id.
@@ -60,7 +67,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order docs/api.md lists them (a test holds the two together).
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         Self::BadRequest,
         Self::InvalidCode,
         Self::Unauthorized,
@@ -80,6 +87,8 @@ impl ErrorCode {
         Self::BadQuery,
         Self::DocumentTooLarge,
         Self::TooDeep,
+        Self::UnknownBucket,
+        Self::UnsupportedType,
         Self::Conflict,
         Self::Internal,
     ];
@@ -106,6 +115,8 @@ impl ErrorCode {
             Self::BadQuery => "bad_query",
             Self::DocumentTooLarge => "document_too_large",
             Self::TooDeep => "too_deep",
+            Self::UnknownBucket => "unknown_bucket",
+            Self::UnsupportedType => "unsupported_type",
             Self::Conflict => "conflict",
             Self::Internal => "internal",
         }
@@ -233,6 +244,23 @@ impl From<CollectionError> for ApiError {
             CollectionError::DocumentTooLarge { .. } => ErrorCode::DocumentTooLarge,
             CollectionError::TooDeep { .. } => ErrorCode::TooDeep,
             CollectionError::Store(cause) => return Self::internal(cause),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<FileError> for ApiError {
+    fn from(error: FileError) -> Self {
+        let code = match &error {
+            FileError::UnknownBucket(_) => ErrorCode::UnknownBucket,
+            FileError::BucketExists(_) => ErrorCode::Conflict,
+            FileError::Forbidden(_) | FileError::BadSignature => ErrorCode::Forbidden,
+            FileError::NotFound(_) => ErrorCode::NotFound,
+            FileError::BadRequest(_) => ErrorCode::BadRequest,
+            FileError::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            FileError::UnsupportedType { .. } => ErrorCode::UnsupportedType,
+            FileError::Storage(_) => return Self::internal(&error),
+            FileError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
     }

@@ -5,6 +5,7 @@
 mod backend;
 mod collections;
 mod errors;
+mod files;
 mod followers;
 mod messages;
 mod migrations;

@@ -133,7 +133,6 @@ impl RawSettings {
                     .map_err(|_| "expected an address like 127.0.0.1:8080".to_owned()),
             )?,
             body_limit_bytes: self.number("server.body_limit_bytes", 1024, 64 * 1024 * 1024)?,
-            data_dir,
             database,
             database_max_connections: self.number("database.max_connections", 1, 1000)?,
             app: self.app_credentials()?,
@@ -165,8 +164,10 @@ impl RawSettings {
                 max_bytes: self.number("collections.max_document_bytes", 1024, 16 * 1024 * 1024)?,
                 max_depth: self.number("collections.max_depth", 2, 100)?,
             },
+            files: self.files(&data_dir)?,
             official_account: self.official_account(&push.path)?,
             push,
+            data_dir,
         })
     }
 

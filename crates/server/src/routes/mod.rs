@@ -1,10 +1,12 @@
 //! The routes, one module per resource; each exports `router()`.
 
 pub mod admin;
+pub mod admin_buckets;
 pub mod admin_collections;
 pub mod auth;
 pub mod collections;
 pub mod conversations;
+pub mod files;
 pub mod health;
 pub mod me;
 pub mod oa_push;

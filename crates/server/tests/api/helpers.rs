@@ -7,6 +7,7 @@ use axum::Router;
 use tokio::task::JoinHandle;
 use wxbase_core::collections::DocumentLimits;
 use wxbase_core::config::RawSettings;
+use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
 use wxbase_core::{AppCredentials, Config, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
@@ -46,6 +47,11 @@ pub struct Options {
     pub official_account: Option<OaSetup>,
     /// Whether the mini-program is bound to an open-platform account (logins carry a unionid).
     pub unionid_bound: bool,
+    /// `files.max_upload_bytes`.
+    pub max_upload_bytes: u64,
+    /// Keep files in S3 (a fresh bucket of the server at `WXBASE_TEST_S3_ENDPOINT`) rather
+    /// than in a local directory.
+    pub s3: bool,
 }
 
 impl Default for Options {
@@ -64,6 +70,8 @@ impl Default for Options {
             push: None,
             official_account: None,
             unionid_bound: true,
+            max_upload_bytes: 256 * 1024,
+            s3: false,
         }
     }
 }
@@ -82,8 +90,15 @@ pub struct TestApp {
     pub push: Option<PushSetup>,
     pub official_account: Option<OaSetup>,
     pub server: JoinHandle<()>,
+    /// Where this app's file bytes are kept.
+    pub files_dir: tempfile::TempDir,
+    /// `[files]` of its instances.
+    pub files: FileSettings,
     _emulator: RunningEmulator,
 }
+
+/// The key the test instances sign file URLs with.
+pub const URL_KEY: &str = "e2e-url-signing-key-0123456789abcdef";
 
 impl TestApp {
     /// The app with default options; `None` when the backend is unavailable and not required.
@@ -105,6 +120,18 @@ impl TestApp {
             .spawn("127.0.0.1:0".parse().expect("address"))
             .await
             .expect("emulator starts");
+        let files_dir = tempfile::tempdir().expect("a temporary directory");
+        let storage = if options.s3 {
+            test_s3_bucket().await?
+        } else {
+            StorageSettings::Local(files_dir.path().to_owned())
+        };
+        let files = FileSettings {
+            storage,
+            max_upload_bytes: options.max_upload_bytes,
+            url_signing_key: Some(Secret::new(URL_KEY)),
+            ..FileSettings::default()
+        };
         let wechat_base_url = options
             .wechat_base_url
             .unwrap_or_else(|| emulator.base_url());
@@ -120,6 +147,7 @@ impl TestApp {
                 extra_routes: options.extra_routes,
                 push: options.push.as_ref(),
                 official_account: options.official_account.as_ref(),
+                files: &files,
             },
         )
         .await;
@@ -141,6 +169,8 @@ impl TestApp {
             push: options.push,
             official_account: options.official_account,
             server,
+            files_dir,
+            files,
             _emulator: emulator,
         })
     }
@@ -166,10 +196,46 @@ impl TestApp {
                 extra_routes: Router::new(),
                 push,
                 official_account: self.official_account.as_ref(),
+                files: &self.files,
             },
         )
         .await
     }
+}
+
+/// A fresh bucket on the S3 server at `WXBASE_TEST_S3_ENDPOINT` (`scripts/s3-server` starts
+/// one; `scripts/test` sets it). Without it the S3 tests skip, unless `WXBASE_REQUIRE_S3` is
+/// set, which makes them fail.
+async fn test_s3_bucket() -> Option<StorageSettings> {
+    let Some(endpoint) = std::env::var("WXBASE_TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+    else {
+        assert!(
+            std::env::var_os("WXBASE_REQUIRE_S3").is_none(),
+            "WXBASE_REQUIRE_S3 is set but WXBASE_TEST_S3_ENDPOINT is not: run scripts/s3-server"
+        );
+        eprintln!("skipped: no S3 server (set WXBASE_TEST_S3_ENDPOINT, see scripts/s3-server)");
+        return None;
+    };
+    let bucket = format!("wxbase-test-{:016x}", rand::random::<u64>());
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the S3 server at {endpoint} does not answer: {e}"));
+    assert!(
+        created.status().is_success(),
+        "cannot create bucket {bucket}"
+    );
+    Some(StorageSettings::S3(S3Settings {
+        endpoint: Some(endpoint),
+        bucket,
+        region: "us-east-1".to_owned(),
+        access_key_id: Some("testing".to_owned()),
+        secret_access_key: Some(Secret::new("testing")),
+        path_style: true,
+    }))
 }
 
 /// How to build one wxbase instance.
@@ -183,6 +249,7 @@ struct Instance<'a> {
     extra_routes: Router<AppState>,
     push: Option<&'a PushSetup>,
     official_account: Option<&'a OaSetup>,
+    files: &'a FileSettings,
 }
 
 impl Instance<'_> {
@@ -212,6 +279,7 @@ impl Instance<'_> {
             config.push = push.settings();
         }
         config.official_account = self.official_account.map(OaSetup::settings);
+        config.files = self.files.clone();
         config
     }
 }

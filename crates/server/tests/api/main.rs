@@ -6,6 +6,7 @@ mod admin_collections;
 mod collections;
 mod embedding;
 mod errors;
+mod files;
 mod helpers;
 mod login;
 mod middleware;

@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use wxbase_core::collections::{
-    Collection, CollectionChange, CollectionName, CollectionStore, Condition, Document, DocumentId,
-    DocumentUpdate, FieldPath, NewDocument, Query, Scope,
+    Action, Caller, Collection, CollectionChange, CollectionName, CollectionStore, Condition,
+    Document, DocumentId, DocumentUpdate, FieldPath, NewDocument, Query, Scope,
 };
+use wxbase_core::files::{Bucket, BucketName, FileStore, StoredFile};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
     ReplyRule, RuleId, SendOutcome, StoredMessage,
@@ -23,6 +24,7 @@ use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 use super::PostgresStore;
 use crate::collections::queries::{self as collections, CollectionIndexes};
 use crate::collections::Statistics;
+use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::{backend, tokens, users};
@@ -437,5 +439,66 @@ impl CollectionStore for PostgresStore {
         scope: &Scope,
     ) -> Result<u64, StoreError> {
         collections::count_documents(&self.pool, collection, filter, scope).await
+    }
+}
+
+#[async_trait]
+impl FileStore for PostgresStore {
+    async fn create_bucket(&self, bucket: &Bucket) -> Result<bool, StoreError> {
+        files::create_bucket(&self.pool, bucket).await
+    }
+
+    async fn bucket(&self, name: &BucketName) -> Result<Option<Bucket>, StoreError> {
+        files::bucket(&self.pool, name).await
+    }
+
+    async fn buckets(&self) -> Result<Vec<Bucket>, StoreError> {
+        files::buckets(&self.pool).await
+    }
+
+    async fn update_bucket(&self, bucket: &Bucket) -> Result<bool, StoreError> {
+        files::update_bucket(&self.pool, bucket).await
+    }
+
+    async fn delete_bucket(
+        &self,
+        name: &BucketName,
+    ) -> Result<Option<Vec<DocumentId>>, StoreError> {
+        files::delete_bucket(&self.pool, name).await
+    }
+
+    async fn insert_file(&self, file: &StoredFile) -> Result<bool, StoreError> {
+        files::insert_file(&self.pool, file).await
+    }
+
+    async fn file(
+        &self,
+        id: &DocumentId,
+        caller: &Caller,
+        action: Action,
+    ) -> Result<Option<StoredFile>, StoreError> {
+        files::file(&self.pool, id, caller, action).await
+    }
+
+    async fn delete_file(
+        &self,
+        id: &DocumentId,
+        caller: &Caller,
+    ) -> Result<Option<StoredFile>, StoreError> {
+        files::delete_file(&self.pool, id, caller).await
+    }
+
+    async fn list_files(
+        &self,
+        bucket: &BucketName,
+        owner: Option<&OpenId>,
+        after: Option<&DocumentId>,
+        limit: u32,
+    ) -> Result<Vec<StoredFile>, StoreError> {
+        files::list_files(&self.pool, bucket, owner, after, limit).await
+    }
+
+    async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
+        files::existing_files(&self.pool, ids).await
     }
 }

@@ -5,9 +5,10 @@
 use async_trait::async_trait;
 use sqlx::{Sqlite, SqlitePool};
 use wxbase_core::collections::{
-    Collection, CollectionChange, CollectionName, CollectionStore, Condition, Document, DocumentId,
-    DocumentUpdate, FieldPath, NewDocument, Query, Scope,
+    Action, Caller, Collection, CollectionChange, CollectionName, CollectionStore, Condition,
+    Document, DocumentId, DocumentUpdate, FieldPath, NewDocument, Query, Scope,
 };
+use wxbase_core::files::{Bucket, BucketName, FileStore, StoredFile};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
     ReplyRule, RuleId, SendOutcome, StoredMessage,
@@ -26,6 +27,7 @@ use super::SqliteStore;
 use crate::collections::queries::{self as collections, CollectionIndexes};
 use crate::collections::{catalog, statements, Statistics};
 use crate::errors::SqlxResultExt;
+use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::sql::{Dialect, Statement};
@@ -494,5 +496,66 @@ impl CollectionIndexes for SqliteStore {
         collections::run_ddl(&mut tx, ddl).await?;
         tx.commit().await.or_store_error()?;
         Ok(true)
+    }
+}
+
+#[async_trait]
+impl FileStore for SqliteStore {
+    async fn create_bucket(&self, bucket: &Bucket) -> Result<bool, StoreError> {
+        files::create_bucket(&self.writer, bucket).await
+    }
+
+    async fn bucket(&self, name: &BucketName) -> Result<Option<Bucket>, StoreError> {
+        files::bucket(&self.readers, name).await
+    }
+
+    async fn buckets(&self) -> Result<Vec<Bucket>, StoreError> {
+        files::buckets(&self.readers).await
+    }
+
+    async fn update_bucket(&self, bucket: &Bucket) -> Result<bool, StoreError> {
+        files::update_bucket(&self.writer, bucket).await
+    }
+
+    async fn delete_bucket(
+        &self,
+        name: &BucketName,
+    ) -> Result<Option<Vec<DocumentId>>, StoreError> {
+        files::delete_bucket(&self.writer, name).await
+    }
+
+    async fn insert_file(&self, file: &StoredFile) -> Result<bool, StoreError> {
+        files::insert_file(&self.writer, file).await
+    }
+
+    async fn file(
+        &self,
+        id: &DocumentId,
+        caller: &Caller,
+        action: Action,
+    ) -> Result<Option<StoredFile>, StoreError> {
+        files::file(&self.readers, id, caller, action).await
+    }
+
+    async fn delete_file(
+        &self,
+        id: &DocumentId,
+        caller: &Caller,
+    ) -> Result<Option<StoredFile>, StoreError> {
+        files::delete_file(&self.writer, id, caller).await
+    }
+
+    async fn list_files(
+        &self,
+        bucket: &BucketName,
+        owner: Option<&OpenId>,
+        after: Option<&DocumentId>,
+        limit: u32,
+    ) -> Result<Vec<StoredFile>, StoreError> {
+        files::list_files(&self.readers, bucket, owner, after, limit).await
+    }
+
+    async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
+        files::existing_files(&self.readers, ids).await
     }
 }

@@ -1,0 +1,22 @@
+//! Files: buckets of uploaded files with the collections' permission modes, bytes kept in a
+//! local directory or S3-compatible storage ([`storage`]), rows kept by the [`FileStore`].
+//! [`FileService`] streams uploads to storage while sniffing their type, signs download URLs
+//! and makes thumbnails.
+
+mod bucket;
+mod error;
+mod service;
+mod signing;
+pub mod storage;
+mod store;
+mod thumbs;
+mod upload;
+
+pub use bucket::{Bucket, BucketName, TypeRule};
+pub use error::FileError;
+pub use service::{Download, FileService, FileSettings, ListedFiles};
+pub use signing::UrlSigner;
+pub use storage::{S3Settings, StorageSettings};
+pub use store::{FileStore, StoredFile};
+pub use thumbs::ThumbSize;
+pub use upload::Upload;

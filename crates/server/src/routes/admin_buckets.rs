@@ -1,0 +1,206 @@
+//! Bucket management for admins (`/admin/api/buckets`, admin token): create, list, show,
+//! change, delete (with its files), and list a bucket's files by owner with a cursor.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Deserializer, Serialize};
+use wxbase_core::collections::PermissionMode;
+use wxbase_core::files::{Bucket, StoredFile};
+use wxbase_core::FileError;
+
+use crate::app::AppState;
+use crate::envelope::{ApiResult, Success};
+use crate::extract::{Admin, ApiJson};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/api/buckets", post(create).get(list))
+        .route(
+            "/admin/api/buckets/{name}",
+            get(show).patch(change).delete(remove),
+        )
+        .route("/admin/api/buckets/{name}/files", get(files))
+}
+
+/// A bucket as the admin API shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BucketView {
+    name: String,
+    permission: &'static str,
+    max_bytes: Option<u64>,
+    types: Vec<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<Bucket> for BucketView {
+    fn from(bucket: Bucket) -> Self {
+        Self {
+            name: bucket.name.to_string(),
+            permission: bucket.permission.as_str(),
+            max_bytes: bucket.max_bytes,
+            types: bucket.types.iter().map(|t| t.as_str().to_owned()).collect(),
+            created_at: bucket.created_at.to_rfc3339(),
+            updated_at: bucket.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+fn permission(name: &str) -> Result<PermissionMode, FileError> {
+    PermissionMode::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = PermissionMode::ALL.iter().map(|m| m.as_str()).collect();
+        FileError::BadRequest(format!(
+            "unknown permission {name:?}; use one of {}",
+            known.join(", ")
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateRequest {
+    name: String,
+    #[serde(default)]
+    permission: Option<String>,
+    #[serde(default)]
+    max_bytes: Option<u64>,
+    #[serde(default)]
+    types: Vec<String>,
+}
+
+async fn create(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<CreateRequest>,
+) -> ApiResult<BucketView> {
+    let mode = match &request.permission {
+        Some(name) => permission(name)?,
+        None => PermissionMode::default(),
+    };
+    let bucket = state
+        .files
+        .create_bucket(&request.name, mode, request.max_bytes, &request.types)
+        .await?;
+    Ok(Success(bucket.into()))
+}
+
+async fn list(_: Admin, State(state): State<AppState>) -> ApiResult<Vec<BucketView>> {
+    let all = state.files.buckets().await?;
+    Ok(Success(all.into_iter().map(Into::into).collect()))
+}
+
+async fn show(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<BucketView> {
+    Ok(Success(state.files.bucket(&name).await?.into()))
+}
+
+/// `maxBytes` absent: unchanged; `null`: removed.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ChangeRequest {
+    #[serde(default)]
+    permission: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    max_bytes: Option<Option<u64>>,
+    #[serde(default)]
+    types: Option<Vec<String>>,
+}
+
+async fn change(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(request): ApiJson<ChangeRequest>,
+) -> ApiResult<BucketView> {
+    let mode = request.permission.as_deref().map(permission).transpose()?;
+    let changed = state
+        .files
+        .change_bucket(&name, mode, request.max_bytes, request.types.as_deref())
+        .await?;
+    Ok(Success(changed.into()))
+}
+
+#[derive(Serialize)]
+struct Deleted {
+    files: u64,
+}
+
+async fn remove(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Deleted> {
+    let files = state.files.delete_bucket(&name).await?;
+    Ok(Success(Deleted { files }))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    owner: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// A listed file (no URL: admins download with their token).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedFile {
+    id: String,
+    bucket: String,
+    size: u64,
+    content_type: String,
+    name: String,
+    created_at: String,
+    #[serde(rename = "_openid")]
+    openid: Option<String>,
+}
+
+impl From<StoredFile> for ListedFile {
+    fn from(file: StoredFile) -> Self {
+        Self {
+            id: file.id.to_string(),
+            bucket: file.bucket.to_string(),
+            size: file.size,
+            content_type: file.content_type,
+            name: file.name,
+            created_at: file.created_at.to_rfc3339(),
+            openid: file.owner.map(|o| o.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Page {
+    files: Vec<ListedFile>,
+    cursor: Option<String>,
+}
+
+async fn files(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Page> {
+    let page = state
+        .files
+        .list_files(
+            &name,
+            query.owner.as_deref(),
+            query.cursor.as_deref(),
+            query.limit,
+        )
+        .await?;
+    Ok(Success(Page {
+        files: page.files.into_iter().map(Into::into).collect(),
+        cursor: page.cursor,
+    }))
+}
