@@ -38,7 +38,7 @@ struct SettingsRequest {
 }
 
 /// Changes the given settings and answers all of them. A new lifetime applies to tokens issued
-/// from then on; a new quota applies at once to today's count.
+/// from then on; a new quota applies at once to the current quota day's count.
 async fn change_settings(State(state): State<Arc<EmulatorState>>, body: Bytes) -> ControlResult {
     let request: SettingsRequest = parse_body(&body)?;
     if request

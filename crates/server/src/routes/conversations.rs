@@ -5,13 +5,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::Router;
-use serde::{Deserialize, Serialize};
-use wxbase_core::messages::{MessageId, ReplyAction, StoredMessage};
+use serde::Deserialize;
+use wxbase_core::messages::{ReplyAction, StoredMessage};
 use wxbase_wechat::OpenId;
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, Success};
 use crate::extract::{Admin, ApiJson};
+use crate::routes::message_page::{Page, PageQuery, PageRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,20 +24,6 @@ fn openid(text: String) -> Result<OpenId, ApiError> {
     OpenId::parse(text).map_err(|e| ApiError::bad_request(format!("openid: {e}")))
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    before: Option<i64>,
-    limit: Option<u32>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Page {
-    messages: Vec<StoredMessage>,
-    /// Pass as `before` for the next (older) page; `null` on the last page.
-    next_before: Option<MessageId>,
-}
-
 /// One page of the user's conversation (`?before=ID&limit=N`, default 50).
 async fn conversation(
     _: Admin,
@@ -44,18 +31,12 @@ async fn conversation(
     Path(user): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Page> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let limit = query.limit.unwrap_or(50);
+    let page = PageRequest::from_query(query)?;
     let messages = state
         .messages
-        .conversation(&openid(user)?, query.before.map(MessageId), limit)
+        .conversation(&openid(user)?, page.before, page.limit)
         .await?;
-    let full = u32::try_from(messages.len()).is_ok_and(|n| n == limit);
-    let next_before = messages.last().filter(|_| full).map(|m| m.id);
-    Ok(Success(Page {
-        messages,
-        next_before,
-    }))
+    Ok(Success(Page::of(messages, &page)))
 }
 
 #[derive(Deserialize)]

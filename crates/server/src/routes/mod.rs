@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod files;
 pub mod health;
 pub mod me;
+mod message_page;
 pub mod oa_push;
 pub mod official_account;
 pub mod open_data;

@@ -6,12 +6,12 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use serde::{Deserialize, Serialize};
-use wxbase_core::messages::{MessageId, OutboxStats, StoredMessage};
+use wxbase_core::messages::{MessageId, OutboxStats};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, Success};
 use crate::extract::Admin;
+use crate::routes::message_page::{Page, PageQuery, PageRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,38 +26,18 @@ async fn stats(_: Admin, State(state): State<AppState>) -> ApiResult<OutboxStats
     Ok(Success(state.messages.outbox_stats().await?))
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    before: Option<i64>,
-    limit: Option<u32>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Page {
-    messages: Vec<StoredMessage>,
-    /// Pass as `before` for the next (older) page; `null` on the last page.
-    next_before: Option<MessageId>,
-}
-
 /// Failed replies, newest first (`?before=ID&limit=N`, default 50).
 async fn failed(
     _: Admin,
     State(state): State<AppState>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Page> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let limit = query.limit.unwrap_or(50);
+    let page = PageRequest::from_query(query)?;
     let messages = state
         .messages
-        .failed_replies(query.before.map(MessageId), limit)
+        .failed_replies(page.before, page.limit)
         .await?;
-    let full = u32::try_from(messages.len()).is_ok_and(|n| n == limit);
-    let next_before = messages.last().filter(|_| full).map(|m| m.id);
-    Ok(Success(Page {
-        messages,
-        next_before,
-    }))
+    Ok(Success(Page::of(messages, &page)))
 }
 
 fn reply_id(id: Result<Path<i64>, PathRejection>) -> Result<MessageId, ApiError> {
