@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Connection, PgConnection, PgPool, SqliteConnection};
 use wxbase_core::collections::{CollectionName, DocumentId, PermissionMode, Scope};
 use wxbase_core::{NewLogin, SessionToken, Store, StoreError, Timestamp, TokenHash};
@@ -149,6 +150,26 @@ impl Db {
         }
     }
 
+    /// The rows of the query `sql`, on a connection of its own.
+    async fn fetch_all<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+    {
+        match self {
+            Self::Sqlite { path, .. } => {
+                let mut conn =
+                    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                        .await
+                        .expect("connect");
+                sqlx::query_as(sql).fetch_all(&mut conn).await.expect(sql)
+            }
+            Self::Postgres { url } => {
+                let mut conn = PgConnection::connect(url).await.expect("connect");
+                sqlx::query_as(sql).fetch_all(&mut conn).await.expect(sql)
+            }
+        }
+    }
+
     /// Whether the table `name` exists.
     async fn has_table(&self, name: &str) -> bool {
         match self {
@@ -182,37 +203,13 @@ impl Db {
         let sql = "SELECT version, description, checksum, execution_time,
                           CAST(installed_on AS TEXT)
                    FROM _sqlx_migrations ORDER BY version";
-        match self {
-            Self::Sqlite { path, .. } => {
-                let mut conn =
-                    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
-                        .await
-                        .expect("connect");
-                sqlx::query_as(sql).fetch_all(&mut conn).await.expect(sql)
-            }
-            Self::Postgres { url } => {
-                let mut conn = PgConnection::connect(url).await.expect("connect");
-                sqlx::query_as(sql).fetch_all(&mut conn).await.expect(sql)
-            }
-        }
+        self.fetch_all(sql).await
     }
 
     /// `wxbase_migrations` (version, name, applied_at) by version.
     async fn pre_sqlx_recorded(&self) -> Vec<(i64, String, i64)> {
         let sql = "SELECT version, name, applied_at FROM wxbase_migrations ORDER BY version";
-        match self {
-            Self::Sqlite { path, .. } => {
-                let mut conn =
-                    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
-                        .await
-                        .expect("connect");
-                sqlx::query_as(sql).fetch_all(&mut conn).await.expect(sql)
-            }
-            Self::Postgres { url } => {
-                let mut conn = PgConnection::connect(url).await.expect("connect");
-                sqlx::query_as(sql).fetch_all(&mut conn).await.expect(sql)
-            }
-        }
+        self.fetch_all(sql).await
     }
 
     /// The migrations as sqlx reads them from this crate's directory for the backend.
