@@ -661,36 +661,18 @@ async fn bad_uploads_are_refused_and_store_nothing(app: TestApp) {
             .body(body)
             .send()
     };
-    let answer = envelope_of(
-        post("application/json", b"{}".to_vec())
-            .await
-            .expect("answer"),
-    )
-    .await;
-    assert_failure(&answer, "bad_request");
     let mut truncated = b"--XyZ\r\nContent-Disposition: form-data; name=\"bucket\"\r\n\r\nsmall\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n".to_vec();
     truncated.extend_from_slice(&[5u8; 5000]);
-    let answer = envelope_of(
-        post("multipart/form-data; boundary=XyZ", truncated)
-            .await
-            .expect("answer"),
-    )
-    .await;
-    assert_failure(&answer, "bad_request");
-    let answer = envelope_of(
-        post("multipart/form-data; boundary=XyZ", b"garbage".to_vec())
-            .await
-            .expect("answer"),
-    )
-    .await;
-    assert_failure(&answer, "bad_request");
-    let answer = envelope_of(
-        post("multipart/form-data", b"--x\r\n".to_vec())
-            .await
-            .expect("answer"),
-    )
-    .await;
-    assert_failure(&answer, "bad_request");
+    let malformed = [
+        ("application/json", b"{}".to_vec()),
+        ("multipart/form-data; boundary=XyZ", truncated),
+        ("multipart/form-data; boundary=XyZ", b"garbage".to_vec()),
+        ("multipart/form-data", b"--x\r\n".to_vec()),
+    ];
+    for (content_type, body) in malformed {
+        let answer = envelope_of(post(content_type, body).await.expect("answer")).await;
+        assert_failure(&answer, "bad_request");
+    }
     // No session.
     let form = Form::new()
         .text("bucket", "small")
