@@ -51,7 +51,8 @@ impl HotPaths {
     /// [`CONNECTIONS_PER_WRITE_IN_FLIGHT`] or [`CONNECTIONS_PER_READ_IN_FLIGHT`] connections of
     /// the pool (at least one), so together they leave part of a pool of `max_connections` to
     /// everything else.
-    pub fn start(pool: &PgPool, max_connections: u32) -> Self {
+    /// Outcomes go to `outbox`, the outbox's own pool.
+    pub fn start(pool: &PgPool, outbox: &PgPool, max_connections: u32) -> Self {
         let limits = |connections_per_statement: u32| BatchLimits {
             in_flight: usize::try_from(max_connections / connections_per_statement)
                 .unwrap_or(1)
@@ -62,6 +63,13 @@ impl HotPaths {
             limits(CONNECTIONS_PER_WRITE_IN_FLIGHT),
             limits(CONNECTIONS_PER_READ_IN_FLIGHT),
         );
+        // The outbox pool's connections but one (the claim's).
+        let outcome_limits = BatchLimits {
+            in_flight: usize::try_from(super::OUTBOX_CONNECTIONS - 1)
+                .unwrap_or(1)
+                .max(1),
+            max_batch: MAX_BATCH,
+        };
         let logins = Logins {
             pool: pool.clone(),
             sql: LoginSql::new(),
@@ -86,7 +94,13 @@ impl HotPaths {
             }),
             // One reply's outcome comes once per lease; a stale worker's late one goes in a
             // later round and finds the lease changed.
-            outcomes: start_writes(Outcomes { pool: pool.clone() }, writes, |(id, _, _)| *id),
+            outcomes: start_writes(
+                Outcomes {
+                    pool: outbox.clone(),
+                },
+                outcome_limits,
+                |(id, _, _)| *id,
+            ),
         }
     }
 }

@@ -21,10 +21,16 @@ use wxbase_wechat::Secret;
 use crate::errors::SqlxResultExt;
 use hot_paths::HotPaths;
 
+/// Connections of the outbox's own pool: one claim and two outcome statements in flight.
+const OUTBOX_CONNECTIONS: u32 = 3;
+
 /// A [`Store`] in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The outbox's claims, lease renewals and outcomes: a pool of its own whose commits do
+    /// not wait for the WAL flush (see [`outbox_pool`]).
+    outbox: PgPool,
     /// Logins, session reads and pushes, batched under load.
     hot: HotPaths,
 }
@@ -39,11 +45,27 @@ impl PostgresStore {
             .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .or_store_error()?;
         migrate::apply(&pool).await?;
-        let hot = HotPaths::start(&pool, max_connections);
-        Ok(Self { pool, hot })
+        let outbox = outbox_pool(options);
+        let hot = HotPaths::start(&pool, &outbox, max_connections);
+        Ok(Self { pool, outbox, hot })
     }
+}
+
+/// The outbox's pool: its sessions run with `synchronous_commit = off`, so a claim, a lease
+/// renewal or an outcome commits without waiting for its WAL record to reach the disk, which
+/// is most of what each one costs. Only a crash of the PostgreSQL server itself (not of
+/// wxbase) can lose such a commit, and only the last fraction of a second of them; a lost
+/// claim or renewal is a lease that was never taken, and a lost outcome leaves the reply
+/// pending under a lease that runs out, so it is sent again: the at-least-once window that a
+/// crash between WeChat's answer and the outcome already has. Pushes, queued replies and
+/// everything else stay on the main pool, durable when acknowledged. Connections open on
+/// first use.
+fn outbox_pool(options: PgConnectOptions) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(OUTBOX_CONNECTIONS)
+        .connect_lazy_with(options.options([("synchronous_commit", "off")]))
 }

@@ -75,6 +75,7 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) {
+        self.outbox.close().await;
         self.pool.close().await;
     }
 }
@@ -148,7 +149,7 @@ impl MessageStore for PostgresStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<ClaimedOutbound>, StoreError> {
-        messages::claim_outbound(&self.pool, now, lease_until, limit).await
+        messages::claim_outbound(&self.outbox, now, lease_until, limit).await
     }
 
     async fn renew_outbound_lease(
@@ -157,7 +158,7 @@ impl MessageStore for PostgresStore {
         held_until: Timestamp,
         until: Timestamp,
     ) -> Result<bool, StoreError> {
-        messages::renew_outbound_lease(&self.pool, id, held_until, until).await
+        messages::renew_outbound_lease(&self.outbox, id, held_until, until).await
     }
 
     async fn finish_outbound(
