@@ -158,6 +158,11 @@ fn frame() -> OpenApi {
 /// The whole document from the routes' `paths`: every envelope route's answers wrapped.
 pub fn finish(routes: OpenApi) -> OpenApi {
     let mut document = frame().merge_from(routes);
+    if let Some(components) = &mut document.components {
+        for schema in components.schemas.values_mut() {
+            open_flattened(schema);
+        }
+    }
     for (path, item) in &mut document.paths.paths {
         if path.starts_with("/api/") || path.starts_with("/admin/api/") {
             for operation in operations(item) {
@@ -166,6 +171,28 @@ pub fn finish(routes: OpenApi) -> OpenApi {
         }
     }
     document
+}
+
+/// A struct flattened into another (`#[serde(flatten)]`) is an `allOf` member, where its own
+/// `additionalProperties: false` (from `deny_unknown_fields`, right for a request body) would
+/// refuse the fields beside it: members written inline accept them.
+fn open_flattened(schema: &mut RefOr<Schema>) {
+    let RefOr::T(Schema::AllOf(all_of)) = schema else {
+        return;
+    };
+    for member in &mut all_of.items {
+        match member {
+            RefOr::T(Schema::Object(object)) => object.additional_properties = None,
+            RefOr::T(Schema::OneOf(one_of)) => {
+                for choice in &mut one_of.items {
+                    if let RefOr::T(Schema::Object(object)) = choice {
+                        object.additional_properties = None;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {

@@ -115,6 +115,7 @@ pub struct ReplyRule {
     pub id: RuleId,
     /// Its name, priority, match and reply.
     #[serde(flatten)]
+    #[schema(inline)]
     pub rule: NewRule,
     /// When it was created.
     pub created_at: Timestamp,

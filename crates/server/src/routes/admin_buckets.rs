@@ -1,7 +1,7 @@
 //! Bucket management for admins (`/admin/api/buckets`, admin token): create, list, show,
 //! change, delete (with its files), and list a bucket's files by owner with a cursor.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +12,7 @@ use wxbase_core::FileError;
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
-use crate::extract::{Admin, ApiJson};
+use crate::extract::{Admin, ApiJson, ApiQuery};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -217,7 +217,7 @@ async fn files(
     _: Admin,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Page> {
     let page = state
         .files

@@ -4,7 +4,7 @@
 //! too, with every mode bypassed.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -20,7 +20,7 @@ use wxbase_core::{FileError, Timestamp};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, ErrorCode, Success};
-use crate::extract::{ApiJson, BearerToken};
+use crate::extract::{ApiJson, ApiQuery, BearerToken};
 
 /// After refusing an upload, at most this much of the rest of the body is read (and thrown
 /// away) so that the client, still sending, gets the answer instead of a reset connection.
@@ -241,7 +241,7 @@ struct DownloadQuery {
 async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<DownloadQuery>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
     headers: HeaderMap,
 ) -> Response {
     let signed = match (query.expires, &query.sig) {
