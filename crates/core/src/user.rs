@@ -20,7 +20,7 @@ pub struct KeyedUser {
 }
 
 /// A user's phone number, as WeChat reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Phone {
     /// With the country code for numbers outside mainland China.
@@ -32,7 +32,7 @@ pub struct Phone {
 }
 
 /// What the user shared of their WeChat profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// Nickname.

@@ -14,6 +14,7 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
@@ -24,7 +25,7 @@ use wxbase_wechat::push::PushReceiver;
 use wxbase_wechat::{AppId, Secret};
 
 use crate::envelope::{ApiError, ErrorCode};
-use crate::routes;
+use crate::{openapi, routes};
 
 /// What handlers share: every service of one instance, built once by
 /// [`Application::build`](crate::Application::build).
@@ -88,12 +89,9 @@ impl PushEndpoint {
     }
 }
 
-/// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`
-/// routes, and the WeChat push endpoints at their configured paths (the mini-program's when
-/// push is on, the official account's when its token is set).
-pub fn api_router(state: &AppState) -> Router<AppState> {
-    let router = Router::new()
-        .merge(routes::health::router())
+/// Every `/api` and `/admin/api` route, each registered with its OpenAPI operation.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(routes::auth::router())
         .merge(routes::me::router())
         .merge(routes::open_data::router())
@@ -106,6 +104,17 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::files::router())
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
+}
+
+/// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`
+/// routes, the OpenAPI document describing them (`GET /openapi.json`), the health checks, and
+/// the WeChat push endpoints at their configured paths (the mini-program's when push is on,
+/// the official account's when its token is set).
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    let (documented, paths) = documented_routes().split_for_parts();
+    let router = documented
+        .merge(openapi::serve(&openapi::finish(paths)))
+        .merge(routes::health::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {

@@ -11,7 +11,7 @@ use wxbase_core::{
 use wxbase_wechat::WechatError;
 
 /// The closed list of error codes a client may see in `error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request is malformed: not JSON, a missing or invalid field.

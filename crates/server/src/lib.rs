@@ -7,6 +7,7 @@ mod application;
 pub mod envelope;
 mod extract;
 mod housekeeping;
+pub mod openapi;
 mod routes;
 mod shutdown;
 

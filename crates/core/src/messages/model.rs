@@ -8,12 +8,12 @@ use wxbase_wechat::{AppId, OpenId};
 use crate::Timestamp;
 
 /// The database id of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct MessageId(pub i64);
 
 /// Who sent a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// The user, through a push.
@@ -42,7 +42,7 @@ impl Direction {
 }
 
 /// Where an outbound message is in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SendStatus {
     /// Waiting to be sent, or to be retried.
@@ -148,7 +148,7 @@ impl NewOutbound {
 }
 
 /// How an outbound message fared, for the admin API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Pending, sent or failed.
@@ -164,12 +164,13 @@ pub struct Delivery {
 }
 
 /// A stored message, either way.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredMessage {
     /// Its id; later messages have larger ids.
     pub id: MessageId,
     /// The user.
+    #[schema(value_type = String)]
     pub openid: OpenId,
     /// Who sent it.
     pub direction: Direction,
@@ -227,7 +228,7 @@ pub enum SendOutcome {
 }
 
 /// What the outbox of an app holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxStats {
     /// Replies waiting to be sent, in flight included.

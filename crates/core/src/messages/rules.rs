@@ -17,12 +17,24 @@ pub const MAX_TEXT_LEN: usize = 2048;
 const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 
 /// The database id of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct RuleId(pub i64);
 
 /// When a rule applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "pattern", rename_all = "snake_case")]
 pub enum RuleMatch {
     /// A text message equal to the keyword (surrounding whitespace ignored).
@@ -40,7 +52,7 @@ pub enum RuleMatch {
 }
 
 /// What a rule answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ReplyAction {
     /// A text message.
@@ -79,7 +91,7 @@ pub enum ReplyAction {
 }
 
 /// A rule to create, update or seed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRule {
     /// A unique name; rules from the config file are kept in step by name.
@@ -96,13 +108,14 @@ pub struct NewRule {
 }
 
 /// A stored rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplyRule {
     /// Its id.
     pub id: RuleId,
     /// Its name, priority, match and reply.
     #[serde(flatten)]
+    #[schema(inline)]
     pub rule: NewRule,
     /// When it was created.
     pub created_at: Timestamp,

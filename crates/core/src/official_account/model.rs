@@ -138,7 +138,7 @@ pub struct SyncProgress {
 }
 
 /// The last and current sync runs of an official account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
     /// The latest run started.
@@ -162,7 +162,7 @@ pub struct SyncStatus {
 }
 
 /// How many users of the official account wxbase knows, and how many follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FollowerCounts {
     /// Every user ever seen following.

@@ -56,7 +56,7 @@ pub enum OfficialAccountError {
 }
 
 /// Whether a mini-program user follows the official account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FollowStatus {
     /// Whether they follow it now.
     pub following: bool,

@@ -36,7 +36,7 @@ const MAX_TICK: Duration = Duration::from_secs(60);
 const MIN_TICK: Duration = Duration::from_millis(100);
 
 /// What a sync did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
 pub enum SyncOutcome {
     /// The listing completed and the followers it did not list were marked.
@@ -46,7 +46,7 @@ pub enum SyncOutcome {
 }
 
 /// A completed run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     /// The run's generation.

@@ -1,25 +1,26 @@
 //! `GET /admin/api/status`: the app and its access_token, for operators (admin token required).
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
 use crate::extract::Admin;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/api/status", get(status))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(status))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Status {
     access_token: Option<TokenStatus>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct TokenStatus {
     source: &'static str,
@@ -28,6 +29,8 @@ struct TokenStatus {
 }
 
 /// What `wxbase token show` prints, never the token itself.
+#[utoipa::path(get, path = "/admin/api/status", tag = "admin", operation_id = "status",
+    security(("admin" = [])), responses((status = 200, body = Status)))]
 async fn status(_: Admin, State(state): State<AppState>) -> ApiResult<Status> {
     let stored = state.tokens.stored().await?;
     Ok(Success(Status {

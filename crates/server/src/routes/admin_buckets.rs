@@ -1,31 +1,30 @@
 //! Bucket management for admins (`/admin/api/buckets`, admin token): create, list, show,
 //! change, delete (with its files), and list a bucket's files by owner with a cursor.
 
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::Router;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::collections::PermissionMode;
 use wxbase_core::files::{Bucket, StoredFile};
 use wxbase_core::FileError;
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
-use crate::extract::{Admin, ApiJson};
+use crate::extract::{Admin, ApiJson, ApiQuery};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/api/buckets", post(create).get(list))
-        .route(
-            "/admin/api/buckets/{name}",
-            get(show).patch(change).delete(remove),
-        )
-        .route("/admin/api/buckets/{name}/files", get(files))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show, change, remove))
+        .routes(routes!(files))
 }
 
 /// A bucket as the admin API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Bucket)]
 struct BucketView {
     name: String,
     permission: &'static str,
@@ -58,8 +57,9 @@ fn permission(name: &str) -> Result<PermissionMode, FileError> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = NewBucket)]
 struct CreateRequest {
     name: String,
     #[serde(default)]
@@ -70,6 +70,9 @@ struct CreateRequest {
     types: Vec<String>,
 }
 
+/// Creates a bucket.
+#[utoipa::path(post, path = "/admin/api/buckets", tag = "files", operation_id = "create_bucket",
+    security(("admin" = [])), request_body = CreateRequest, responses((status = 200, body = BucketView)))]
 async fn create(
     _: Admin,
     State(state): State<AppState>,
@@ -86,11 +89,17 @@ async fn create(
     Ok(Success(bucket.into()))
 }
 
+/// Every bucket.
+#[utoipa::path(get, path = "/admin/api/buckets", tag = "files", operation_id = "list_buckets",
+    security(("admin" = [])), responses((status = 200, body = Vec<BucketView>)))]
 async fn list(_: Admin, State(state): State<AppState>) -> ApiResult<Vec<BucketView>> {
     let all = state.files.buckets().await?;
     Ok(Success(all.into_iter().map(Into::into).collect()))
 }
 
+/// One bucket.
+#[utoipa::path(get, path = "/admin/api/buckets/{name}", tag = "files", operation_id = "show_bucket",
+    security(("admin" = [])), params(("name" = String, Path, description = "The bucket's name")), responses((status = 200, body = BucketView)))]
 async fn show(
     _: Admin,
     State(state): State<AppState>,
@@ -104,17 +113,24 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<u
     Option::<u64>::deserialize(deserializer).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = BucketChange)]
 struct ChangeRequest {
     #[serde(default)]
     permission: Option<String>,
+    /// The largest file in bytes; `null` removes the limit.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u64>)]
     max_bytes: Option<Option<u64>>,
     #[serde(default)]
     types: Option<Vec<String>>,
 }
 
+/// Changes the permission mode, the size limit or the accepted types.
+#[utoipa::path(patch, path = "/admin/api/buckets/{name}", tag = "files", operation_id = "change_bucket",
+    security(("admin" = [])), params(("name" = String, Path, description = "The bucket's name")), request_body = ChangeRequest,
+    responses((status = 200, body = BucketView)))]
 async fn change(
     _: Admin,
     State(state): State<AppState>,
@@ -129,11 +145,16 @@ async fn change(
     Ok(Success(changed.into()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = DeletedBucket)]
 struct Deleted {
+    /// How many files went with it.
     files: u64,
 }
 
+/// Deletes a bucket and its files.
+#[utoipa::path(delete, path = "/admin/api/buckets/{name}", tag = "files", operation_id = "delete_bucket",
+    security(("admin" = [])), params(("name" = String, Path, description = "The bucket's name")), responses((status = 200, body = Deleted)))]
 async fn remove(
     _: Admin,
     State(state): State<AppState>,
@@ -143,15 +164,19 @@ async fn remove(
     Ok(Success(Deleted { files }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only this user's files.
     owner: Option<String>,
+    /// The `cursor` of the previous page.
     cursor: Option<String>,
+    /// At most this many (default 50, at most 500).
     limit: Option<u32>,
 }
 
 /// A listed file (no URL: admins download with their token).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ListedFile {
     id: String,
@@ -178,17 +203,21 @@ impl From<StoredFile> for ListedFile {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = FilePage)]
 struct Page {
     files: Vec<ListedFile>,
     cursor: Option<String>,
 }
 
+/// A bucket's files by id, with a cursor.
+#[utoipa::path(get, path = "/admin/api/buckets/{name}/files", tag = "files", operation_id = "list_files",
+    security(("admin" = [])), params(("name" = String, Path, description = "The bucket's name"), ListQuery), responses((status = 200, body = Page)))]
 async fn files(
     _: Admin,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Page> {
     let page = state
         .files

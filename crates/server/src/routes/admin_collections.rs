@@ -2,10 +2,11 @@
 //! show, change the permission mode or the schema, add and drop indexes, delete.
 
 use axum::extract::{Path, State};
-use axum::routing::{delete, get, post};
-use axum::Router;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::collections::{
     parse_permission, Collection, CollectionChange, CollectionError, CollectionName, FieldPath,
     NewCollection, PermissionMode,
@@ -15,23 +16,18 @@ use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
 use crate::extract::{Admin, ApiJson};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/api/collections", post(create).get(list))
-        .route(
-            "/admin/api/collections/{name}",
-            get(show).patch(change).delete(remove),
-        )
-        .route("/admin/api/collections/{name}/indexes", post(add_index))
-        .route(
-            "/admin/api/collections/{name}/indexes/{field}",
-            delete(drop_index),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show, change, remove))
+        .routes(routes!(add_index))
+        .routes(routes!(drop_index))
 }
 
 /// A collection as the admin API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Collection)]
 struct CollectionView {
     name: String,
     permission: &'static str,
@@ -54,8 +50,9 @@ impl From<Collection> for CollectionView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewCollection)]
 struct CreateRequest {
     name: String,
     #[serde(default)]
@@ -70,6 +67,9 @@ fn bad(error: impl ToString) -> CollectionError {
     CollectionError::BadRequest(error.to_string())
 }
 
+/// Creates a collection.
+#[utoipa::path(post, path = "/admin/api/collections", tag = "collections", operation_id = "create_collection",
+    security(("admin" = [])), request_body = CreateRequest, responses((status = 200, body = CollectionView)))]
 async fn create(
     _: Admin,
     State(state): State<AppState>,
@@ -92,11 +92,17 @@ async fn create(
     Ok(Success(created.into()))
 }
 
+/// Every collection.
+#[utoipa::path(get, path = "/admin/api/collections", tag = "collections", operation_id = "list_collections",
+    security(("admin" = [])), responses((status = 200, body = Vec<CollectionView>)))]
 async fn list(_: Admin, State(state): State<AppState>) -> ApiResult<Vec<CollectionView>> {
     let all = state.collections.collections().await?;
     Ok(Success(all.into_iter().map(Into::into).collect()))
 }
 
+/// One collection.
+#[utoipa::path(get, path = "/admin/api/collections/{name}", tag = "collections", operation_id = "show_collection",
+    security(("admin" = [])), params(("name" = String, Path, description = "The collection's name")), responses((status = 200, body = CollectionView)))]
 async fn show(
     _: Admin,
     State(state): State<AppState>,
@@ -110,15 +116,22 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<V
     Option::<Value>::deserialize(deserializer).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CollectionChange)]
 struct ChangeRequest {
     #[serde(default)]
     permission: Option<String>,
+    /// A JSON Schema; `null` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
     schema: Option<Option<Value>>,
 }
 
+/// Changes the permission mode, the schema or both.
+#[utoipa::path(patch, path = "/admin/api/collections/{name}", tag = "collections", operation_id = "change_collection",
+    security(("admin" = [])), params(("name" = String, Path, description = "The collection's name")), request_body = ChangeRequest,
+    responses((status = 200, body = CollectionView)))]
 async fn change(
     _: Admin,
     State(state): State<AppState>,
@@ -143,6 +156,9 @@ async fn change(
     Ok(Success(changed.into()))
 }
 
+/// Deletes a collection, its documents and indexes.
+#[utoipa::path(delete, path = "/admin/api/collections/{name}", tag = "collections", operation_id = "delete_collection",
+    security(("admin" = [])), params(("name" = String, Path, description = "The collection's name")), responses((status = 200)))]
 async fn remove(
     _: Admin,
     State(state): State<AppState>,
@@ -152,12 +168,17 @@ async fn remove(
     Ok(Success(()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct IndexRequest {
+    /// A dot path.
     field: String,
 }
 
+/// Adds an index on a field.
+#[utoipa::path(post, path = "/admin/api/collections/{name}/indexes", tag = "collections", operation_id = "add_index",
+    security(("admin" = [])), params(("name" = String, Path, description = "The collection's name")), request_body = IndexRequest,
+    responses((status = 200, body = CollectionView)))]
 async fn add_index(
     _: Admin,
     State(state): State<AppState>,
@@ -168,6 +189,11 @@ async fn add_index(
     Ok(Success(indexed.into()))
 }
 
+/// Drops the index on a field.
+#[utoipa::path(delete, path = "/admin/api/collections/{name}/indexes/{field}", tag = "collections",
+    operation_id = "drop_index", security(("admin" = [])),
+    params(("name" = String, Path, description = "The collection's name"), ("field" = String, Path, description = "The indexed dot path")),
+    responses((status = 200, body = CollectionView)))]
 async fn drop_index(
     _: Admin,
     State(state): State<AppState>,

@@ -1,27 +1,29 @@
 //! `POST /api/auth/login` and `POST /api/auth/logout`.
 
 use axum::extract::State;
-use axum::routing::post;
-use axum::Router;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
 use crate::extract::{ApiJson, BearerToken};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct LoginRequest {
+    /// The code from `wx.login`.
     #[serde(default)]
     code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LoginResponse {
     token: String,
@@ -29,7 +31,7 @@ struct LoginResponse {
     user: LoginUser,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LoginUser {
     openid: String,
@@ -38,6 +40,8 @@ struct LoginUser {
 }
 
 /// Exchanges the `wx.login` code for a session token.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", operation_id = "login",
+    request_body = LoginRequest, responses((status = 200, body = LoginResponse)))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
@@ -55,6 +59,8 @@ async fn login(
 }
 
 /// Ends the session of the bearer token.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", operation_id = "logout",
+    security(("user" = [])), responses((status = 200)))]
 async fn logout(State(state): State<AppState>, BearerToken(token): BearerToken) -> ApiResult<()> {
     state.auth.logout(&token).await?;
     Ok(Success(()))

@@ -3,9 +3,10 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::messages::{ReplyAction, StoredMessage};
 use wxbase_wechat::OpenId;
 
@@ -14,10 +15,10 @@ use crate::envelope::{ApiError, ApiResult, Success};
 use crate::extract::{Admin, ApiJson};
 use crate::routes::message_page::{Page, PageQuery, PageRequest};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/api/conversations/{openid}", get(conversation))
-        .route("/admin/api/messages", post(send))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(conversation))
+        .routes(routes!(send))
 }
 
 fn openid(text: String) -> Result<OpenId, ApiError> {
@@ -25,6 +26,10 @@ fn openid(text: String) -> Result<OpenId, ApiError> {
 }
 
 /// One page of the user's conversation (`?before=ID&limit=N`, default 50).
+#[utoipa::path(get, path = "/admin/api/conversations/{openid}", tag = "messages",
+    operation_id = "conversation", security(("admin" = [])),
+    params(("openid" = String, Path, description = "The user's openid"), PageQuery),
+    responses((status = 200, body = Page)))]
 async fn conversation(
     _: Admin,
     State(state): State<AppState>,
@@ -39,14 +44,18 @@ async fn conversation(
     Ok(Success(Page::of(messages, &page)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ManualReply {
+    /// The user.
     openid: String,
+    /// What to send.
     reply: ReplyAction,
 }
 
 /// Queues `{openid, reply: {type, …}}` (any reply type but a transfer) in the outbox.
+#[utoipa::path(post, path = "/admin/api/messages", tag = "messages", operation_id = "send_message",
+    security(("admin" = [])), request_body = ManualReply, responses((status = 200, body = StoredMessage)))]
 async fn send(
     _: Admin,
     State(state): State<AppState>,

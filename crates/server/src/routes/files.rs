@@ -4,22 +4,23 @@
 //! too, with every mode bypassed.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use futures_util::StreamExt;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::collections::Caller;
 use wxbase_core::files::{Download, FileService, StoredFile, Upload};
 use wxbase_core::{FileError, Timestamp};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, ErrorCode, Success};
-use crate::extract::{ApiJson, BearerToken};
+use crate::extract::{ApiJson, ApiQuery, BearerToken};
 
 /// After refusing an upload, at most this much of the rest of the body is read (and thrown
 /// away) so that the client, still sending, gets the answer instead of a reset connection.
@@ -29,15 +30,15 @@ const MAX_URL_IDS: usize = 50;
 /// Longest form field other than the file.
 const MAX_FIELD_BYTES: usize = 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         // The upload enforces its own limits while streaming.
-        .route(
-            "/api/files",
-            post(upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/api/files/urls", post(urls))
-        .route("/api/files/{id}", get(download).delete(remove))
+        .routes({
+            let (schemas, paths, upload) = routes!(upload);
+            (schemas, paths, upload.layer(DefaultBodyLimit::disable()))
+        })
+        .routes(routes!(urls))
+        .routes(routes!(download, remove))
 }
 
 /// The caller of a file route: the admin token, or a user's session token.
@@ -59,8 +60,9 @@ async fn caller(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiErro
 }
 
 /// A file as the API shows it, with a fresh signed URL.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = File)]
 pub struct FileView {
     id: String,
     bucket: String,
@@ -112,6 +114,10 @@ fn view(files: &FileService, base: &str, file: StoredFile) -> FileView {
     }
 }
 
+/// Uploads a file (multipart, as `wx.uploadFile` sends it), streamed into its bucket.
+#[utoipa::path(post, path = "/api/files", tag = "files", operation_id = "upload_file", security(("user" = []), ("admin" = [])),
+    request_body(content = crate::openapi::schemas::Upload, content_type = "multipart/form-data"),
+    responses((status = 200, body = FileView)))]
 async fn upload(State(state): State<AppState>, request: Request) -> Response {
     let headers = request.headers().clone();
     let caller = match caller(&headers, &state).await {
@@ -209,17 +215,33 @@ async fn drain(multipart: &mut axum::extract::Multipart) {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DownloadQuery {
+    /// A signed URL's expiry (Unix seconds).
     expires: Option<i64>,
+    /// A signed URL's signature.
     sig: Option<String>,
+    /// A thumbnail's size, `WxH` or `WxHf`.
     thumb: Option<String>,
 }
 
+/// The file's bytes (not the envelope), with the session token, the admin token or a signed
+/// URL's `expires` and `sig`; `Range`, `ETag` and `If-None-Match` are honoured.
+#[utoipa::path(get, path = "/api/files/{id}", tag = "files", operation_id = "download_file", security(("user" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The file's id"), DownloadQuery),
+    responses(
+        (status = 200, description = "The bytes; a refusal in the envelope", content_type = "*/*", body = crate::openapi::schemas::Bytes),
+        (status = 206, description = "The requested range", content_type = "*/*", body = crate::openapi::schemas::Bytes),
+        (status = 304, description = "Not modified"),
+        (status = 403, description = "A wrong or expired signature", body = crate::openapi::Failure),
+        (status = 404, description = "No such file, by signed URL", body = crate::openapi::Failure),
+        (status = 416, description = "The range starts past the end"),
+    ))]
 async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<DownloadQuery>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
     headers: HeaderMap,
 ) -> Response {
     let signed = match (query.expires, &query.sig) {
@@ -394,13 +416,14 @@ fn parse_range(text: &str, size: u64) -> RangeAsked {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UrlsRequest {
+    /// At most 50 file ids.
     ids: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignedUrl {
     id: String,
@@ -408,6 +431,9 @@ struct SignedUrl {
     url_expires_at: Option<String>,
 }
 
+/// Fresh signed URLs; `url` is `null` for a file the caller cannot see.
+#[utoipa::path(post, path = "/api/files/urls", tag = "files", operation_id = "file_urls", security(("user" = []), ("admin" = [])),
+    request_body = UrlsRequest, responses((status = 200, body = Vec<SignedUrl>)))]
 async fn urls(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -442,6 +468,9 @@ async fn urls(
     Ok(Success(answers))
 }
 
+/// Deletes a file.
+#[utoipa::path(delete, path = "/api/files/{id}", tag = "files", operation_id = "delete_file", security(("user" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The file's id")), responses((status = 200)))]
 async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,

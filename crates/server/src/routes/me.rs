@@ -1,19 +1,20 @@
 //! `GET /api/me`: the logged-in user.
 
-use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::{Phone, Profile};
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
 use crate::extract::CurrentUser;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/me", get(me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Me {
     openid: String,
@@ -25,6 +26,9 @@ struct Me {
     last_login_at: String,
 }
 
+/// The logged-in user.
+#[utoipa::path(get, path = "/api/me", tag = "me", operation_id = "me",
+    security(("user" = [])), responses((status = 200, body = Me)))]
 async fn me(CurrentUser(user): CurrentUser) -> ApiResult<Me> {
     Ok(Success(Me {
         openid: user.openid.to_string(),

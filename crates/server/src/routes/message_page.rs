@@ -4,6 +4,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wxbase_core::messages::{MessageId, StoredMessage};
 
 use crate::envelope::ApiError;
@@ -12,9 +13,12 @@ use crate::envelope::ApiError;
 const DEFAULT_LIMIT: u32 = 50;
 
 /// `?before=ID&limit=N` as sent.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Only messages older than this id.
     before: Option<i64>,
+    /// At most this many (default 50).
     limit: Option<u32>,
 }
 
@@ -38,8 +42,9 @@ impl PageRequest {
 }
 
 /// One page of messages.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MessagePage)]
 pub struct Page {
     messages: Vec<StoredMessage>,
     /// Pass as `before` for the next (older) page; `null` on the last page.

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::official_account::{FollowStatus, FollowerCounts, SyncOutcome, SyncStatus};
 
 use crate::app::AppState;
@@ -15,11 +16,11 @@ use crate::envelope::{ApiError, ApiResult, ErrorCode, Success};
 use crate::extract::{Admin, CurrentUser};
 use crate::OfficialAccount;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/me/official-account", get(me))
-        .route("/admin/api/official-account", get(status))
-        .route("/admin/api/official-account/sync", post(sync))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(status))
+        .routes(routes!(sync))
 }
 
 fn configured(state: &AppState) -> Result<&Arc<OfficialAccount>, ApiError> {
@@ -32,6 +33,8 @@ fn configured(state: &AppState) -> Result<&Arc<OfficialAccount>, ApiError> {
 }
 
 /// `{"following": bool, "since": RFC 3339 | null}`.
+#[utoipa::path(get, path = "/api/me/official-account", tag = "official account",
+    operation_id = "follow_status", security(("user" = [])), responses((status = 200, body = FollowStatus)))]
 async fn me(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -40,8 +43,9 @@ async fn me(
     Ok(Success(oa.service.status_of(&user).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = OfficialAccountStatus)]
 struct Status {
     appid: String,
     push_path: Option<String>,
@@ -50,6 +54,10 @@ struct Status {
     sync: Option<SyncStatus>,
 }
 
+/// The official account's followers and its sync.
+#[utoipa::path(get, path = "/admin/api/official-account", tag = "official account",
+    operation_id = "official_account_status", security(("admin" = [])),
+    responses((status = 200, body = Status)))]
 async fn status(_: Admin, State(state): State<AppState>) -> ApiResult<Status> {
     let oa = configured(&state)?;
     Ok(Success(Status {
@@ -61,6 +69,8 @@ async fn status(_: Admin, State(state): State<AppState>) -> ApiResult<Status> {
     }))
 }
 
+#[utoipa::path(post, path = "/admin/api/official-account/sync", tag = "official account",
+    operation_id = "sync_followers", security(("admin" = [])), responses((status = 200, body = SyncOutcome)))]
 /// Runs a full sync and answers its report (`{"outcome": "completed", ...}`, or
 /// `{"outcome": "skipped"}` when another instance is syncing). The sync runs in its own task,
 /// so a client that stops waiting does not interrupt it.

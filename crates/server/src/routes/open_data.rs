@@ -2,24 +2,25 @@
 //! checked with the server-side session_key.
 
 use axum::extract::State;
-use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::{Phone, Profile};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, Success};
 use crate::extract::{ApiJson, CurrentUserWithKey};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/me/decrypt", post(decrypt))
-        .route("/api/me/phone", post(phone))
-        .route("/api/me/profile", post(profile))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(decrypt))
+        .routes(routes!(phone))
+        .routes(routes!(profile))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptedRequest {
     #[serde(default)]
@@ -29,6 +30,9 @@ struct EncryptedRequest {
 }
 
 /// Decrypts `encryptedData` (e.g. from `wx.getUserInfo`) and returns its JSON.
+#[utoipa::path(post, path = "/api/me/decrypt", tag = "me", operation_id = "decrypt",
+    security(("user" = [])), request_body = EncryptedRequest,
+    responses((status = 200, body = crate::openapi::schemas::Decrypted)))]
 async fn decrypt(
     State(state): State<AppState>,
     CurrentUserWithKey(signed_in): CurrentUserWithKey,
@@ -41,7 +45,7 @@ async fn decrypt(
     Ok(Success(value))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PhoneRequest {
     code: Option<String>,
@@ -50,6 +54,8 @@ struct PhoneRequest {
 }
 
 /// The user's phone number, from a `getPhoneNumber` code or from encrypted data.
+#[utoipa::path(post, path = "/api/me/phone", tag = "me", operation_id = "phone",
+    security(("user" = [])), request_body = PhoneRequest, responses((status = 200, body = Phone)))]
 async fn phone(
     State(state): State<AppState>,
     CurrentUserWithKey(signed_in): CurrentUserWithKey,
@@ -77,7 +83,7 @@ async fn phone(
     Ok(Success(phone))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ProfileRequest {
     #[serde(default)]
@@ -87,6 +93,8 @@ struct ProfileRequest {
 }
 
 /// Checks the profile's signature and stores the nickname and avatar.
+#[utoipa::path(post, path = "/api/me/profile", tag = "me", operation_id = "profile",
+    security(("user" = [])), request_body = ProfileRequest, responses((status = 200, body = Profile)))]
 async fn profile(
     State(state): State<AppState>,
     CurrentUserWithKey(signed_in): CurrentUserWithKey,

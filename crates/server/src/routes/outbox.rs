@@ -4,8 +4,8 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::routing::{delete, get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wxbase_core::messages::{MessageId, OutboxStats};
 
 use crate::app::AppState;
@@ -13,20 +13,24 @@ use crate::envelope::{ApiError, ApiResult, Success};
 use crate::extract::Admin;
 use crate::routes::message_page::{Page, PageQuery, PageRequest};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/api/outbox", get(stats))
-        .route("/admin/api/outbox/failed", get(failed))
-        .route("/admin/api/outbox/{id}/retry", post(retry))
-        .route("/admin/api/outbox/{id}", delete(cancel))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stats))
+        .routes(routes!(failed))
+        .routes(routes!(retry))
+        .routes(routes!(cancel))
 }
 
 /// What the outbox holds now.
+#[utoipa::path(get, path = "/admin/api/outbox", tag = "messages", operation_id = "outbox_stats",
+    security(("admin" = [])), responses((status = 200, body = OutboxStats)))]
 async fn stats(_: Admin, State(state): State<AppState>) -> ApiResult<OutboxStats> {
     Ok(Success(state.messages.outbox_stats().await?))
 }
 
 /// Failed replies, newest first (`?before=ID&limit=N`, default 50).
+#[utoipa::path(get, path = "/admin/api/outbox/failed", tag = "messages", operation_id = "failed_replies",
+    security(("admin" = [])), params(PageQuery), responses((status = 200, body = Page)))]
 async fn failed(
     _: Admin,
     State(state): State<AppState>,
@@ -45,6 +49,9 @@ fn reply_id(id: Result<Path<i64>, PathRejection>) -> Result<MessageId, ApiError>
     Ok(MessageId(id))
 }
 
+#[utoipa::path(post, path = "/admin/api/outbox/{id}/retry", tag = "messages", operation_id = "retry_reply",
+    security(("admin" = [])), params(("id" = i64, Path, description = "The reply's id")),
+    responses((status = 200)))]
 /// Puts a failed reply back in the outbox (attempts counted afresh), or sends a reply that
 /// waits for a retry without waiting further. `conflict` for a reply sent, cancelled or being
 /// sent; `not_found` for an id that is no reply.
@@ -57,6 +64,9 @@ async fn retry(
     Ok(Success(()))
 }
 
+#[utoipa::path(delete, path = "/admin/api/outbox/{id}", tag = "messages", operation_id = "cancel_reply",
+    security(("admin" = [])), params(("id" = i64, Path, description = "The reply's id")),
+    responses((status = 200)))]
 /// Cancels a pending or failed reply: it is never sent. `conflict` for a reply sent, cancelled
 /// already or being sent; `not_found` for an id that is no reply.
 async fn cancel(

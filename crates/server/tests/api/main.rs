@@ -15,6 +15,7 @@ mod oa_support;
 mod oa_sync;
 mod official_account;
 mod open_data;
+mod openapi;
 mod outbox;
 mod push;
 mod push_e2e;
