@@ -8,6 +8,7 @@ pub mod files;
 pub mod messages;
 pub mod official_account;
 pub mod open_data;
+pub mod security;
 pub mod session;
 pub mod store;
 pub mod time;

@@ -15,6 +15,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
     OpenDataService, TokenManager,
@@ -42,6 +43,8 @@ pub struct AppState {
     pub collections: Arc<CollectionService>,
     /// Buckets and their files.
     pub files: Arc<FileService>,
+    /// WeChat's text check, for collections and for `/api/security/text`.
+    pub text_security: Arc<TextSecurity>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
@@ -106,6 +109,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::files::router())
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
+        .merge(routes::security::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {

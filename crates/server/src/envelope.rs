@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use wxbase_core::messages::MessageError;
+use wxbase_core::security::TextCheckError;
 use wxbase_core::{
     AuthError, CollectionError, FileError, OfficialAccountError, OpenDataError, TokenError,
 };
@@ -61,13 +62,15 @@ pub enum ErrorCode {
     UnsupportedType,
     /// The thing to create exists, or concurrent writers kept changing the document.
     Conflict,
+    /// WeChat's content check found the text unfit to publish; the message names the field.
+    ContentRisky,
     /// Something failed inside wxbase; the log has the details under the request id.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the order docs/api.md lists them (a test holds the two together).
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::BadRequest,
         Self::InvalidCode,
         Self::Unauthorized,
@@ -90,6 +93,7 @@ impl ErrorCode {
         Self::UnknownBucket,
         Self::UnsupportedType,
         Self::Conflict,
+        Self::ContentRisky,
         Self::Internal,
     ];
 
@@ -118,6 +122,7 @@ impl ErrorCode {
             Self::UnknownBucket => "unknown_bucket",
             Self::UnsupportedType => "unsupported_type",
             Self::Conflict => "conflict",
+            Self::ContentRisky => "content_risky",
             Self::Internal => "internal",
         }
     }
@@ -243,6 +248,8 @@ impl From<CollectionError> for ApiError {
             CollectionError::BadRequest(_) => ErrorCode::BadRequest,
             CollectionError::DocumentTooLarge { .. } => ErrorCode::DocumentTooLarge,
             CollectionError::TooDeep { .. } => ErrorCode::TooDeep,
+            CollectionError::ContentRisky { .. } => ErrorCode::ContentRisky,
+            CollectionError::ModerationUnavailable { .. } => ErrorCode::UpstreamUnavailable,
             CollectionError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
@@ -263,6 +270,15 @@ impl From<FileError> for ApiError {
             FileError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
+    }
+}
+
+impl From<TextCheckError> for ApiError {
+    fn from(error: TextCheckError) -> Self {
+        match &error {
+            TextCheckError::Empty => Self::bad_request(error.to_string()),
+            TextCheckError::Upstream(cause) => Self::from_token_error(cause),
+        }
     }
 }
 
