@@ -15,6 +15,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use wxbase_core::codes::CodeService;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
@@ -45,6 +46,8 @@ pub struct AppState {
     pub files: Arc<FileService>,
     /// WeChat's text check, for collections and for `/api/security/text`.
     pub text_security: Arc<TextSecurity>,
+    /// Mini-program codes, stored scenes and links.
+    pub codes: Arc<CodeService>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
@@ -110,6 +113,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
         .merge(routes::security::router())
+        .merge(routes::codes::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {

@@ -20,6 +20,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tower::{Layer, Service};
+use wxbase_core::codes::CodeService;
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
@@ -247,7 +248,15 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
     let text_security = Arc::new(TextSecurity::new(tokens.clone(), wechat.clone()));
     let collections = CollectionService::new(store.clone(), config.collections)
         .with_text_security(text_security.clone());
+    let codes = Arc::new(CodeService::new(
+        store.clone(),
+        tokens.clone(),
+        wechat.clone(),
+        files.clone(),
+        config.wxacode,
+    ));
     Ok(AppState {
+        codes,
         files: Arc::new(files),
         collections: Arc::new(collections),
         text_security,

@@ -4,6 +4,7 @@
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use wxbase_core::codes::CodeError;
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextCheckError;
 use wxbase_core::{
@@ -64,13 +65,19 @@ pub enum ErrorCode {
     Conflict,
     /// WeChat's content check found the text unfit to publish; the message names the field.
     ContentRisky,
+    /// WeChat does not know the page of a code or link (not in the published version).
+    InvalidPage,
+    /// The caller asked too often (`wxacode.user_per_minute`).
+    RateLimited,
+    /// WeChat's quota for the API is used up (errcode 45009).
+    QuotaExceeded,
     /// Something failed inside wxbase; the log has the details under the request id.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the order docs/api.md lists them (a test holds the two together).
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::InvalidCode,
         Self::Unauthorized,
@@ -94,6 +101,9 @@ impl ErrorCode {
         Self::UnsupportedType,
         Self::Conflict,
         Self::ContentRisky,
+        Self::InvalidPage,
+        Self::RateLimited,
+        Self::QuotaExceeded,
         Self::Internal,
     ];
 
@@ -123,6 +133,9 @@ impl ErrorCode {
             Self::UnsupportedType => "unsupported_type",
             Self::Conflict => "conflict",
             Self::ContentRisky => "content_risky",
+            Self::InvalidPage => "invalid_page",
+            Self::RateLimited => "rate_limited",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::Internal => "internal",
         }
     }
@@ -268,6 +281,23 @@ impl From<FileError> for ApiError {
             FileError::UnsupportedType { .. } => ErrorCode::UnsupportedType,
             FileError::Storage(_) => return Self::internal(&error),
             FileError::Store(cause) => return Self::internal(cause),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<CodeError> for ApiError {
+    fn from(error: CodeError) -> Self {
+        let code = match &error {
+            CodeError::BadRequest(_) | CodeError::InvalidParameters { .. } => ErrorCode::BadRequest,
+            CodeError::Forbidden => ErrorCode::Forbidden,
+            CodeError::RateLimited { .. } => ErrorCode::RateLimited,
+            CodeError::UnknownScene(_) => ErrorCode::NotFound,
+            CodeError::InvalidPage { .. } => ErrorCode::InvalidPage,
+            CodeError::Quota { .. } => ErrorCode::QuotaExceeded,
+            CodeError::Upstream(cause) => return Self::from_token_error(cause),
+            CodeError::Files(_) => return Self::internal(&error),
+            CodeError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
     }

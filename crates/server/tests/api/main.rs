@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_collections;
+mod codes;
 mod collections;
 mod embedding;
 mod errors;
