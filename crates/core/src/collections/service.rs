@@ -160,14 +160,12 @@ impl CollectionService {
         let id = Self::id(&collection, id)?;
         let body = self.body(&collection, body)?;
         if collection.moderation.is_some() {
-            let before = self.store.document(&collection.name, &id, &scope).await?;
-            self.moderate(
-                &collection,
-                caller,
-                body.fields(),
-                before.as_ref().map(|document| &document.body),
-            )
-            .await?;
+            // A document the caller cannot change is refused before any check is paid for.
+            let Some(before) = self.store.document(&collection.name, &id, &scope).await? else {
+                return Err(self.unwritable(&collection, caller, &id).await);
+            };
+            self.moderate(&collection, caller, body.fields(), Some(&before.body))
+                .await?;
         }
         let update = DocumentUpdate {
             body,

@@ -174,6 +174,18 @@ async fn a_patch_or_replace_that_makes_a_field_risky_is_refused(app: TestApp) {
         .await;
     assert_failure(&replaced, "content_risky");
 
+    let checks_before_bob = app.emulator_calls(CHECK).await;
+    let bob = app.login_as("bob").await;
+    let not_his = app
+        .request(Method::PUT, &path, &bob, Some(json!({"title": "mine now"})))
+        .await;
+    assert_failure(&not_his, "forbidden");
+    assert_eq!(
+        app.emulator_calls(CHECK).await,
+        checks_before_bob,
+        "a write that cannot happen costs no check"
+    );
+
     let read = app.request(Method::GET, &path, &alice, None).await;
     assert_eq!(
         read["data"]["title"], "hello",
