@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use wxbase_wechat::{AppId, ClientBuildError, ClientConfig, Secret, WechatClient};
 
+use crate::codes::CodeSettings;
 use crate::collections::DocumentLimits;
 use crate::files::FileSettings;
 use crate::token::TokenSettings;
@@ -77,6 +78,8 @@ pub struct Config {
     pub collections: DocumentLimits,
     /// Buckets and file storage (`[files]`).
     pub files: FileSettings,
+    /// Who may make mini-program codes, and how often (`[wxacode]`).
+    pub wxacode: CodeSettings,
     /// The linked official account (`[official_account]`), when configured.
     pub official_account: Option<OfficialAccountSettings>,
 }

@@ -2,12 +2,14 @@
 //! trait that the storage backends implement. No HTTP and no SQL live here.
 
 pub mod auth;
+pub mod codes;
 pub mod collections;
 pub mod config;
 pub mod files;
 pub mod messages;
 pub mod official_account;
 pub mod open_data;
+pub mod security;
 pub mod session;
 pub mod store;
 pub mod time;

@@ -118,6 +118,8 @@ const MEANINGS: &[(&str, &str)] = &[
     ("files.s3_access_key_id", "With `files.storage = \"s3\"`: the access key id. Empty: the `AWS_*` environment."),
     ("files.s3_secret_access_key", "With `files.storage = \"s3\"`: the secret access key. Never logged."),
     ("files.s3_path_style", "With `files.storage = \"s3\"`: `true` for path-style URLs (`endpoint/bucket/key`), as MinIO and most self-hosted servers want."),
+    ("wxacode.client_allowed", "Whether logged-in users may make mini-program codes with `POST /api/wxacode` (admins always may). See [codes.md](codes.md)."),
+    ("wxacode.user_per_minute", "Codes one user may ask for in any minute, counted by each instance (1 to 10000); more answer `rate_limited`."),
     (
         "official_account.app_id",
         "AppID of the official account linked to the mini-program. Unset: no official account (`serve --dev` uses the emulator's).",

@@ -8,7 +8,9 @@
 //! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`,
 //! `POST /cgi-bin/message/custom/send` (and `/custom/business/send`),
 //! `POST /cgi-bin/message/custom/business/typing`; for the official account `GET /cgi-bin/user/info`,
-//! `GET /cgi-bin/user/get`, `POST /cgi-bin/user/info/batchget`; and the push sender, which
+//! `GET /cgi-bin/user/get`, `POST /cgi-bin/user/info/batchget`; `POST /wxa/msg_sec_check`,
+//! `POST /wxa/getwxacodeunlimit` (a PNG), `POST /wxa/generate_urllink`,
+//! `POST /wxa/generatescheme`; and the push sender, which
 //! calls the developer's server as WeChat does.
 //!
 //! Control API (JSON bodies whatever the Content-Type; failures are HTTP 400 `{"error"}`):
@@ -35,6 +37,9 @@
 //!   `{"user", "openid", "unionid", "following", "at", "push"}` (the delivery report or null)
 //! - `GET /__emulator/oa/followers` → `{"appid", "followers": [...]}`
 //! - `GET|POST /__emulator/oa/push-config` (as push-config, XML only) → the push settings
+//! - `POST /__emulator/security/risky-words` `{"words", "reviewWords"?}` → the words in force
+//! - `GET /__emulator/links/{id}` → `{"kind", "appid", "path", "query", "envVersion",
+//!   "expiresAt", "expired"}`
 //!
 //! Its parts, one folder each:
 //! - `wechat_api/`: WeChat's API, the routes above that wxbase calls, one module per module of

@@ -16,6 +16,8 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
+use wxbase_core::codes::CodeService;
+use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
     OpenDataService, TokenManager,
@@ -43,6 +45,10 @@ pub struct AppState {
     pub collections: Arc<CollectionService>,
     /// Buckets and their files.
     pub files: Arc<FileService>,
+    /// WeChat's text check, for collections and for `/api/security/text`.
+    pub text_security: Arc<TextSecurity>,
+    /// Mini-program codes, stored scenes and links.
+    pub codes: Arc<CodeService>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
@@ -104,6 +110,8 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::files::router())
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
+        .merge(routes::security::router())
+        .merge(routes::codes::router())
 }
 
 /// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`

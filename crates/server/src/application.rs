@@ -20,7 +20,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tower::{Layer, Service};
+use wxbase_core::codes::CodeService;
 use wxbase_core::messages::MessageError;
+use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
     OpenDataService, Store, TokenManager,
@@ -243,9 +245,21 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
     });
     let files = FileService::open(store.clone(), config.files.clone(), &config.data_dir)
         .map_err(BuildError::Files)?;
+    let text_security = Arc::new(TextSecurity::new(tokens.clone(), wechat.clone()));
+    let collections = CollectionService::new(store.clone(), config.collections)
+        .with_text_security(text_security.clone());
+    let codes = Arc::new(CodeService::new(
+        store.clone(),
+        tokens.clone(),
+        wechat.clone(),
+        files.clone(),
+        config.wxacode,
+    ));
     Ok(AppState {
+        codes,
         files: Arc::new(files),
-        collections: Arc::new(CollectionService::new(store.clone(), config.collections)),
+        collections: Arc::new(collections),
+        text_security,
         auth: Arc::new(AuthService::new(store, wechat, app, config.session_ttl)),
         tokens,
         open_data,

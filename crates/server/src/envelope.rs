@@ -4,7 +4,9 @@
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use wxbase_core::codes::CodeError;
 use wxbase_core::messages::MessageError;
+use wxbase_core::security::TextCheckError;
 use wxbase_core::{
     AuthError, CollectionError, FileError, OfficialAccountError, OpenDataError, TokenError,
 };
@@ -61,13 +63,21 @@ pub enum ErrorCode {
     UnsupportedType,
     /// The thing to create exists, or concurrent writers kept changing the document.
     Conflict,
+    /// WeChat's content check found the text unfit to publish; the message names the field.
+    ContentRisky,
+    /// WeChat does not know the page of a code or link (not in the published version).
+    InvalidPage,
+    /// The caller asked too often (`wxacode.user_per_minute`).
+    RateLimited,
+    /// WeChat's quota for the API is used up (errcode 45009).
+    QuotaExceeded,
     /// Something failed inside wxbase; the log has the details under the request id.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the order docs/api.md lists them (a test holds the two together).
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::InvalidCode,
         Self::Unauthorized,
@@ -90,6 +100,10 @@ impl ErrorCode {
         Self::UnknownBucket,
         Self::UnsupportedType,
         Self::Conflict,
+        Self::ContentRisky,
+        Self::InvalidPage,
+        Self::RateLimited,
+        Self::QuotaExceeded,
         Self::Internal,
     ];
 
@@ -118,6 +132,10 @@ impl ErrorCode {
             Self::UnknownBucket => "unknown_bucket",
             Self::UnsupportedType => "unsupported_type",
             Self::Conflict => "conflict",
+            Self::ContentRisky => "content_risky",
+            Self::InvalidPage => "invalid_page",
+            Self::RateLimited => "rate_limited",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::Internal => "internal",
         }
     }
@@ -243,6 +261,8 @@ impl From<CollectionError> for ApiError {
             CollectionError::BadRequest(_) => ErrorCode::BadRequest,
             CollectionError::DocumentTooLarge { .. } => ErrorCode::DocumentTooLarge,
             CollectionError::TooDeep { .. } => ErrorCode::TooDeep,
+            CollectionError::ContentRisky { .. } => ErrorCode::ContentRisky,
+            CollectionError::ModerationUnavailable { .. } => ErrorCode::UpstreamUnavailable,
             CollectionError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
@@ -263,6 +283,32 @@ impl From<FileError> for ApiError {
             FileError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
+    }
+}
+
+impl From<CodeError> for ApiError {
+    fn from(error: CodeError) -> Self {
+        let code = match &error {
+            CodeError::BadRequest(_) | CodeError::InvalidParameters { .. } => ErrorCode::BadRequest,
+            CodeError::Forbidden => ErrorCode::Forbidden,
+            CodeError::RateLimited { .. } => ErrorCode::RateLimited,
+            CodeError::UnknownScene(_) => ErrorCode::NotFound,
+            CodeError::InvalidPage { .. } => ErrorCode::InvalidPage,
+            CodeError::Quota { .. } => ErrorCode::QuotaExceeded,
+            CodeError::Upstream(cause) => return Self::from_token_error(cause),
+            CodeError::Files(_) => return Self::internal(&error),
+            CodeError::Store(cause) => return Self::internal(cause),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<TextCheckError> for ApiError {
+    fn from(error: TextCheckError) -> Self {
+        match &error {
+            TextCheckError::Empty => Self::bad_request(error.to_string()),
+            TextCheckError::Upstream(cause) => Self::from_token_error(cause),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! both pass the same conformance suite (`tests/conformance.rs`).
 
 mod backend;
+mod codes;
 mod collections;
 mod errors;
 mod files;

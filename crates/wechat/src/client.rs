@@ -51,6 +51,15 @@ pub enum ClientBuildError {
     Http(#[from] reqwest::Error),
 }
 
+/// Bytes WeChat answered instead of JSON, with their declared type.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    /// The `Content-Type` header, lowercased (empty when absent).
+    pub content_type: String,
+    /// The body.
+    pub bytes: Vec<u8>,
+}
+
 /// The error fields every WeChat answer may carry.
 #[derive(Deserialize)]
 struct ErrorFields {
@@ -110,6 +119,44 @@ impl WechatClient {
     ) -> Result<T, WechatError> {
         let request = self.http.post(self.url(endpoint, query)).json(body);
         self.send(endpoint, request).await
+    }
+
+    /// `POST {base}{endpoint}?{query}` with a JSON body, for an API that answers raw bytes on
+    /// success (an image) and a JSON error object on failure. The answer is JSON when its
+    /// `Content-Type` says so or its first byte is `{`: then WeChat's errcode rule applies.
+    pub(crate) async fn post_for_bytes<B: Serialize + ?Sized>(
+        &self,
+        endpoint: &'static str,
+        query: &[(&str, &str)],
+        body: &B,
+    ) -> Result<RawAnswer, WechatError> {
+        let unavailable = |source| WechatError::Unavailable { endpoint, source };
+        let response = self
+            .http
+            .post(self.url(endpoint, query))
+            .json(body)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let bytes = response.bytes().await.map_err(unavailable)?;
+        let looks_json = content_type.contains("json") || bytes.first() == Some(&b'{');
+        if looks_json {
+            let _: serde::de::IgnoredAny = decode(endpoint, &bytes)?;
+            return Err(WechatError::BadResponse {
+                endpoint,
+                detail: "a JSON answer without an errcode where bytes were expected".to_owned(),
+            });
+        }
+        Ok(RawAnswer {
+            content_type,
+            bytes: bytes.to_vec(),
+        })
     }
 
     /// `{base}{endpoint}?{query}`, the query form-encoded as WeChat expects.

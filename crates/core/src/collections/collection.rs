@@ -1,10 +1,12 @@
-//! A collection's settings as stored: its name, permission mode, schema and indexes.
+//! A collection's settings as stored: its name, permission mode, schema, indexes and text
+//! moderation.
 
 use serde_json::Value;
 
 use super::name::CollectionName;
 use super::path::FieldPath;
 use super::permission::PermissionMode;
+use crate::security::TextModeration;
 use crate::Timestamp;
 
 /// A collection of documents.
@@ -18,6 +20,8 @@ pub struct Collection {
     pub schema: Option<Value>,
     /// The fields with a database index, in the order they were added.
     pub indexes: Vec<FieldPath>,
+    /// The text fields WeChat checks before a user's write is stored, if any.
+    pub moderation: Option<TextModeration>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When its settings last changed.
@@ -31,4 +35,6 @@ pub enum CollectionChange {
     Permission(PermissionMode),
     /// A new schema, or none.
     Schema(Option<Value>),
+    /// New text moderation settings, or none.
+    Moderation(Option<TextModeration>),
 }

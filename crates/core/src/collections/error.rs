@@ -1,5 +1,6 @@
 //! Why a collection or document call failed; the server maps each variant to one envelope code.
 
+use crate::security::Verdict;
 use crate::StoreError;
 
 /// A failed collection or document call.
@@ -46,6 +47,22 @@ pub enum CollectionError {
     TooDeep {
         /// The limit.
         limit: usize,
+    },
+    /// WeChat's text check found a moderated field unfit to publish; nothing was written.
+    #[error("WeChat's content check refused field {field:?} ({}, label {}): nothing was stored", verdict.suggest.as_str(), verdict.label)]
+    ContentRisky {
+        /// The field, as a dotted path.
+        field: String,
+        /// WeChat's verdict.
+        verdict: Verdict,
+    },
+    /// WeChat could not check a moderated field and the collection refuses unchecked writes.
+    #[error("WeChat could not check field {field:?}, and collection {collection:?} refuses unchecked writes (moderation.unavailable): nothing was stored, try again shortly")]
+    ModerationUnavailable {
+        /// The collection.
+        collection: String,
+        /// The field.
+        field: String,
     },
     /// Concurrent writers kept changing the document; nothing was written.
     #[error("the document kept changing during the update: nothing was written, try again")]

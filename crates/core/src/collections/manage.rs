@@ -1,5 +1,5 @@
-//! Collection management, for admins: create, list, change the mode or the schema, add and
-//! drop indexes, delete.
+//! Collection management, for admins: create, list, change the mode, the schema or the text
+//! moderation, add and drop indexes, delete.
 
 use serde_json::Value;
 
@@ -53,6 +53,7 @@ impl CollectionService {
             permission: new.permission,
             schema: new.schema,
             indexes,
+            moderation: None,
             created_at: at,
             updated_at: at,
         };
@@ -69,7 +70,8 @@ impl CollectionService {
         Ok(self.store.collections().await?)
     }
 
-    /// Changes the permission mode or the schema (which applies to later writes only).
+    /// Changes the permission mode, the schema or the text moderation (which apply to later
+    /// writes only).
     pub async fn change_collection(
         &self,
         name: &str,

@@ -8,6 +8,7 @@ mod document;
 mod error;
 mod id;
 mod manage;
+mod moderate;
 mod name;
 mod parse;
 mod patch;

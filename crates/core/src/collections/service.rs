@@ -15,6 +15,7 @@ use super::patch::Patch;
 use super::permission::{Action, Caller, Scope};
 use super::schema::SchemaCache;
 use super::store::{DocumentUpdate, NewDocument};
+use crate::security::TextSecurity;
 use crate::{Store, Timestamp};
 
 /// How often a patch is tried when other writers keep changing the document in between.
@@ -26,6 +27,7 @@ pub struct CollectionService {
     pub(super) limits: DocumentLimits,
     ids: IdGenerator,
     schemas: SchemaCache,
+    pub(super) text_security: Option<Arc<TextSecurity>>,
 }
 
 impl CollectionService {
@@ -36,7 +38,15 @@ impl CollectionService {
             limits,
             ids: IdGenerator::default(),
             schemas: SchemaCache::default(),
+            text_security: None,
         }
+    }
+
+    /// The same service, checking moderated fields with `security`. Without it, a write to a
+    /// collection with text moderation is handled as if WeChat could not be reached.
+    pub fn with_text_security(mut self, security: Arc<TextSecurity>) -> Self {
+        self.text_security = Some(security);
+        self
     }
 
     /// The store this service uses.
@@ -95,6 +105,8 @@ impl CollectionService {
         let collection = self.collection(name).await?;
         Self::scope(&collection, caller, Action::Create)?;
         let body = self.body(&collection, body)?;
+        self.moderate(&collection, caller, body.fields(), None)
+            .await?;
         let at = Timestamp::now();
         let new = NewDocument {
             id: self.ids.next_id(at),
@@ -146,8 +158,17 @@ impl CollectionService {
         let collection = self.collection(name).await?;
         let scope = Self::scope(&collection, caller, Action::Write)?;
         let id = Self::id(&collection, id)?;
+        let body = self.body(&collection, body)?;
+        if collection.moderation.is_some() {
+            // A document the caller cannot change is refused before any check is paid for.
+            let Some(before) = self.store.document(&collection.name, &id, &scope).await? else {
+                return Err(self.unwritable(&collection, caller, &id).await);
+            };
+            self.moderate(&collection, caller, body.fields(), Some(&before.body))
+                .await?;
+        }
         let update = DocumentUpdate {
-            body: self.body(&collection, body)?,
+            body,
             at: Timestamp::now(),
             expected_version: None,
         };
@@ -184,8 +205,11 @@ impl CollectionService {
             let Some(current) = self.store.document(&collection.name, &id, &scope).await? else {
                 return Err(self.unwritable(&collection, caller, &id).await);
             };
+            let body = self.body(&collection, patch.apply(&current.body)?)?;
+            self.moderate(&collection, caller, body.fields(), Some(&current.body))
+                .await?;
             let update = DocumentUpdate {
-                body: self.body(&collection, patch.apply(&current.body)?)?,
+                body,
                 at: Timestamp::now(),
                 expected_version: Some(current.version),
             };

@@ -89,7 +89,7 @@ impl RawSettings {
         })
     }
 
-    fn switch(&self, name: &'static str) -> Result<bool, ConfigError> {
+    pub(super) fn switch(&self, name: &'static str) -> Result<bool, ConfigError> {
         let parsed = match self.text(name).trim() {
             "true" => Ok(true),
             "false" | "" => Ok(false),

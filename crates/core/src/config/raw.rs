@@ -9,6 +9,7 @@ use wxbase_wechat::{AppId, Secret};
 
 use super::settings::find_setting;
 use super::{AppCredentials, Config, ConfigError, DatabaseUrl, Origin, SETTINGS};
+use crate::codes::CodeSettings;
 use crate::collections::DocumentLimits;
 use crate::token::{TokenMode, TokenSettings};
 
@@ -165,6 +166,10 @@ impl RawSettings {
                 max_depth: self.number("collections.max_depth", 2, 100)?,
             },
             files: self.files(&data_dir)?,
+            wxacode: CodeSettings {
+                client_allowed: self.switch("wxacode.client_allowed")?,
+                user_per_minute: self.number("wxacode.user_per_minute", 1, 10_000)?,
+            },
             official_account: self.official_account(&push.path)?,
             push,
             data_dir,

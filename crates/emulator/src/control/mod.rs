@@ -6,14 +6,17 @@
 //! codes, `encryptedData`, `rawData`), [`settings`] (limits, revoking tokens, open-platform
 //! binding), [`faults`] (injected faults), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
 //! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
-//! followers and its push-config).
+//! followers and its push-config), [`security`] (the text check's words), [`links`] (where a
+//! generated link leads).
 
 mod bulk;
 mod conversations;
 mod faults;
+mod links;
 mod official_account;
 mod open_data;
 mod push;
+mod security;
 mod session;
 mod settings;
 
@@ -39,6 +42,8 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(push::router())
         .merge(official_account::router())
         .merge(faults::router())
+        .merge(security::router())
+        .merge(links::router())
 }
 
 /// A control-API failure: HTTP 400 with `{"error": "..."}`.

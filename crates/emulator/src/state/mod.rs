@@ -1,5 +1,6 @@
 //! The state: everything the emulator remembers, and the rules that change it, without HTTP.
-//! Codes, session keys, tokens, quotas, chats, followers, faults, call counts and bindings
+//! Codes, session keys, tokens, quotas, chats, followers, faults, call counts, bindings, the
+//! text check's words and generated links
 //! live in [`Tables`], behind one lock so each request sees and changes them atomically;
 //! the clock and the test people's identities are derived, not stored.
 //!
@@ -9,8 +10,10 @@ pub mod clock;
 pub mod conversations;
 pub mod faults;
 pub mod followers;
+pub mod links;
 pub mod people;
 pub mod quota;
+pub mod security;
 pub mod tokens;
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,7 +27,9 @@ use self::clock::Clock;
 use self::conversations::Conversations;
 use self::faults::Fault;
 use self::followers::Followers;
+use self::links::Links;
 use self::quota::DailyQuotas;
+use self::security::TextRules;
 use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
 use crate::push::PushTarget;
@@ -76,6 +81,10 @@ pub struct Tables {
     /// Open-platform bindings changed at run time, by appid (otherwise the app's configured
     /// `unionid_bound`).
     pub bindings: HashMap<String, bool>,
+    /// The words the text check looks for.
+    pub text_rules: TextRules,
+    /// URL links and schemes generated.
+    pub links: Links,
 }
 
 /// The emulator's state, shared by its handlers.
@@ -104,6 +113,8 @@ impl EmulatorState {
             followers: Followers::default(),
             oa_push: config.official_account_push.clone(),
             bindings: HashMap::new(),
+            text_rules: TextRules::default(),
+            links: Links::default(),
         };
         let token_holders = config
             .apps

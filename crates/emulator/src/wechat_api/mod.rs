@@ -3,8 +3,10 @@
 //!
 //! One module per module of `wxbase-wechat`'s `api`: [`auth`] (`/sns/jscode2session`),
 //! [`token`] (`/cgi-bin/token`, `/cgi-bin/stable_token`), [`phone`]
-//! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing) and
-//! [`user`] (the official account's user/info, user/get and batchget). Beside them what they
+//! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing),
+//! [`user`] (the official account's user/info, user/get and batchget), [`security`]
+//! (msg_sec_check), [`wxacode`] (getwxacodeunlimit) and [`links`] (generate_urllink,
+//! generatescheme). Beside them what they
 //! share: [`reply`] (the errcodes), [`request`] (bodies), [`caller`] (the `access_token`
 //! check), and the middleware ahead of every route: [`counting`] (each call counted for the
 //! stats), then [`faults`] (the injected faults applied).
@@ -14,11 +16,14 @@ mod caller;
 pub mod counting;
 mod custom_message;
 pub mod faults;
+mod links;
 mod phone;
 pub mod reply;
 mod request;
+mod security;
 mod token;
 mod user;
+mod wxacode;
 
 use std::sync::Arc;
 
@@ -34,4 +39,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(phone::router())
         .merge(custom_message::router())
         .merge(user::router())
+        .merge(security::router())
+        .merge(wxacode::router())
+        .merge(links::router())
 }

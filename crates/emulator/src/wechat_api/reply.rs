@@ -93,8 +93,24 @@ pub const NO_RECENT_INTERACTION: WxError =
 /// 45081: already typing.
 pub const ALREADY_TYPING: WxError = WxError::new(45081, "you are already typing");
 
+/// 40097: invalid arguments (a code's width, page or scene).
+pub const INVALID_ARGS: WxError = WxError::new(40097, "invalid args");
+/// 40129: the content check's scene is not 1 to 4.
+pub const INVALID_SCENE: WxError = WxError::new(40129, "invalid scene");
+/// 40169: a code's scene is longer than 32 characters.
+pub const SCENE_TOO_LONG: WxError = WxError::new(40169, "invalid length for scene");
+/// 41030: the page does not exist in the published version, or nothing is published.
+pub const INVALID_PAGE: WxError = WxError::new(41030, "invalid page");
+/// 85401: a link's expiry is out of range.
+pub const EXPIRY_OUT_OF_RANGE: WxError = WxError::new(85401, "time limit between 1min and 30days");
+
 /// Every error above, for [`WxError::for_code`].
 const KNOWN: &[WxError] = &[
+    INVALID_ARGS,
+    INVALID_SCENE,
+    SCENE_TOO_LONG,
+    INVALID_PAGE,
+    EXPIRY_OUT_OF_RANGE,
     INVALID_OPENID,
     INVALID_OPENID_LIST,
     API_UNAUTHORIZED,

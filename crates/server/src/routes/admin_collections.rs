@@ -1,5 +1,6 @@
 //! Collection management for admins (`/admin/api/collections`, admin token): create, list,
-//! show, change the permission mode or the schema, add and drop indexes, delete.
+//! show, change the permission mode, the schema or the text moderation, add and drop indexes,
+//! delete.
 
 use axum::extract::{Path, State};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -11,6 +12,8 @@ use wxbase_core::collections::{
     parse_permission, Collection, CollectionChange, CollectionError, CollectionName, FieldPath,
     NewCollection, PermissionMode,
 };
+
+use wxbase_core::security::TextModeration;
 
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
@@ -33,6 +36,7 @@ struct CollectionView {
     permission: &'static str,
     schema: Option<Value>,
     indexes: Vec<String>,
+    moderation: Option<TextModeration>,
     created_at: String,
     updated_at: String,
 }
@@ -44,6 +48,7 @@ impl From<Collection> for CollectionView {
             permission: collection.permission.as_str(),
             schema: collection.schema,
             indexes: collection.indexes.iter().map(ToString::to_string).collect(),
+            moderation: collection.moderation,
             created_at: collection.created_at.to_rfc3339(),
             updated_at: collection.updated_at.to_rfc3339(),
         }
@@ -111,7 +116,7 @@ async fn show(
     Ok(Success(state.collections.collection(&name).await?.into()))
 }
 
-/// `schema` absent: unchanged; `null`: removed.
+/// `schema` or `moderation` absent: unchanged; `null`: removed.
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<Value>>, D::Error> {
     Option::<Value>::deserialize(deserializer).map(Some)
 }
@@ -126,6 +131,8 @@ struct ChangeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
     schema: Option<Option<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    moderation: Option<Option<Value>>,
 }
 
 /// Changes the permission mode, the schema or both.
@@ -145,8 +152,15 @@ async fn change(
     if let Some(schema) = request.schema {
         changes.push(CollectionChange::Schema(schema));
     }
+    if let Some(moderation) = request.moderation {
+        let settings = moderation
+            .filter(|value| !value.is_null())
+            .map(TextModeration::from_json)
+            .transpose()?;
+        changes.push(CollectionChange::Moderation(settings));
+    }
     if changes.is_empty() {
-        return Err(bad("give permission, schema (null removes it) or both").into());
+        return Err(bad("give permission, schema or moderation (null removes either)").into());
     }
     let mut changed = None;
     for change in changes {

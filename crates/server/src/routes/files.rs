@@ -42,7 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The caller of a file route: the admin token, or a user's session token.
-async fn caller(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
+pub(crate) async fn caller(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
     let (mut parts, ()) = Request::new(()).into_parts();
     parts.headers = headers.clone();
     let BearerToken(token) =
@@ -77,7 +77,7 @@ pub struct FileView {
 }
 
 /// Where signed URLs point: `files.public_url`, or the host the request came to.
-fn base_url(files: &FileService, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(files: &FileService, headers: &HeaderMap) -> String {
     if let Some(url) = files.public_url() {
         return url.to_owned();
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::task::JoinHandle;
+use wxbase_core::codes::CodeSettings;
 use wxbase_core::collections::DocumentLimits;
 use wxbase_core::config::RawSettings;
 use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
@@ -52,6 +53,8 @@ pub struct Options {
     /// Keep files in S3 (a fresh bucket of the server at `WXBASE_TEST_S3_ENDPOINT`) rather
     /// than in a local directory.
     pub s3: bool,
+    /// `[wxacode]`: who may make codes.
+    pub wxacode: CodeSettings,
 }
 
 impl Default for Options {
@@ -72,6 +75,7 @@ impl Default for Options {
             unionid_bound: true,
             max_upload_bytes: 256 * 1024,
             s3: false,
+            wxacode: CodeSettings::default(),
         }
     }
 }
@@ -148,6 +152,7 @@ impl TestApp {
                 push: options.push.as_ref(),
                 official_account: options.official_account.as_ref(),
                 files: &files,
+                wxacode: options.wxacode,
             },
         )
         .await;
@@ -197,6 +202,7 @@ impl TestApp {
                 push,
                 official_account: self.official_account.as_ref(),
                 files: &self.files,
+                wxacode: CodeSettings::default(),
             },
         )
         .await
@@ -250,6 +256,7 @@ struct Instance<'a> {
     push: Option<&'a PushSetup>,
     official_account: Option<&'a OaSetup>,
     files: &'a FileSettings,
+    wxacode: CodeSettings,
 }
 
 impl Instance<'_> {
@@ -280,6 +287,7 @@ impl Instance<'_> {
         }
         config.official_account = self.official_account.map(OaSetup::settings);
         config.files = self.files.clone();
+        config.wxacode = self.wxacode;
         config
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_collections;
+mod codes;
 mod collections;
 mod embedding;
 mod errors;
@@ -22,4 +23,5 @@ mod push_e2e;
 mod push_logs;
 mod push_support;
 mod rules;
+mod security;
 mod tokens;

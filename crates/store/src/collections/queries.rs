@@ -10,6 +10,7 @@ use wxbase_core::collections::{
     Collection, CollectionChange, CollectionName, Condition, Document, DocumentId, DocumentUpdate,
     FieldPath, NewDocument, Query, Scope,
 };
+use wxbase_core::security::TextModeration;
 use wxbase_core::{StoreError, Timestamp};
 
 use super::rows::{collection_from_row, collection_row, document_from_row, index_row};
@@ -77,6 +78,7 @@ async fn create_collection_whole<S: CollectionIndexes>(
         .bind(collection.permission.as_str())
         .bind(collection.schema.as_ref().map(|s| s.to_string()))
         .bind(collection.created_at.as_millis())
+        .bind(moderation_text(collection.moderation.as_ref()))
         .execute(store.writer())
         .await?;
     if created == 0 {
@@ -142,7 +144,12 @@ fn read_all<R: ReadRow, T>(
     rows.iter().map(read).collect()
 }
 
-/// Changes a collection's permission mode or schema; `false` if there is no such collection.
+/// Text moderation settings as stored: JSON text.
+fn moderation_text(moderation: Option<&TextModeration>) -> Option<String> {
+    moderation.and_then(|settings| serde_json::to_string(settings).ok())
+}
+
+/// Changes a collection's permission mode, schema or text moderation; `false` if there is no such collection.
 pub async fn update_collection<DB: Backend>(
     writer: &Pool<DB>,
     name: &CollectionName,
@@ -156,6 +163,10 @@ pub async fn update_collection<DB: Backend>(
         CollectionChange::Schema(schema) => {
             (catalog::SET_SCHEMA, schema.as_ref().map(|s| s.to_string()))
         }
+        CollectionChange::Moderation(moderation) => (
+            catalog::SET_MODERATION,
+            moderation_text(moderation.as_ref()),
+        ),
     };
     let changed = Statement::new(statement)
         .bind(name.as_str())

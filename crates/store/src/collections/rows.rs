@@ -30,8 +30,9 @@ pub fn document_from_row(row: &impl ReadRow) -> Result<Document, StoreError> {
     })
 }
 
-/// A collection's columns as read: `name, permission, schema, created_at, updated_at`.
-pub type CollectionRow = (String, String, Option<String>, i64, i64);
+/// A collection's columns as read: `name, permission, schema, created_at, updated_at,
+/// moderation`.
+pub type CollectionRow = (String, String, Option<String>, i64, i64, Option<String>);
 
 /// The [`CollectionRow`] of a row of `catalog::SELECT_COLLECTION(S)`.
 pub fn collection_row(row: &impl ReadRow) -> Result<CollectionRow, StoreError> {
@@ -41,6 +42,7 @@ pub fn collection_row(row: &impl ReadRow) -> Result<CollectionRow, StoreError> {
         row.read(2)?,
         row.read(3)?,
         row.read(4)?,
+        row.read(5)?,
     ))
 }
 
@@ -57,7 +59,7 @@ pub fn collection_from_row(
     row: CollectionRow,
     indexes: &[IndexRow],
 ) -> Result<Collection, StoreError> {
-    let (name, permission, schema, created_at, updated_at) = row;
+    let (name, permission, schema, created_at, updated_at, moderation) = row;
     let indexes = indexes
         .iter()
         .filter(|(collection, _)| *collection == name)
@@ -72,6 +74,10 @@ pub fn collection_from_row(
             .map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|e| corrupt("collections.schema", e))?,
+        moderation: moderation
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| corrupt("collections.moderation", e))?,
         name: CollectionName::parse(name).map_err(|e| corrupt("collections.name", e))?,
         indexes,
         created_at: Timestamp::from_millis(created_at),

@@ -2,6 +2,7 @@
 //! SQLite, on the pool, or PostgreSQL's own batched hot paths ([`super::hot_paths`]).
 
 use async_trait::async_trait;
+use wxbase_core::codes::CodeStore;
 use wxbase_core::collections::{
     Action, Caller, Collection, CollectionChange, CollectionName, CollectionStore, Condition,
     Document, DocumentId, DocumentUpdate, FieldPath, NewDocument, Query, Scope,
@@ -22,6 +23,7 @@ use wxbase_core::{
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use super::PostgresStore;
+use crate::codes::queries as codes;
 use crate::collections::queries::{self as collections, CollectionIndexes};
 use crate::collections::Statistics;
 use crate::files::queries as files;
@@ -501,5 +503,29 @@ impl FileStore for PostgresStore {
 
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
         files::existing_files(&self.pool, ids).await
+    }
+}
+
+#[async_trait]
+impl CodeStore for PostgresStore {
+    async fn insert_scene(&self, id: &str, scene: &str, at: Timestamp) -> Result<(), StoreError> {
+        codes::insert_scene(&self.pool, id, scene, at).await
+    }
+
+    async fn scene(&self, id: &str) -> Result<Option<String>, StoreError> {
+        codes::scene(&self.pool, id).await
+    }
+
+    async fn code_file(&self, params_hash: &str) -> Result<Option<DocumentId>, StoreError> {
+        codes::code_file(&self.pool, params_hash).await
+    }
+
+    async fn record_code_file(
+        &self,
+        params_hash: &str,
+        file: &DocumentId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        codes::record_code_file(&self.pool, params_hash, file, at).await
     }
 }

@@ -219,6 +219,7 @@ fn notes_collection() -> Collection {
         permission: PermissionMode::default(),
         schema: None,
         indexes: Vec::new(),
+        moderation: None,
         created_at: Timestamp::from_millis(1_000),
         updated_at: Timestamp::from_millis(1_000),
     }

@@ -175,6 +175,7 @@ mod tests {
             permission: PermissionMode::default(),
             schema: None,
             indexes: vec![FieldPath::parse("title").expect("path")],
+            moderation: None,
             created_at: at,
             updated_at: at,
         };

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use sqlx::{Sqlite, SqlitePool};
+use wxbase_core::codes::CodeStore;
 use wxbase_core::collections::{
     Action, Caller, Collection, CollectionChange, CollectionName, CollectionStore, Condition,
     Document, DocumentId, DocumentUpdate, FieldPath, NewDocument, Query, Scope,
@@ -24,6 +25,7 @@ use wxbase_core::{
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use super::SqliteStore;
+use crate::codes::queries as codes;
 use crate::collections::queries::{self as collections, CollectionIndexes};
 use crate::collections::{catalog, statements, Statistics};
 use crate::errors::SqlxResultExt;
@@ -557,5 +559,29 @@ impl FileStore for SqliteStore {
 
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
         files::existing_files(&self.readers, ids).await
+    }
+}
+
+#[async_trait]
+impl CodeStore for SqliteStore {
+    async fn insert_scene(&self, id: &str, scene: &str, at: Timestamp) -> Result<(), StoreError> {
+        codes::insert_scene(&self.writer, id, scene, at).await
+    }
+
+    async fn scene(&self, id: &str) -> Result<Option<String>, StoreError> {
+        codes::scene(&self.readers, id).await
+    }
+
+    async fn code_file(&self, params_hash: &str) -> Result<Option<DocumentId>, StoreError> {
+        codes::code_file(&self.readers, params_hash).await
+    }
+
+    async fn record_code_file(
+        &self,
+        params_hash: &str,
+        file: &DocumentId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        codes::record_code_file(&self.writer, params_hash, file, at).await
     }
 }

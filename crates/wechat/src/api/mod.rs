@@ -2,9 +2,12 @@
 
 pub mod auth;
 pub mod custom_message;
+pub mod links;
 pub mod phone;
+pub mod security;
 pub mod token;
 pub mod user;
+pub mod wxacode;
 
 /// A one-shot HTTP server for the API modules' tests: it answers one request with a canned
 /// JSON body and reports what it received, so tests see both the request and the decoding.
