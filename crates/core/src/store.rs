@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use crate::collections::CollectionStore;
+use crate::console::ConsoleStore;
 use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
@@ -58,7 +59,9 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore {
+pub trait Store:
+    TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore + ConsoleStore
+{
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

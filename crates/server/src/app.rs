@@ -48,6 +48,8 @@ pub struct AppState {
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
     pub official_account: Option<Arc<OfficialAccount>>,
+    /// The admin console: accounts, sign-in, API tokens.
+    pub console: Arc<crate::console::Console>,
 }
 
 /// The linked official account: its followers and its push endpoint.
@@ -89,7 +91,7 @@ impl PushEndpoint {
 }
 
 /// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`
-/// routes, and the WeChat push endpoints at their configured paths (the mini-program's when
+/// routes, the console at `/admin`, and the WeChat push endpoints at their configured paths (the mini-program's when
 /// push is on, the official account's when its token is set).
 pub fn api_router(state: &AppState) -> Router<AppState> {
     let router = Router::new()
@@ -106,6 +108,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::files::router())
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
+        .merge(crate::console::router(state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {

@@ -22,13 +22,14 @@ use tokio::task::JoinSet;
 use tower::{Layer, Service};
 use wxbase_core::messages::MessageError;
 use wxbase_core::{
-    AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
-    OpenDataService, Store, TokenManager,
+    AuthService, CollectionService, Config, ConsoleService, FileService, MessageService,
+    OfficialAccountService, OpenDataService, Store, TokenManager,
 };
 use wxbase_wechat::ClientBuildError;
 
 use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
-use crate::housekeeping::purge_expired_sessions;
+use crate::console::Console;
+use crate::housekeeping::{purge_console, purge_expired_sessions};
 use crate::shutdown;
 
 /// How often file bytes that no row names are looked for.
@@ -153,6 +154,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let mut background = self.spawn_background_tasks();
         let router = with_middleware(self.routes, self.state, self.body_limit_bytes);
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(stop)
             .await;
@@ -181,6 +183,10 @@ impl Application {
         );
         tasks.spawn(purge_expired_sessions(
             self.state.auth.store().clone(),
+            SESSION_PURGE_INTERVAL,
+        ));
+        tasks.spawn(purge_console(
+            self.state.console.service.clone(),
             SESSION_PURGE_INTERVAL,
         ));
         tasks
@@ -243,7 +249,9 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
     });
     let files = FileService::open(store.clone(), config.files.clone(), &config.data_dir)
         .map_err(BuildError::Files)?;
+    let console = ConsoleService::new(store.clone(), app.app_id.clone(), config.console.clone());
     Ok(AppState {
+        console: Arc::new(Console::new(console, config)),
         files: Arc::new(files),
         collections: Arc::new(CollectionService::new(store.clone(), config.collections)),
         auth: Arc::new(AuthService::new(store, wechat, app, config.session_ttl)),

@@ -4,6 +4,7 @@
 
 mod backend;
 mod collections;
+mod console;
 mod errors;
 mod files;
 mod followers;
