@@ -4,6 +4,7 @@
 mod admin;
 mod admin_collections;
 mod collections;
+mod console;
 mod embedding;
 mod errors;
 mod files;

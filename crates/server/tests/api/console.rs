@@ -1,0 +1,414 @@
+//! The admin console's security, on both backends: the sign-in cookie's flags, the
+//! Content-Security-Policy, CSRF refusals, the lockout after repeated failures, sign-out, and
+//! admin API tokens with a scope.
+
+use reqwest::header::{HeaderMap, CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Response, StatusCode};
+use serde_json::json;
+use wxbase_core::console::{ConsoleSettings, Password};
+use wxbase_core::ConsoleService;
+use wxbase_wechat::AppId;
+
+use crate::helpers::{assert_failure, envelope_of, TestApp, ADMIN_TOKEN, APP_ID};
+
+const PASSWORD: &str = "console-password-1";
+
+/// A browser of the console: no redirects followed, cookies kept by hand.
+struct Browser<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all(SET_COOKIE) {
+            let text = value.to_str().expect("ascii");
+            let pair = text.split(';').next().expect("a pair");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            self.cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.app.base_url))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("answers");
+        self.keep_cookies(response.headers());
+        response
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.app.base_url))
+            .header("cookie", self.cookie_header())
+            .form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("answers");
+        self.keep_cookies(response.headers());
+        response
+    }
+
+    /// Creates an admin API token in the console; the secret it shows once.
+    async fn create_token(&mut self, name: &str, scope: &str) -> String {
+        let csrf = self.csrf_of("/admin/tokens").await;
+        let page = self
+            .post(
+                "/admin/tokens",
+                &[("csrf", &csrf), ("name", name), ("scope", scope)],
+                &[],
+            )
+            .await
+            .text()
+            .await
+            .expect("text");
+        let marker = "id=\"new-token\">";
+        let start = page.find(marker).expect("the new token") + marker.len();
+        page[start..].split('<').next().expect("token").to_owned()
+    }
+
+    /// The value of the `name="csrf"` field of the page at `path`.
+    async fn csrf_of(&mut self, path: &str) -> String {
+        let page = self.get(path).await.text().await.expect("text");
+        field_value(&page, "csrf")
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> Response {
+        self.sign_in_with(username, password, &[]).await
+    }
+
+    async fn sign_in_with(
+        &mut self,
+        username: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let csrf = self.csrf_of("/admin/login").await;
+        self.post(
+            "/admin/login",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/admin"),
+            ],
+            headers,
+        )
+        .await
+    }
+}
+
+/// The value of the first input named `name` in `page`.
+fn field_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).expect("the field") + marker.len();
+    page[start..].split('"').next().expect("a value").to_owned()
+}
+
+async fn with_admin(app: &TestApp, username: &str) {
+    let console = ConsoleService::new(
+        app.db.store.clone(),
+        AppId::parse(APP_ID).expect("app id"),
+        ConsoleSettings::default(),
+    );
+    console
+        .create_admin(
+            username,
+            &Password::new(PASSWORD.to_owned()).expect("long enough"),
+        )
+        .await
+        .expect("admin created");
+}
+
+fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect()
+}
+
+async fn sign_in_sets_a_strict_http_only_cookie_and_a_strict_csp(app: TestApp) {
+    with_admin(&app, "ops").await;
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/admin/login").await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let csp = form.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(form.headers()["x-frame-options"], "DENY");
+    let page = form.text().await.expect("text");
+    assert!(
+        !page.contains("<script>") && !page.contains("style="),
+        "inline script or style: {page}"
+    );
+
+    let signed_in = browser.sign_in("ops", PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()[LOCATION], "/admin");
+    let session_cookie = set_cookies(&signed_in)
+        .into_iter()
+        .find(|c| c.starts_with("wxbase_console="))
+        .expect("a session cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(
+            session_cookie.contains(flag),
+            "{flag} missing: {session_cookie}"
+        );
+    }
+    assert!(
+        !session_cookie.contains("Secure"),
+        "plain HTTP: {session_cookie}"
+    );
+    let dashboard = browser.get("/admin").await;
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    assert!(dashboard.headers().contains_key(CONTENT_SECURITY_POLICY));
+    assert!(dashboard.text().await.expect("text").contains("Dashboard"));
+
+    let mut behind_https = Browser::new(&app);
+    let signed_in = behind_https
+        .sign_in_with("ops", PASSWORD, &[("x-forwarded-proto", "https")])
+        .await;
+    let session_cookie = set_cookies(&signed_in)
+        .into_iter()
+        .find(|c| c.starts_with("wxbase_console="))
+        .expect("a session cookie");
+    assert!(
+        session_cookie.contains("Secure"),
+        "behind HTTPS: {session_cookie}"
+    );
+}
+
+async fn changes_without_the_session_csrf_token_are_refused(app: TestApp) {
+    with_admin(&app, "ops").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ops", PASSWORD).await;
+    let rule = [
+        ("name", "csrf-probe"),
+        ("kind", "contains"),
+        ("pattern", "probe"),
+        ("reply_text", "should not exist"),
+    ];
+    let missing = browser.post("/admin/rules", &rule, &[]).await;
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    let mut forged = rule.to_vec();
+    forged.push(("csrf", "forged-token"));
+    assert_eq!(
+        browser.post("/admin/rules", &forged, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let header_forged = browser
+        .post("/admin/rules", &rule, &[("x-csrf-token", "forged")])
+        .await;
+    assert_eq!(header_forged.status(), StatusCode::FORBIDDEN);
+    let rules = app.admin_rules().await;
+    assert!(
+        !rules.contains("csrf-probe"),
+        "a refused change happened: {rules}"
+    );
+
+    let csrf = browser.csrf_of("/admin/rules").await;
+    let mut genuine = rule.to_vec();
+    genuine.push(("csrf", &csrf));
+    let created = browser.post("/admin/rules", &genuine, &[]).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert!(app.admin_rules().await.contains("csrf-probe"));
+
+    // The sign-in form has its own token (no session exists yet).
+    let mut stranger = Browser::new(&app);
+    let refused = stranger
+        .post(
+            "/admin/login",
+            &[
+                ("csrf", "guess"),
+                ("username", "ops"),
+                ("password", PASSWORD),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookies(&refused)
+        .iter()
+        .all(|c| !c.starts_with("wxbase_console=")));
+}
+
+async fn repeated_failures_lock_the_account_but_not_another(app: TestApp) {
+    with_admin(&app, "ops").await;
+    with_admin(&app, "other").await;
+    let mut browser = Browser::new(&app);
+    let mut statuses = Vec::new();
+    for attempt in 0..5 {
+        let wrong = format!("wrong-password-{attempt}");
+        statuses.push(browser.sign_in("ops", &wrong).await.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    let locked = browser.sign_in("ops", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked
+        .text()
+        .await
+        .expect("text")
+        .contains("Too many failed sign-ins"));
+    assert_eq!(browser.get("/admin").await.status(), StatusCode::SEE_OTHER);
+
+    let mut colleague = Browser::new(&app);
+    assert_eq!(
+        colleague.sign_in("other", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn pages_need_a_session_and_sign_out_ends_it(app: TestApp) {
+    with_admin(&app, "ops").await;
+    let mut browser = Browser::new(&app);
+    for path in ["/admin", "/admin/users", "/admin/settings"] {
+        let refused = browser.get(path).await;
+        assert_eq!(refused.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(refused.headers()[LOCATION]
+            .to_str()
+            .expect("ascii")
+            .starts_with("/admin/login"));
+    }
+    browser.sign_in("ops", PASSWORD).await;
+    let settings = browser
+        .get("/admin/settings")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !settings.contains(ADMIN_TOKEN),
+        "the settings page shows a secret"
+    );
+    let csrf = browser.csrf_of("/admin").await;
+    let out = browser.post("/admin/logout", &[("csrf", &csrf)], &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/admin").await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn admin_api_tokens_are_scoped_and_revocable(app: TestApp) {
+    with_admin(&app, "ops").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ops", PASSWORD).await;
+    let reader = browser.create_token("dashboards", "read_only").await;
+    let writer = browser.create_token("deploys", "full").await;
+    let rule = json!({ "match": { "kind": "exact", "pattern": "hi" }, "reply": { "type": "text", "content": "hello" } });
+    assert_eq!(app.admin_call("GET", &reader, None).await["code"], 1);
+    assert_failure(
+        &app.admin_call("POST", &reader, Some(&rule)).await,
+        "forbidden",
+    );
+    assert_eq!(
+        app.admin_call("POST", &writer, Some(&rule)).await["code"],
+        1
+    );
+    assert_eq!(app.admin_call("GET", ADMIN_TOKEN, None).await["code"], 1);
+
+    let tokens_page = browser
+        .get("/admin/tokens")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(!tokens_page.contains(&writer), "a token shown twice");
+    // Newest first: the first revoke button is the full token's.
+    let revoke_path = tokens_page
+        .split("action=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("path"))
+        .find(|path| path.ends_with("/revoke"))
+        .expect("a revoke form")
+        .to_owned();
+    let csrf = field_value(&tokens_page, "csrf");
+    let revoked = browser.post(&revoke_path, &[("csrf", &csrf)], &[]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_failure(&app.admin_call("GET", &writer, None).await, "unauthorized");
+    assert_eq!(app.admin_call("GET", &reader, None).await["code"], 1);
+}
+
+impl TestApp {
+    /// The rules, as the admin API lists them, as text.
+    async fn admin_rules(&self) -> String {
+        self.admin_call("GET", ADMIN_TOKEN, None).await["data"].to_string()
+    }
+
+    /// `GET` or `POST /admin/api/rules` with `token`.
+    async fn admin_call(
+        &self,
+        method: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> serde_json::Value {
+        let url = format!("{}/admin/api/rules", self.base_url);
+        let request = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).json(body.expect("a body")),
+        };
+        envelope_of(request.bearer_auth(token).send().await.expect("answers")).await
+    }
+}
+
+wxbase_store::on_both_backends!(
+    setup = crate::helpers::TestApp::spawn;
+    sign_in_sets_a_strict_http_only_cookie_and_a_strict_csp,
+    changes_without_the_session_csrf_token_are_refused,
+    repeated_failures_lock_the_account_but_not_another,
+    pages_need_a_session_and_sign_out_ends_it,
+    admin_api_tokens_are_scoped_and_revocable,
+);
