@@ -12,6 +12,7 @@ use super::store::{
     AdminAccount, AdminSession, ApiToken, ApiTokenId, ConversationSummary, DailyCounts,
     NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary,
 };
+use crate::messages::StoredMessage;
 use crate::store::{Store, StoreError};
 use crate::{SessionToken, Timestamp, User};
 
@@ -389,6 +390,11 @@ impl ConsoleService {
     /// Ends every session of a user; how many there were.
     pub async fn revoke_user_sessions(&self, user: &User) -> Result<u64, ConsoleError> {
         Ok(self.store.delete_user_sessions(user.id).await?)
+    }
+
+    /// Replies waiting in the outbox, the soonest due first.
+    pub async fn pending_replies(&self, limit: u32) -> Result<Vec<StoredMessage>, ConsoleError> {
+        Ok(self.store.pending_replies(&self.app_id, limit).await?)
     }
 
     /// The latest conversations.

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId};
 
 use super::account::Username;
+use crate::messages::StoredMessage;
 use crate::{StoreError, Timestamp, TokenHash, User, UserId};
 
 /// An admin's database id.
@@ -271,6 +272,14 @@ pub trait ConsoleStore: Send + Sync + 'static {
 
     /// Ends every session of the user; how many there were.
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+
+    /// Replies waiting in the outbox (in flight included), the soonest due first, at most
+    /// `limit`.
+    async fn pending_replies(
+        &self,
+        app_id: &AppId,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
 
     /// Users with messages, the latest conversation first, at most `limit`.
     async fn recent_conversations(

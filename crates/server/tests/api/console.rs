@@ -382,6 +382,96 @@ async fn admin_api_tokens_are_scoped_and_revocable(app: TestApp) {
     assert_eq!(app.admin_call("GET", &reader, None).await["code"], 1);
 }
 
+async fn the_pages_find_users_and_count_the_days_activity(app: TestApp) {
+    with_admin(&app, "ops").await;
+    let token = app.login_as("alice").await;
+    let me = envelope_of(
+        app.http
+            .get(format!("{}/api/me", app.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("answers"),
+    )
+    .await;
+    let openid = me["data"]["openid"].as_str().expect("openid").to_owned();
+    let unionid = me["data"]["unionid"].as_str().expect("unionid").to_owned();
+    app.login_as("bob").await;
+    let queued = app
+        .post_as(
+            &app.base_url,
+            "/admin/api/messages",
+            ADMIN_TOKEN,
+            json!({ "openid": openid, "reply": { "type": "text", "content": "hello alice" } }),
+        )
+        .await;
+    assert_eq!(queued["code"], 1, "{queued}");
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ops", PASSWORD).await;
+    let everyone = browser
+        .get("/admin/users")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        everyone.matches("href=\"/admin/users/").count(),
+        2,
+        "{everyone}"
+    );
+    for needle in [&openid[..6], &openid, &unionid] {
+        let found = browser
+            .get(&format!("/admin/users?q={needle}"))
+            .await
+            .text()
+            .await
+            .expect("text");
+        assert!(found.contains(&openid), "{needle} did not find alice");
+        assert_eq!(
+            found.matches("href=\"/admin/users/").count(),
+            1,
+            "{needle}: {found}"
+        );
+    }
+    let nobody = browser
+        .get("/admin/users?q=o%25")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        nobody.contains("No user matches."),
+        "a % is a character, not a wildcard"
+    );
+
+    let inbox = browser
+        .get("/admin/messages")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(inbox.contains(&openid), "{inbox}");
+    let user = browser
+        .get(&format!("/admin/users/{openid}"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        user.contains("hello alice") && user.contains("Sessions (1)"),
+        "{user}"
+    );
+    let dashboard = browser.get("/admin").await.text().await.expect("text");
+    for expected in [
+        "New users: <strong>2</strong>",
+        "Logins: <strong>2</strong>",
+        "Replies sent or queued: <strong>1</strong>",
+    ] {
+        assert!(dashboard.contains(expected), "{expected} missing");
+    }
+}
+
 impl TestApp {
     /// The rules, as the admin API lists them, as text.
     async fn admin_rules(&self) -> String {
@@ -411,4 +501,5 @@ wxbase_store::on_both_backends!(
     repeated_failures_lock_the_account_but_not_another,
     pages_need_a_session_and_sign_out_ends_it,
     admin_api_tokens_are_scoped_and_revocable,
+    the_pages_find_users_and_count_the_days_activity,
 );

@@ -6,7 +6,7 @@ use wxbase_core::console::{
     AdminAccount, AdminId, AdminSession, ApiToken, ApiTokenId, ConversationSummary, DailyCounts,
     DayCount, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
 };
-use wxbase_core::messages::Direction;
+use wxbase_core::messages::{Direction, StoredMessage};
 use wxbase_core::{StoreError, Timestamp, TokenHash, User, UserId};
 use wxbase_wechat::{AppId, OpenId};
 
@@ -14,6 +14,7 @@ use super::rows::{admin_from_row, day_count_from_row, scope_from_text, token_fro
 use super::sql;
 use crate::backend::{Backend, ReadRow};
 use crate::errors::{corrupt, SqlxResultExt};
+use crate::messages::rows::message_from_row;
 use crate::sql::Statement;
 use crate::users::{user_from_row, USER_COLUMNS};
 
@@ -66,23 +67,11 @@ pub async fn set_admin_password<DB: Backend>(
     password_hash: &str,
     at: Timestamp,
 ) -> Result<bool, StoreError> {
-    let mut tx = writer.begin().await.or_store_error()?;
-    let row = Statement::new(sql::SET_PASSWORD)
+    let change = Statement::new(sql::SET_PASSWORD)
         .bind(username.as_str())
         .bind(password_hash)
-        .bind(at.as_millis())
-        .fetch_optional(&mut tx)
-        .await?;
-    let Some(row) = row else {
-        return Ok(false);
-    };
-    let id: i64 = row.read("id")?;
-    Statement::new(sql::DELETE_ADMIN_SESSIONS)
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
-    tx.commit().await.or_store_error()?;
-    Ok(true)
+        .bind(at.as_millis());
+    ending_sessions(writer, change).await
 }
 
 /// Deletes the admin and their sessions, in one transaction.
@@ -90,12 +79,18 @@ pub async fn delete_admin<DB: Backend>(
     writer: &Pool<DB>,
     username: &Username,
 ) -> Result<bool, StoreError> {
+    let change = Statement::new(sql::DELETE_ADMIN).bind(username.as_str());
+    ending_sessions(writer, change).await
+}
+
+/// Runs `change` (which returns the changed admin's `id`) and ends that admin's sessions, in
+/// one transaction; whether an admin was changed.
+async fn ending_sessions<DB: Backend>(
+    writer: &Pool<DB>,
+    change: Statement<'_>,
+) -> Result<bool, StoreError> {
     let mut tx = writer.begin().await.or_store_error()?;
-    let row = Statement::new(sql::DELETE_ADMIN)
-        .bind(username.as_str())
-        .fetch_optional(&mut tx)
-        .await?;
-    let Some(row) = row else {
+    let Some(row) = change.fetch_optional(&mut tx).await? else {
         return Ok(false);
     };
     let id: i64 = row.read("id")?;
@@ -424,6 +419,20 @@ pub async fn delete_user_sessions<DB: Backend>(
         .bind(user.0)
         .execute(writer)
         .await
+}
+
+/// Replies waiting in the outbox, the soonest due first.
+pub async fn pending_replies<DB: Backend>(
+    reader: &Pool<DB>,
+    app_id: &AppId,
+    limit: u32,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    let rows = Statement::new(sql::pending_replies())
+        .bind(app_id.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(reader)
+        .await?;
+    rows.iter().map(message_from_row).collect()
 }
 
 /// Users with messages, latest first.

@@ -96,3 +96,13 @@ pub const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = ?1"
 pub const RECENT_CONVERSATIONS: &str = "SELECT openid, COUNT(*) AS n, MAX(id) AS last_id,
      MAX(created_at) AS last_at FROM messages WHERE app_id = ?1
      GROUP BY openid ORDER BY last_id DESC LIMIT ?2";
+
+/// Replies waiting in the outbox, the soonest due first, through `messages_outbox`
+/// (?1 app, ?2 limit).
+pub fn pending_replies() -> String {
+    format!(
+        "SELECT {} FROM messages WHERE app_id = ?1 AND status = 'pending'
+         ORDER BY next_attempt_at, id LIMIT ?2",
+        crate::messages::sql::MESSAGE_COLUMNS
+    )
+}

@@ -638,6 +638,14 @@ impl ConsoleStore for PostgresStore {
         console::delete_user_sessions(&self.pool, user).await
     }
 
+    async fn pending_replies(
+        &self,
+        app_id: &AppId,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        console::pending_replies(&self.pool, app_id, limit).await
+    }
+
     async fn recent_conversations(
         &self,
         app_id: &AppId,

@@ -695,6 +695,14 @@ impl ConsoleStore for SqliteStore {
         console::delete_user_sessions(&self.writer, user).await
     }
 
+    async fn pending_replies(
+        &self,
+        app_id: &AppId,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        console::pending_replies(&self.readers, app_id, limit).await
+    }
+
     async fn recent_conversations(
         &self,
         app_id: &AppId,

@@ -222,4 +222,7 @@ pub const STRINGS: &[(&str, &str)] = &[
     ("tokens.created_once", "Copy the token now: it is not shown again. Send it as Authorization: Bearer <token> to /admin/api."),
     ("tokens.help", "Read-only tokens may only GET; full tokens may do everything the admin API does."),
     ("settings.help", "The configuration this instance runs with: defaults, file, environment and flags, secrets redacted."),
+    ("outbox.pending_list", "Waiting to be sent"),
+    ("outbox.no_pending", "Nothing waits to be sent."),
+    ("outbox.send_now", "Send now"),
 ];

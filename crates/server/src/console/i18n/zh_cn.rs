@@ -282,4 +282,7 @@ pub const STRINGS: &[(&str, &str)] = &[
         "settings.help",
         "本实例正在使用的配置（默认值、配置文件、环境变量和命令行参数），密钥已隐藏。",
     ),
+    ("outbox.pending_list", "等待发送"),
+    ("outbox.no_pending", "没有等待发送的回复。"),
+    ("outbox.send_now", "立即发送"),
 ];

@@ -310,16 +310,8 @@ pub async fn add_index(
     Path(name): Path<String>,
     Form(form): Form<FieldForm>,
 ) -> Response {
-    let outcome = state
-        .collections
-        .add_index(&name, form.field.trim())
-        .await
-        .map(|_| ());
-    ui::after(
-        &format!("/admin/collections/{name}"),
-        outcome,
-        "collections.index_added",
-    )
+    let outcome = state.collections.add_index(&name, form.field.trim()).await;
+    after_index_change(&name, outcome, "collections.index_added")
 }
 
 /// `POST /admin/collections/{name}/indexes/drop`.
@@ -328,15 +320,19 @@ pub async fn drop_index(
     Path(name): Path<String>,
     Form(form): Form<FieldForm>,
 ) -> Response {
-    let outcome = state
-        .collections
-        .drop_index(&name, form.field.trim())
-        .await
-        .map(|_| ());
+    let outcome = state.collections.drop_index(&name, form.field.trim()).await;
+    after_index_change(&name, outcome, "collections.index_dropped")
+}
+
+fn after_index_change<T, E: std::fmt::Display>(
+    name: &str,
+    outcome: Result<T, E>,
+    notice: &str,
+) -> Response {
     ui::after(
         &format!("/admin/collections/{name}"),
-        outcome,
-        "collections.index_dropped",
+        outcome.map(|_| ()),
+        notice,
     )
 }
 
