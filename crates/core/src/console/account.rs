@@ -1,8 +1,24 @@
 //! Admin usernames and passwords, and their argon2id hashes (PHC strings, salted per hash).
+//!
+//! The cost is one of OWASP's recommended argon2id settings, 7 MiB of memory and 5 passes
+//! (as strong as its 19 MiB and 2 passes): a hash must not raise a small server's peak memory
+//! by much. The parameters are in each PHC string, so hashes made with others still verify.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::{Algorithm, Argon2, Params, Version};
+
+/// Memory of one hash, in KiB.
+const MEMORY_KIB: u32 = 7 * 1024;
+/// Passes over that memory.
+const PASSES: u32 = 5;
+
+/// The hasher new passwords are hashed with.
+fn hasher() -> Result<Argon2<'static>, String> {
+    let params =
+        Params::new(MEMORY_KIB, PASSES, 1, None).map_err(|e| format!("argon2 parameters: {e}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -86,7 +102,7 @@ impl std::fmt::Debug for Password {
 /// The argon2id hash of `password` with a fresh salt, as a PHC string.
 pub fn hash_password(password: &Password) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
+    hasher()?
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| format!("cannot hash the password: {e}"))
@@ -113,7 +129,7 @@ mod tests {
     fn a_hash_verifies_its_password_only() {
         let password = Password::new("correct horse battery".into()).expect("long enough");
         let hash = hash_password(&password).expect("hash");
-        assert!(hash.starts_with("$argon2id$"));
+        assert!(hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{hash}");
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("correct horse battery!", &hash));
         assert!(!verify_password("anything", "not a phc string"));

@@ -104,19 +104,19 @@ pub struct ConsoleService {
     store: Arc<dyn Store>,
     app_id: AppId,
     settings: ConsoleSettings,
-    /// A hash checked when the username is unknown, so a sign-in takes as long either way.
-    decoy_hash: String,
+    /// A hash checked when the username is unknown, so a sign-in takes as long either way
+    /// (made at the first such sign-in).
+    decoy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl ConsoleService {
     /// A service for the app `app_id`.
     pub fn new(store: Arc<dyn Store>, app_id: AppId, settings: ConsoleSettings) -> Self {
-        let decoy_hash = hash_password(&Password::generate()).unwrap_or_default();
         Self {
             store,
             app_id,
             settings,
-            decoy_hash,
+            decoy_hash: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -221,9 +221,10 @@ impl ConsoleService {
             Ok(name) => self.store.admin_by_name(&name).await?,
             Err(_) => None,
         };
-        let hash = admin
-            .as_ref()
-            .map_or_else(|| self.decoy_hash.clone(), |a| a.password_hash.clone());
+        let hash = match &admin {
+            Some(admin) => admin.password_hash.clone(),
+            None => self.decoy().await,
+        };
         let matches = verify_in_background(password.to_owned(), hash).await && admin.is_some();
         let Some(admin) = admin.filter(|_| matches) else {
             return Err(self.count_failure(&keys, now).await);
@@ -249,6 +250,18 @@ impl ConsoleService {
                 expires_at: session.expires_at,
             },
         })
+    }
+
+    /// The decoy hash, made once.
+    async fn decoy(&self) -> String {
+        self.decoy_hash
+            .get_or_init(|| async {
+                hash_in_background(Password::generate())
+                    .await
+                    .unwrap_or_default()
+            })
+            .await
+            .clone()
     }
 
     /// Counts a failed sign-in against each key and locks those that reached their limit.
