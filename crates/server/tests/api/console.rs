@@ -472,6 +472,120 @@ async fn the_pages_find_users_and_count_the_days_activity(app: TestApp) {
     }
 }
 
+async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestApp) {
+    with_admin(&app, "ops").await;
+    for (name, priority) in [("first", 20), ("second", 10)] {
+        let rule = json!({ "name": name, "priority": priority,
+            "match": { "kind": "contains", "pattern": name }, "reply": { "type": "text", "content": name } });
+        assert_eq!(
+            app.admin_call("POST", ADMIN_TOKEN, Some(&rule)).await["code"],
+            1
+        );
+    }
+    let order = |rules: &serde_json::Value| -> Vec<String> {
+        rules["data"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r["name"].as_str().map(str::to_owned))
+            .filter(|n| n == "first" || n == "second")
+            .collect()
+    };
+    assert_eq!(
+        order(&app.admin_call("GET", ADMIN_TOKEN, None).await),
+        ["first", "second"]
+    );
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ops", PASSWORD).await;
+    let rules_page = browser
+        .get("/admin/rules")
+        .await
+        .text()
+        .await
+        .expect("text");
+    let csrf = field_value(&rules_page, "csrf");
+    let second_id = app.admin_call("GET", ADMIN_TOKEN, None).await["data"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["name"] == "second")
+        .expect("second")["id"]
+        .clone();
+    let moved = browser
+        .post(
+            &format!("/admin/rules/{second_id}/move"),
+            &[("csrf", &csrf), ("direction", "up")],
+            &[],
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        order(&app.admin_call("GET", ADMIN_TOKEN, None).await),
+        ["second", "first"]
+    );
+
+    // The outbox worker is off in these tests, so a reply stays pending.
+    let token = app.login_as("carol").await;
+    let me = envelope_of(
+        app.http
+            .get(format!("{}/api/me", app.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("answers"),
+    )
+    .await;
+    let openid = me["data"]["openid"].as_str().expect("openid").to_owned();
+    let reply = browser
+        .post(
+            &format!("/admin/messages/{openid}"),
+            &[("csrf", &csrf), ("text", "waiting reply")],
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status(), StatusCode::SEE_OTHER);
+    let outbox = browser
+        .get("/admin/outbox")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        outbox.contains("Waiting to be sent") && outbox.contains(&openid),
+        "{outbox}"
+    );
+    let cancel = outbox
+        .split("action=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("path"))
+        .find(|path| path.ends_with("/cancel"))
+        .expect("a cancel button")
+        .to_owned();
+    let cancelled = browser.post(&cancel, &[("csrf", &csrf)], &[]).await;
+    assert!(cancelled.headers()[LOCATION]
+        .to_str()
+        .expect("ascii")
+        .contains("notice="));
+    let stats = envelope_of(
+        app.http
+            .get(format!("{}/admin/api/outbox", app.base_url))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("answers"),
+    )
+    .await;
+    assert_eq!(stats["data"]["pending"], 0, "{stats}");
+    let outbox = browser
+        .get("/admin/outbox")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(outbox.contains("Nothing waits to be sent."), "{outbox}");
+}
+
 impl TestApp {
     /// The rules, as the admin API lists them, as text.
     async fn admin_rules(&self) -> String {
@@ -502,4 +616,5 @@ wxbase_store::on_both_backends!(
     pages_need_a_session_and_sign_out_ends_it,
     admin_api_tokens_are_scoped_and_revocable,
     the_pages_find_users_and_count_the_days_activity,
+    rules_move_and_pending_replies_are_cancelled_from_the_pages,
 );
