@@ -133,6 +133,16 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// The first form action in `page` that ends with `suffix`.
+fn form_action(page: &str, suffix: &str) -> String {
+    page.split("action=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("path"))
+        .find(|path| path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no form posts to …{suffix}"))
+        .to_owned()
+}
+
 /// The value of the first input named `name` in `page`.
 fn field_value(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -368,13 +378,7 @@ async fn admin_api_tokens_are_scoped_and_revocable(app: TestApp) {
         .expect("text");
     assert!(!tokens_page.contains(&writer), "a token shown twice");
     // Newest first: the first revoke button is the full token's.
-    let revoke_path = tokens_page
-        .split("action=\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().expect("path"))
-        .find(|path| path.ends_with("/revoke"))
-        .expect("a revoke form")
-        .to_owned();
+    let revoke_path = form_action(&tokens_page, "/revoke");
     let csrf = field_value(&tokens_page, "csrf");
     let revoked = browser.post(&revoke_path, &[("csrf", &csrf)], &[]).await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
@@ -385,15 +389,7 @@ async fn admin_api_tokens_are_scoped_and_revocable(app: TestApp) {
 async fn the_pages_find_users_and_count_the_days_activity(app: TestApp) {
     with_admin(&app, "ops").await;
     let token = app.login_as("alice").await;
-    let me = envelope_of(
-        app.http
-            .get(format!("{}/api/me", app.base_url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("answers"),
-    )
-    .await;
+    let me = app.profile_of(&token).await;
     let openid = me["data"]["openid"].as_str().expect("openid").to_owned();
     let unionid = me["data"]["unionid"].as_str().expect("unionid").to_owned();
     app.login_as("bob").await;
@@ -527,15 +523,7 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
 
     // The outbox worker is off in these tests, so a reply stays pending.
     let token = app.login_as("carol").await;
-    let me = envelope_of(
-        app.http
-            .get(format!("{}/api/me", app.base_url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("answers"),
-    )
-    .await;
+    let me = app.profile_of(&token).await;
     let openid = me["data"]["openid"].as_str().expect("openid").to_owned();
     let reply = browser
         .post(
@@ -555,13 +543,7 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
         outbox.contains("Waiting to be sent") && outbox.contains(&openid),
         "{outbox}"
     );
-    let cancel = outbox
-        .split("action=\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().expect("path"))
-        .find(|path| path.ends_with("/cancel"))
-        .expect("a cancel button")
-        .to_owned();
+    let cancel = form_action(&outbox, "/cancel");
     let cancelled = browser.post(&cancel, &[("csrf", &csrf)], &[]).await;
     assert!(cancelled.headers()[LOCATION]
         .to_str()
@@ -587,6 +569,12 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
 }
 
 impl TestApp {
+    /// `GET /api/me` as the user of `token`.
+    async fn profile_of(&self, token: &str) -> serde_json::Value {
+        let request = self.http.get(format!("{}/api/me", self.base_url));
+        envelope_of(request.bearer_auth(token).send().await.expect("answers")).await
+    }
+
     /// The rules, as the admin API lists them, as text.
     async fn admin_rules(&self) -> String {
         self.admin_call("GET", ADMIN_TOKEN, None).await["data"].to_string()
