@@ -33,6 +33,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OaCommand,
     },
+    /// Admin console accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -46,6 +51,27 @@ pub enum ConfigCommand {
     Example,
     /// Load the configuration, check it and print it (secrets redacted).
     Check(ConfigArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin; the password is read from stdin when it is not a terminal, else
+    /// prompted for twice.
+    Create(AdminNameArgs),
+    /// Set an admin's password (their console sessions end).
+    Passwd(AdminNameArgs),
+    /// List the admins.
+    List(ConfigArgs),
+    /// Delete an admin (their console sessions end).
+    Delete(AdminNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminNameArgs {
+    /// The admin's username.
+    pub username: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, sync the official
-//! account's followers, print config.
+//! account's followers, manage console admins, print config.
 
+mod admin_cmd;
 mod args;
 mod database;
 mod dev;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, ConfigCommand, OaCommand, TokenCommand};
+use crate::args::{AdminCommand, Cli, Command, ConfigCommand, OaCommand, TokenCommand};
 
 /// The documented example configuration, also at config/wxbase.example.toml.
 const EXAMPLE_CONFIG: &str = include_str!("../../../config/wxbase.example.toml");
@@ -43,6 +44,12 @@ fn main() -> ExitCode {
             Command::Oa {
                 command: OaCommand::Status(args),
             } => oa_cmd::status(args).await,
+            Command::Admin { command } => match command {
+                AdminCommand::Create(args) => admin_cmd::create(args).await,
+                AdminCommand::Passwd(args) => admin_cmd::passwd(args).await,
+                AdminCommand::List(args) => admin_cmd::list(args).await,
+                AdminCommand::Delete(args) => admin_cmd::delete(args).await,
+            },
             Command::Config {
                 command: ConfigCommand::Example,
             } => {

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anyhow::Context;
+use wxbase_core::console::Password;
 use wxbase_core::messages::example_rule;
 use wxbase_core::Config;
 use wxbase_emulator::RunningEmulator;
@@ -12,6 +13,9 @@ use wxbase_wechat::Secret;
 use crate::args::ServeArgs;
 use crate::database;
 use crate::dev::{self, Generated};
+
+/// The console admin `serve --dev` creates (or gives a new password) on each start.
+const DEV_ADMIN: &str = "admin";
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -34,15 +38,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     let store = database::open(&config).await?;
-    let served = serve(&config, store.clone(), emulator.as_ref(), |app| {
-        print_banner(
-            &config,
-            app,
-            emulator.as_ref().map(|(_, running)| running),
-            generated_admin_token.as_ref(),
-            &generated,
-        )
-    })
+    let served = serve(
+        &config,
+        store.clone(),
+        emulator.as_ref(),
+        |app, password| {
+            print_banner(
+                &config,
+                app,
+                emulator.as_ref().map(|(_, running)| running),
+                generated_admin_token.as_ref(),
+                &generated,
+                password,
+            )
+        },
+    )
     .await;
     store.close().await;
     if let Some((_, running)) = emulator {
@@ -51,16 +61,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     served
 }
 
-/// Builds the application, seeds the example rule and the bucket `uploads` (images) and points the emulator's pushes at it in
-/// development mode, announces it, and serves until stopped.
+/// Builds the application; in development mode seeds the example rule, the bucket `uploads`
+/// (images) and the console admin `admin` (a password generated per run) and points the
+/// emulator's pushes at it; announces it, and serves until stopped.
 async fn serve(
     config: &Config,
     store: std::sync::Arc<dyn wxbase_core::Store>,
     emulator: Option<&(wxbase_emulator::Emulator, RunningEmulator)>,
-    announce: impl FnOnce(&Application),
+    announce: impl FnOnce(&Application, Option<&Password>),
 ) -> anyhow::Result<()> {
     let app = Application::build(config, store).await?;
+    let mut dev_admin_password = None;
     if let Some((emulator, _)) = emulator {
+        let password = Password::generate();
+        app.state()
+            .console
+            .service
+            .ensure_admin(DEV_ADMIN, &password)
+            .await
+            .context("cannot create the development admin")?;
+        dev_admin_password = Some(password);
         app.state()
             .messages
             .seed_rules(&[], Some(&example_rule()))
@@ -77,7 +97,7 @@ async fn serve(
             .context("cannot create the bucket `uploads`")?;
         dev::point_pushes_at(emulator, config, app.local_addr());
     }
-    announce(&app);
+    announce(&app, dev_admin_password.as_ref());
     tracing::info!(addr = %app.local_addr(), "wxbase ready");
     app.run_until_stopped().await.context("the server failed")
 }
@@ -88,6 +108,7 @@ fn print_banner(
     emulator: Option<&RunningEmulator>,
     generated_admin_token: Option<&Secret>,
     generated: &Generated,
+    dev_admin_password: Option<&Password>,
 ) {
     let addr = application.local_addr();
     let app_id = application.state().messages.app_id();
@@ -154,6 +175,13 @@ fn print_banner(
             out,
             "  admin token (generated for this run; set WXBASE_ADMIN_TOKEN to keep one): {}",
             token.expose()
+        );
+    }
+    if let Some(password) = dev_admin_password {
+        let _ = writeln!(
+            out,
+            "  admin console: http://{addr}/admin  user {DEV_ADMIN}  password {} (generated for this run)",
+            password.expose()
         );
     }
     // A closed stdout (a detached terminal, a test that stopped reading) must not stop the

@@ -414,3 +414,54 @@ fn config_check_redacts_the_app_secret() {
     assert!(stdout.contains("wx1234567890abcdef"));
     assert!(!stdout.contains("very-secret-value"), "{stdout}");
 }
+
+/// Runs `wxbase admin …` on `data_dir` with `stdin`; its exit status and output.
+fn admin_command(data_dir: &Path, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(BINARY)
+        .arg("admin")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("WXBASE_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wxbase starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("password written");
+    let output = child.wait_with_output().expect("wxbase ends");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn admin_accounts_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (created, out) = admin_command(dir.path(), &["create", "ops"], "a-long-password\n");
+    assert!(created, "{out}");
+    let (again, out) = admin_command(dir.path(), &["create", "ops"], "a-long-password\n");
+    assert!(!again && out.contains("exists already"), "{out}");
+    let (short, out) = admin_command(dir.path(), &["create", "dev"], "short\n");
+    assert!(!short && out.contains("10 characters"), "{out}");
+    let (listed, out) = admin_command(dir.path(), &["list"], "");
+    assert!(listed && out.starts_with("ops\t"), "{out}");
+    let (changed, out) = admin_command(dir.path(), &["passwd", "ops"], "another-long-password\n");
+    assert!(changed, "{out}");
+    let (deleted, out) = admin_command(dir.path(), &["delete", "ops"], "");
+    assert!(deleted, "{out}");
+    let (listed, out) = admin_command(dir.path(), &["list"], "");
+    assert!(listed && out.contains("no admin"), "{out}");
+    let (missing, out) = admin_command(dir.path(), &["passwd", "ops"], "another-long-password\n");
+    assert!(!missing && out.contains("no admin named"), "{out}");
+}

@@ -13,6 +13,7 @@ use wxbase_wechat::{AppId, ClientBuildError, ClientConfig, Secret, WechatClient}
 
 use crate::codes::CodeSettings;
 use crate::collections::DocumentLimits;
+use crate::console::ConsoleSettings;
 use crate::files::FileSettings;
 use crate::token::TokenSettings;
 
@@ -72,6 +73,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// The bearer token of the admin API (`/admin/api`); `None` disables it.
     pub admin_token: Option<Secret>,
+    /// The admin console: session length, sign-in throttle, cookie flags.
+    pub console: ConsoleSettings,
     /// The message push endpoint, auto-reply rules and the reply outbox.
     pub push: PushSettings,
     /// Size and depth limits of collection documents.

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod codes;
 pub mod collections;
 pub mod config;
+pub mod console;
 pub mod files;
 pub mod messages;
 pub mod official_account;
@@ -22,6 +23,7 @@ pub use config::{
     AppCredentials, Config, ConfigError, DatabaseUrl, OfficialAccountSettings, PushSettings,
     RawSettings,
 };
+pub use console::{ConsoleService, ConsoleStore};
 pub use files::{FileError, FileService, FileStore};
 pub use messages::{MessageService, MessageSettings, MessageStore};
 pub use official_account::{FollowerStore, OfficialAccountError, OfficialAccountService};

@@ -6,6 +6,7 @@ use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
 use crate::codes::CodeStore;
 use crate::collections::CollectionStore;
+use crate::console::ConsoleStore;
 use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
@@ -60,7 +61,7 @@ pub struct LoginRecord {
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
 pub trait Store:
-    TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore + CodeStore
+    TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore + CodeStore + ConsoleStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -21,6 +21,10 @@ const MEANINGS: &[(&str, &str)] = &[
         "Largest request body accepted, in bytes (1 KiB to 64 MiB); larger bodies get `payload_too_large`. The push endpoints have their own limit.",
     ),
     (
+        "server.public_url",
+        "The address operators reach wxbase at, e.g. `https://api.example.com`. When it is https the admin console's session cookie is always `Secure` (it also is for a request with `X-Forwarded-Proto: https`).",
+    ),
+    (
         "database.url",
         "`sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB`. Empty: SQLite at `<data_dir>/wxbase.db`. Several instances share one PostgreSQL database.",
     ),
@@ -63,6 +67,10 @@ const MEANINGS: &[(&str, &str)] = &[
     (
         "admin.token",
         "Bearer token of the admin API (`/admin/api/...`), at least 16 characters with no spaces. Unset: the admin API refuses every call. `serve --dev` generates one per run and prints it.",
+    ),
+    (
+        "admin.session_ttl_seconds",
+        "How long an admin console sign-in lasts, in seconds (1 minute to 30 days); then the admin signs in again.",
     ),
     (
         "push.path",

@@ -55,6 +55,8 @@ pub struct AppState {
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
     pub official_account: Option<Arc<OfficialAccount>>,
+    /// The admin console: accounts, sign-in, API tokens.
+    pub console: Arc<crate::console::Console>,
 }
 
 /// The linked official account: its followers and its push endpoint.
@@ -115,14 +117,15 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
 }
 
 /// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`
-/// routes, the OpenAPI document describing them (`GET /openapi.json`), the health checks, and
-/// the WeChat push endpoints at their configured paths (the mini-program's when push is on,
+/// routes, the OpenAPI document describing them (`GET /openapi.json`), the health checks, the
+/// console at `/admin`, and the WeChat push endpoints at their configured paths (the mini-program's when push is on,
 /// the official account's when its token is set).
 pub fn api_router(state: &AppState) -> Router<AppState> {
     let (documented, paths) = documented_routes().split_for_parts();
     let router = documented
         .merge(openapi::serve(&openapi::finish(paths)))
         .merge(routes::health::router())
+        .merge(crate::console::router(state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {

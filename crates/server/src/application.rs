@@ -24,13 +24,14 @@ use wxbase_core::codes::CodeService;
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
-    AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
-    OpenDataService, Store, TokenManager,
+    AuthService, CollectionService, Config, ConsoleService, FileService, MessageService,
+    OfficialAccountService, OpenDataService, Store, TokenManager,
 };
 use wxbase_wechat::ClientBuildError;
 
 use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
-use crate::housekeeping::purge_expired_sessions;
+use crate::console::Console;
+use crate::housekeeping::{purge_console, purge_expired_sessions};
 use crate::shutdown;
 
 /// How often file bytes that no row names are looked for.
@@ -155,6 +156,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let mut background = self.spawn_background_tasks();
         let router = with_middleware(self.routes, self.state, self.body_limit_bytes);
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(stop)
             .await;
@@ -183,6 +185,10 @@ impl Application {
         );
         tasks.spawn(purge_expired_sessions(
             self.state.auth.store().clone(),
+            SESSION_PURGE_INTERVAL,
+        ));
+        tasks.spawn(purge_console(
+            self.state.console.service.clone(),
             SESSION_PURGE_INTERVAL,
         ));
         tasks
@@ -255,8 +261,10 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         files.clone(),
         config.wxacode,
     ));
+    let console = ConsoleService::new(store.clone(), app.app_id.clone(), config.console.clone());
     Ok(AppState {
         codes,
+        console: Arc::new(Console::new(console, config)),
         files: Arc::new(files),
         collections: Arc::new(collections),
         text_security,

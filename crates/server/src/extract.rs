@@ -3,10 +3,11 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 use wxbase_core::collections::Caller;
+use wxbase_core::console::TokenScope;
 use wxbase_core::{KeyedUser, User};
 
 use crate::app::AppState;
@@ -91,7 +92,9 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
     }
 }
 
-/// A caller holding the admin token (`Authorization: Bearer <admin.token>`).
+/// A caller holding the admin token (`Authorization: Bearer <admin.token>`) or an admin API
+/// token created in the console: a full one for any request, a read-only one for `GET` and
+/// `HEAD` only.
 pub struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
@@ -101,17 +104,36 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(expected) = &state.admin_token else {
-            return Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "the admin API is disabled: set admin.token (WXBASE_ADMIN_TOKEN)",
-            ));
-        };
         let BearerToken(given) = BearerToken::from_request_parts(parts, state).await?;
-        if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
-            Ok(Self)
-        } else {
-            Err(ApiError::new(ErrorCode::Unauthorized, "wrong admin token"))
+        if let Some(expected) = &state.admin_token {
+            if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
+                return Ok(Self);
+            }
+        }
+        let scope = state
+            .console
+            .service
+            .api_token_scope(&given)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot check an admin API token");
+                ApiError::new(ErrorCode::Internal, "cannot check the admin token")
+            })?;
+        match scope {
+            Some(TokenScope::Full) => Ok(Self),
+            Some(TokenScope::ReadOnly) if matches!(parts.method, Method::GET | Method::HEAD) => {
+                Ok(Self)
+            }
+            Some(TokenScope::ReadOnly) => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "this admin API token is read only: it may only GET",
+            )),
+            None if state.admin_token.is_none() => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "wrong admin token: set admin.token (WXBASE_ADMIN_TOKEN) or create an admin API \
+                 token in the console (/admin/tokens)",
+            )),
+            None => Err(ApiError::new(ErrorCode::Unauthorized, "wrong admin token")),
         }
     }
 }

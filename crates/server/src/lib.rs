@@ -1,9 +1,10 @@
 //! wxbase's HTTP layer (axum): the `/api` routes a mini-program calls, the response envelope,
-//! extractors, health checks, the middleware every request passes through, and
+//! extractors, health checks, the admin console at `/admin`, the middleware every request passes through, and
 //! [`Application`], the composition root that builds one instance from its configuration.
 
 mod app;
 mod application;
+pub mod console;
 pub mod envelope;
 mod extract;
 mod housekeeping;

@@ -5,6 +5,7 @@
 mod backend;
 mod codes;
 mod collections;
+mod console;
 mod errors;
 mod files;
 mod followers;

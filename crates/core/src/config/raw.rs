@@ -11,6 +11,7 @@ use super::settings::find_setting;
 use super::{AppCredentials, Config, ConfigError, DatabaseUrl, Origin, SETTINGS};
 use crate::codes::CodeSettings;
 use crate::collections::DocumentLimits;
+use crate::console::ConsoleSettings;
 use crate::token::{TokenMode, TokenSettings};
 
 /// Setting values as text, with their origins, before parsing.
@@ -161,6 +162,7 @@ impl RawSettings {
                 366 * 24 * 3600,
             )?),
             admin_token: self.admin_token()?,
+            console: self.console()?,
             collections: DocumentLimits {
                 max_bytes: self.number("collections.max_document_bytes", 1024, 16 * 1024 * 1024)?,
                 max_depth: self.number("collections.max_depth", 2, 100)?,
@@ -216,6 +218,26 @@ impl RawSettings {
                 }
             });
         self.field(name, parsed)
+    }
+
+    /// The console's settings; its cookie is `Secure` when `server.public_url` is https.
+    fn console(&self) -> Result<ConsoleSettings, ConfigError> {
+        let secure_cookies = match self.value("server.public_url") {
+            None => false,
+            Some(url) => {
+                self.field("server.public_url", parse_base_url(url))?;
+                url.starts_with("https://")
+            }
+        };
+        Ok(ConsoleSettings {
+            session_ttl: Duration::from_secs(self.number(
+                "admin.session_ttl_seconds",
+                60,
+                30 * 24 * 3600,
+            )?),
+            secure_cookies,
+            ..ConsoleSettings::default()
+        })
     }
 
     fn admin_token(&self) -> Result<Option<Secret>, ConfigError> {

@@ -5,6 +5,7 @@ mod admin;
 mod admin_collections;
 mod codes;
 mod collections;
+mod console;
 mod embedding;
 mod errors;
 mod files;

@@ -9,6 +9,10 @@ use wxbase_core::collections::{
     Action, Caller, Collection, CollectionChange, CollectionName, CollectionStore, Condition,
     Document, DocumentId, DocumentUpdate, FieldPath, NewDocument, Query, Scope,
 };
+use wxbase_core::console::{
+    AdminAccount, AdminSession, ApiToken, ApiTokenId, ConsoleStore, ConversationSummary,
+    DailyCounts, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
+};
 use wxbase_core::files::{Bucket, BucketName, FileStore, StoredFile};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
@@ -28,6 +32,7 @@ use super::SqliteStore;
 use crate::codes::queries as codes;
 use crate::collections::queries::{self as collections, CollectionIndexes};
 use crate::collections::{catalog, statements, Statistics};
+use crate::console::queries as console;
 use crate::errors::SqlxResultExt;
 use crate::files::queries as files;
 use crate::followers::queries as followers;
@@ -583,5 +588,152 @@ impl CodeStore for SqliteStore {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         codes::record_code_file(&self.writer, params_hash, file, at).await
+    }
+}
+
+#[async_trait]
+impl ConsoleStore for SqliteStore {
+    async fn create_admin(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        console::create_admin(&self.writer, username, password_hash, at).await
+    }
+
+    async fn admin_by_name(&self, username: &Username) -> Result<Option<AdminAccount>, StoreError> {
+        console::admin_by_name(&self.readers, username).await
+    }
+
+    async fn admins(&self) -> Result<Vec<AdminAccount>, StoreError> {
+        console::admins(&self.readers).await
+    }
+
+    async fn set_admin_password(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        console::set_admin_password(&self.writer, username, password_hash, at).await
+    }
+
+    async fn delete_admin(&self, username: &Username) -> Result<bool, StoreError> {
+        console::delete_admin(&self.writer, username).await
+    }
+
+    async fn insert_admin_session(&self, session: &NewAdminSession) -> Result<(), StoreError> {
+        console::insert_admin_session(&self.writer, session).await
+    }
+
+    async fn admin_session(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<AdminSession>, StoreError> {
+        console::admin_session(&self.readers, token, now).await
+    }
+
+    async fn delete_admin_session(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        console::delete_admin_session(&self.writer, token).await
+    }
+
+    async fn purge_console(
+        &self,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<u64, StoreError> {
+        console::purge_console(&self.writer, now, forget_before).await
+    }
+
+    async fn throttles(
+        &self,
+        keys: &[String],
+        since: Timestamp,
+    ) -> Result<Vec<(String, u32, Timestamp)>, StoreError> {
+        console::throttles(&self.readers, keys, since).await
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<u32, StoreError> {
+        console::record_failure(&self.writer, key, now, since).await
+    }
+
+    async fn lock(&self, key: &str, until: Timestamp) -> Result<(), StoreError> {
+        console::lock(&self.writer, key, until).await
+    }
+
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
+        console::clear_failures(&self.writer, key).await
+    }
+
+    async fn insert_api_token(&self, token: &NewApiTokenRow) -> Result<ApiToken, StoreError> {
+        console::insert_api_token(&self.writer, token).await
+    }
+
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        console::api_tokens(&self.readers).await
+    }
+
+    async fn api_token_scope(&self, token: &TokenHash) -> Result<Option<TokenScope>, StoreError> {
+        console::api_token_scope(&self.readers, token).await
+    }
+
+    async fn delete_api_token(&self, id: ApiTokenId) -> Result<bool, StoreError> {
+        console::delete_api_token(&self.writer, id).await
+    }
+
+    async fn daily_counts(
+        &self,
+        app_id: &AppId,
+        since: Timestamp,
+    ) -> Result<DailyCounts, StoreError> {
+        console::daily_counts(&self.readers, app_id, since).await
+    }
+
+    async fn search_users(
+        &self,
+        app_id: &AppId,
+        needle: &str,
+        limit: u32,
+    ) -> Result<Vec<User>, StoreError> {
+        console::search_users(&self.readers, app_id, needle, limit).await
+    }
+
+    async fn user_by_openid(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+    ) -> Result<Option<User>, StoreError> {
+        console::user_by_openid(&self.readers, app_id, openid).await
+    }
+
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<UserSessionSummary>, StoreError> {
+        console::user_sessions(&self.readers, user).await
+    }
+
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        console::delete_user_sessions(&self.writer, user).await
+    }
+
+    async fn pending_replies(
+        &self,
+        app_id: &AppId,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        console::pending_replies(&self.readers, app_id, limit).await
+    }
+
+    async fn recent_conversations(
+        &self,
+        app_id: &AppId,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        console::recent_conversations(&self.readers, app_id, limit).await
     }
 }

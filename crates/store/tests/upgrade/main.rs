@@ -362,7 +362,6 @@ fn versions(recorded: &[Recorded]) -> Vec<i64> {
     recorded.iter().map(|r| r.0).collect()
 }
 
-/// A database the pre-sqlx runner made is adopted: its migrations recorded in
 /// The versions this build's migrations have, in order (both backends list the same), read
 /// from their file names (`NNNN_name.sql`).
 fn this_build() -> Vec<i64> {

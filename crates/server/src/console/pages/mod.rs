@@ -1,0 +1,13 @@
+//! One module per console page; each calls the core services directly.
+
+pub mod collections;
+pub mod dashboard;
+pub mod documents;
+pub mod files;
+pub mod followers;
+pub mod messages;
+pub mod outbox;
+pub mod rules;
+pub mod settings;
+pub mod tokens;
+pub mod users;
