@@ -14,6 +14,7 @@ use wxbase_wechat::{AppId, ClientBuildError, ClientConfig, Secret, WechatClient}
 use crate::collections::DocumentLimits;
 use crate::files::FileSettings;
 use crate::token::TokenSettings;
+use crate::webhooks::WebhookSettings;
 
 mod error;
 mod files;
@@ -21,6 +22,7 @@ mod official_account;
 mod push;
 mod raw;
 mod settings;
+mod webhooks;
 
 pub use error::ConfigError;
 pub use official_account::OfficialAccountSettings;
@@ -79,6 +81,8 @@ pub struct Config {
     pub files: FileSettings,
     /// The linked official account (`[official_account]`), when configured.
     pub official_account: Option<OfficialAccountSettings>,
+    /// Webhook delivery and the config file's endpoints (`[webhooks]`).
+    pub webhooks: WebhookSettings,
 }
 
 impl Config {

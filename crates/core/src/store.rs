@@ -9,6 +9,7 @@ use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
+use crate::webhooks::WebhookStore;
 use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
 
 /// A boxed error from a storage backend.
@@ -58,7 +59,9 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore {
+pub trait Store:
+    TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore + WebhookStore
+{
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

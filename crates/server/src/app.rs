@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
-    OpenDataService, TokenManager,
+    OpenDataService, TokenManager, WebhookService,
 };
 use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
@@ -48,6 +48,8 @@ pub struct AppState {
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
     pub official_account: Option<Arc<OfficialAccount>>,
+    /// Webhook endpoints, their deliveries and the delivery worker.
+    pub webhooks: Arc<WebhookService>,
 }
 
 /// The linked official account: its followers and its push endpoint.
@@ -106,6 +108,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::files::router())
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
+        .merge(routes::webhooks::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.push {

@@ -4,7 +4,7 @@
 //! open data, messages, collections, the official account), binds the listener and
 //! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
 //! the background tasks (the outbox worker, the periodic follower sync, the expired-session
-//! purge, the sweep of orphaned file bytes) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! purge, the sweep of orphaned file bytes, the webhook delivery worker) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
 //! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
 
 use std::convert::Infallible;
@@ -23,7 +23,7 @@ use tower::{Layer, Service};
 use wxbase_core::messages::MessageError;
 use wxbase_core::{
     AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
-    OpenDataService, Store, TokenManager,
+    OpenDataService, Store, TokenManager, WebhookError, WebhookService,
 };
 use wxbase_wechat::ClientBuildError;
 
@@ -53,6 +53,12 @@ pub enum BuildError {
     /// The configured auto-reply rules could not be written.
     #[error("cannot seed the auto-reply rules ([[push.rules]])")]
     SeedRules(#[source] MessageError),
+    /// The webhook HTTP client could not be built.
+    #[error("cannot build the webhook HTTP client")]
+    WebhookClient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The configured webhook endpoints could not be written.
+    #[error("cannot sync the webhook endpoints ([[webhooks.endpoints]])")]
+    SyncWebhooks(#[source] WebhookError),
     /// File storage or the URL key could not be opened.
     #[error("cannot open file storage ([files])")]
     Files(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -87,6 +93,11 @@ impl Application {
             .seed_rules(&config.push.rules, None)
             .await
             .map_err(BuildError::SeedRules)?;
+        state
+            .webhooks
+            .sync_configured(&config.webhooks.endpoints)
+            .await
+            .map_err(BuildError::SyncWebhooks)?;
         let bind_error = |source| BuildError::Bind {
             addr: config.listen,
             source,
@@ -167,6 +178,9 @@ impl Application {
         if self.outbox_worker {
             tasks.spawn(self.state.messages.clone().run_outbox_worker());
         }
+        if self.state.webhooks.settings().worker {
+            tasks.spawn(self.state.webhooks.clone().run_worker());
+        }
         if let Some(oa) = &self.state.official_account {
             if let Some(interval) = oa.service.settings().interval {
                 tasks.spawn(oa.service.clone().run_periodic_sync(interval));
@@ -243,7 +257,10 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
     });
     let files = FileService::open(store.clone(), config.files.clone(), &config.data_dir)
         .map_err(BuildError::Files)?;
+    let webhooks = WebhookService::new(store.clone(), config.webhooks.clone())
+        .map_err(|e| BuildError::WebhookClient(Box::new(e)))?;
     Ok(AppState {
+        webhooks: Arc::new(webhooks),
         files: Arc::new(files),
         collections: Arc::new(CollectionService::new(store.clone(), config.collections)),
         auth: Arc::new(AuthService::new(store, wechat, app, config.session_ttl)),

@@ -16,3 +16,4 @@ pub mod open_data;
 pub mod outbox;
 pub mod push;
 pub mod rules;
+pub mod webhooks;

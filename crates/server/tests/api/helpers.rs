@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use wxbase_core::collections::DocumentLimits;
 use wxbase_core::config::RawSettings;
 use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
-use wxbase_core::{AppCredentials, Config, Store, TokenSettings};
+use wxbase_core::{AppCredentials, Config, Store, TokenSettings, WebhookSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
 mod requests;
@@ -52,6 +52,20 @@ pub struct Options {
     /// Keep files in S3 (a fresh bucket of the server at `WXBASE_TEST_S3_ENDPOINT`) rather
     /// than in a local directory.
     pub s3: bool,
+    /// `[webhooks]`: by default [`test_webhooks`].
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook settings for tests: receivers on 127.0.0.1 over http, retries and polls in
+/// milliseconds.
+pub fn test_webhooks() -> WebhookSettings {
+    WebhookSettings {
+        allow_private: true,
+        timeout: Duration::from_secs(2),
+        retry_schedule: vec![Duration::from_millis(20); 5],
+        poll: Duration::from_millis(20),
+        ..WebhookSettings::default()
+    }
 }
 
 impl Default for Options {
@@ -72,6 +86,7 @@ impl Default for Options {
             unionid_bound: true,
             max_upload_bytes: 256 * 1024,
             s3: false,
+            webhooks: test_webhooks(),
         }
     }
 }
@@ -94,6 +109,8 @@ pub struct TestApp {
     pub files_dir: tempfile::TempDir,
     /// `[files]` of its instances.
     pub files: FileSettings,
+    /// `[webhooks]` of its instances.
+    pub webhooks: WebhookSettings,
     _emulator: RunningEmulator,
 }
 
@@ -148,6 +165,7 @@ impl TestApp {
                 push: options.push.as_ref(),
                 official_account: options.official_account.as_ref(),
                 files: &files,
+                webhooks: &options.webhooks,
             },
         )
         .await;
@@ -171,6 +189,7 @@ impl TestApp {
             server,
             files_dir,
             files,
+            webhooks: options.webhooks,
             _emulator: emulator,
         })
     }
@@ -183,6 +202,16 @@ impl TestApp {
     /// Starts another wxbase instance on the same database and emulator with its own push
     /// setup; returns its URL and task.
     pub async fn instance_with(&self, push: Option<&PushSetup>) -> (String, JoinHandle<()>) {
+        self.instance_with_webhooks(push, &self.webhooks).await
+    }
+
+    /// Starts another wxbase instance on the same database and emulator with its own push and
+    /// webhook settings; returns its URL and task.
+    pub async fn instance_with_webhooks(
+        &self,
+        push: Option<&PushSetup>,
+        webhooks: &WebhookSettings,
+    ) -> (String, JoinHandle<()>) {
         let store = self.db.connect_again().await;
         serve(
             store,
@@ -197,6 +226,7 @@ impl TestApp {
                 push,
                 official_account: self.official_account.as_ref(),
                 files: &self.files,
+                webhooks,
             },
         )
         .await
@@ -250,6 +280,7 @@ struct Instance<'a> {
     push: Option<&'a PushSetup>,
     official_account: Option<&'a OaSetup>,
     files: &'a FileSettings,
+    webhooks: &'a WebhookSettings,
 }
 
 impl Instance<'_> {
@@ -280,6 +311,7 @@ impl Instance<'_> {
         }
         config.official_account = self.official_account.map(OaSetup::settings);
         config.files = self.files.clone();
+        config.webhooks = self.webhooks.clone();
         config
     }
 }

@@ -22,3 +22,5 @@ mod push_logs;
 mod push_support;
 mod rules;
 mod tokens;
+mod webhook_support;
+mod webhooks;

@@ -15,9 +15,13 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::webhooks::{
+    ClaimedDelivery, Delivery, DeliveryId, DeliveryOutcome, Endpoint, EndpointId, EndpointSpec,
+    Event, EventType, RetryRefusal, SigningSecret,
+};
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -27,6 +31,7 @@ use crate::collections::Statistics;
 use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
+use crate::webhooks::queries as webhooks;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -500,5 +505,109 @@ impl FileStore for PostgresStore {
 
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
         files::existing_files(&self.pool, ids).await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for PostgresStore {
+    async fn create_endpoint(
+        &self,
+        spec: &EndpointSpec,
+        secret: &SigningSecret,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::create_endpoint(&self.pool, spec, secret, now).await
+    }
+
+    async fn endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        webhooks::endpoints(&self.pool).await
+    }
+
+    async fn endpoint(&self, id: EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::endpoint(&self.pool, id).await
+    }
+
+    async fn update_endpoint(
+        &self,
+        id: EndpointId,
+        spec: &EndpointSpec,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::update_endpoint(&self.pool, id, spec, now).await
+    }
+
+    async fn disable_endpoint(
+        &self,
+        id: EndpointId,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        webhooks::disable_endpoint(&self.pool, id, reason, now).await
+    }
+
+    async fn delete_endpoint(&self, id: EndpointId) -> Result<bool, StoreError> {
+        webhooks::delete_endpoint(&self.pool, id).await
+    }
+
+    async fn rotate_endpoint_secret(
+        &self,
+        id: EndpointId,
+        secret: &SigningSecret,
+        previous_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::rotate_endpoint_secret(&self.pool, id, secret, previous_until, now).await
+    }
+
+    async fn sync_named_endpoints(
+        &self,
+        endpoints: &[(EndpointSpec, SigningSecret)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        webhooks::sync_named_endpoints(&self.pool, endpoints, now).await
+    }
+
+    async fn subscribed_event_types(&self) -> Result<Vec<EventType>, StoreError> {
+        webhooks::subscribed_event_types(&self.pool).await
+    }
+
+    async fn record_events(&self, events: &[Event], now: Timestamp) -> Result<(), StoreError> {
+        webhooks::record_events(&self.pool, events, now).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        webhooks::claim_deliveries(&self.pool, now, lease_until, limit).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        held_until: Timestamp,
+        outcome: &DeliveryOutcome,
+    ) -> Result<bool, StoreError> {
+        webhooks::finish_delivery(&self.pool, delivery, held_until, outcome).await
+    }
+
+    async fn deliveries(
+        &self,
+        endpoint: EndpointId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        webhooks::deliveries(&self.pool, endpoint, before, limit).await
+    }
+
+    async fn retry_delivery(
+        &self,
+        endpoint: EndpointId,
+        delivery: DeliveryId,
+        now: Timestamp,
+    ) -> Result<Result<(), RetryRefusal>, StoreError> {
+        webhooks::retry_delivery(&self.pool, endpoint, delivery, now).await
     }
 }
