@@ -3,12 +3,14 @@
 //! expired sessions. The statements are shared by both backends.
 
 use sqlx::Pool;
+use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::{Phone, Profile, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate};
 use wxbase_wechat::{AppId, OpenId, UnionId};
 
 use crate::backend::{Backend, ReadRow};
-use crate::errors::corrupt;
+use crate::errors::{corrupt, SqlxResultExt};
 use crate::sql::Statement;
+use crate::webhooks::queries::record_if_subscribed;
 
 /// The columns [`user_from_row`] reads, for `SELECT` and `RETURNING` lists. The SQLite fast
 /// path reads them by position: keep the order.
@@ -114,11 +116,21 @@ pub async fn update_user<DB: Backend>(
     for value in values {
         statement = statement.bind(value);
     }
+    let mut tx = pool.begin().await.or_store_error()?;
     let row = statement
-        .fetch_optional(pool)
+        .fetch_optional(&mut tx)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("user {} does not exist", user.0)))?;
-    user_from_row(&row)
+    let stored = user_from_row(&row)?;
+    if let UserUpdate::Phone(_) = update {
+        let now = Timestamp::now();
+        record_if_subscribed(&mut tx, EventType::UserPhoneBound, now, || {
+            vec![event::user_phone_bound(&stored, now)]
+        })
+        .await?;
+    }
+    tx.commit().await.or_store_error()?;
+    Ok(stored)
 }
 
 /// How many users an app has.

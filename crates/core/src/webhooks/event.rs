@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 use wxbase_wechat::OpenId;
 
 use crate::collections::{CollectionName, Document, DocumentId};
+use crate::files::StoredFile;
+use crate::official_account::Follower;
 use crate::{Timestamp, User};
 
 /// Every event type an endpoint may subscribe to (`ping` is sent only by the test call).
@@ -253,26 +255,44 @@ pub fn message_reply_failed(
     )
 }
 
-/// `follower.subscribed` or `follower.unsubscribed`: the official account's openid of the
-/// follower, and their unionid when known.
-pub fn follower_changed(
-    kind: EventType,
-    openid: &OpenId,
-    unionid: Option<&str>,
-    at: Timestamp,
-) -> Event {
+/// `follower.subscribed` or `follower.unsubscribed`, from the follower's row after the
+/// change: the official account's openid, the unionid when known, and WeChat's time of it.
+pub fn follower_changed(follower: &Follower) -> Event {
+    let kind = if follower.following {
+        EventType::FollowerSubscribed
+    } else {
+        EventType::FollowerUnsubscribed
+    };
     Event::new(
         kind,
-        format!("follower:{openid}"),
-        at,
-        json!({"openid": openid.as_str(), "unionid": unionid}),
+        format!("follower:{}", follower.openid),
+        follower.changed_at,
+        json!({
+            "openid": follower.openid.as_str(),
+            "unionid": follower.unionid.as_ref().map(|u| u.as_str().to_owned()),
+            "following": follower.following,
+        }),
     )
 }
 
-/// `file.uploaded`: the file's row (`file` is the JSON the files API answers with), subject
-/// `file:<bucket>/<id>`.
-pub fn file_uploaded(bucket: &str, id: &str, file: Value, at: Timestamp) -> Event {
-    file_event(EventType::FileUploaded, bucket, id, file, at)
+/// `file.uploaded`: the file's row (never its bytes, nor a signed URL).
+pub fn file_uploaded(file: &StoredFile) -> Event {
+    let data = json!({
+        "id": file.id.as_str(),
+        "name": file.name,
+        "size": file.size,
+        "contentType": file.content_type,
+        "sha256": file.sha256,
+        "owner": file.owner.as_ref().map(|o| o.as_str().to_owned()),
+        "createdAt": file.created_at.to_rfc3339(),
+    });
+    file_event(
+        EventType::FileUploaded,
+        file.bucket.as_str(),
+        file.id.as_str(),
+        data,
+        file.created_at,
+    )
 }
 
 /// `file.moderated`: what content security decided about a file. The content security feature

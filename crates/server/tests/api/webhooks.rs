@@ -533,8 +533,109 @@ async fn endpoints_are_managed_by_admins(app: TestApp) {
     crate::helpers::assert_failure(&anonymous, "unauthorized");
 }
 
+async fn user_file_and_follower_events_reach_subscribed_endpoints_only(app: TestApp) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let events = [
+        "user.phone_bound",
+        "file.uploaded",
+        "follower.subscribed",
+        "follower.unsubscribed",
+    ];
+    endpoint_for(&app, &receiver, "people", &events, None).await;
+    endpoint_for(&app, &receiver, "documents", &["document.created"], None).await;
+
+    let token = app.login_as("bob").await;
+    let code = app
+        .emulator("/__emulator/phone-code", json!({ "user": "bob" }))
+        .await["code"]
+        .clone();
+    let phone = app
+        .post_as(
+            &app.base_url,
+            "/api/me/phone",
+            &token,
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(phone["code"], 1, "{phone}");
+    app.admin_call(
+        Method::POST,
+        "/admin/api/buckets",
+        Some(json!({"name": "photos", "permission": "read_all_write_own"})),
+    )
+    .await;
+    let file = app
+        .upload_ok(&token, "photos", crate::files::png(4, 4))
+        .await;
+    // A follow and an unfollow of the official account, as its push records them.
+    let oa = wxbase_wechat::AppId::parse("wxoa00000000000001").expect("an appid");
+    let follower = wxbase_wechat::OpenId::parse("oa-openid-of-bob-000000001").expect("an openid");
+    for (kind, second) in [
+        (wxbase_wechat::push::FollowKind::Subscribe, 1),
+        (wxbase_wechat::push::FollowKind::Unsubscribe, 2),
+    ] {
+        let event = wxbase_core::official_account::NewFollowEvent {
+            app_id: oa.clone(),
+            openid: follower.clone(),
+            kind,
+            at: Timestamp::from_millis(1_700_000_000_000 + second * 1000),
+            received_at: Timestamp::now(),
+        };
+        app.db
+            .store
+            .record_follow_event(&event)
+            .await
+            .expect("recorded");
+    }
+
+    let received = receiver.wait_for("people", 4).await;
+    assert_all_verified_with(&received, 0);
+    let find = |kind: &str| {
+        received
+            .iter()
+            .find(|r| r["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {received:?}"))
+    };
+    let bound = &find("user.phone_bound")["payload"]["data"];
+    assert_eq!(bound["phone"], phone["data"], "{bound}");
+    assert_eq!(
+        bound["user"]["openid"],
+        app.emulator_user("bob").await["openid"]
+    );
+    let uploaded = &find("file.uploaded")["payload"]["data"];
+    assert_eq!(uploaded["bucket"], "photos");
+    assert_eq!(uploaded["id"], file["id"], "{uploaded}");
+    assert_eq!(uploaded["file"]["contentType"], "image/png");
+    let followed = &find("follower.subscribed")["payload"]["data"];
+    assert_eq!(followed["openid"], follower.as_str());
+    let left = received
+        .iter()
+        .position(|r| r["type"] == "follower.unsubscribed")
+        .expect("an unsubscribe");
+    let joined = received
+        .iter()
+        .position(|r| r["type"] == "follower.subscribed")
+        .expect("a subscribe");
+    assert!(joined < left, "one follower's events in order");
+    for request in &received {
+        let text = request["payload"].to_string();
+        assert!(
+            !text.contains(&token),
+            "an event carries a session token: {text}"
+        );
+        assert!(
+            !text.contains("session_key") && !text.contains("sessionKey"),
+            "{text}"
+        );
+    }
+    assert!(receiver.received("documents").await.is_empty());
+}
+
 wxbase_store::on_both_backends!(
     setup = crate::helpers::TestApp::spawn;
+    user_file_and_follower_events_reach_subscribed_endpoints_only,
     document_events_reach_subscribed_endpoints_only,
     a_failing_endpoint_gets_the_event_again_in_order,
     a_write_that_rolls_back_sends_nothing,
