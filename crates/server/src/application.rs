@@ -34,6 +34,10 @@ use crate::shutdown;
 /// How often file bytes that no row names are looked for.
 const FILE_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
+/// How often an instance rereads which event types webhook endpoints take (endpoint changes
+/// made on other instances reach its logins within this).
+const WEBHOOK_INTEREST_REFRESH: Duration = Duration::from_secs(5);
+
 /// How often expired sessions are deleted.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
@@ -181,6 +185,12 @@ impl Application {
         if self.state.webhooks.settings().worker {
             tasks.spawn(self.state.webhooks.clone().run_worker());
         }
+        tasks.spawn(
+            self.state
+                .webhooks
+                .clone()
+                .refresh_interest_every(WEBHOOK_INTEREST_REFRESH),
+        );
         if let Some(oa) = &self.state.official_account {
             if let Some(interval) = oa.service.settings().interval {
                 tasks.spawn(oa.service.clone().run_periodic_sync(interval));

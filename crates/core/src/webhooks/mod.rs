@@ -5,6 +5,7 @@
 
 mod endpoint;
 pub mod event;
+mod interest;
 mod secret;
 mod sender;
 mod service;
@@ -17,6 +18,7 @@ pub use endpoint::{
     EndpointWithSecret, ROTATION_OVERLAP,
 };
 pub use event::{Event, EventType};
+pub use interest::Interest;
 pub use secret::{signature_header, SigningSecret};
 pub use sender::{AttemptResult, MAX_RESPONSE_BYTES};
 pub use service::{TestResult, WebhookError, WebhookService, WebhookSettings, MAX_DELIVERY_PAGE};

@@ -58,6 +58,18 @@ impl WebhookService {
         }
     }
 
+    /// Asks the store for the subscribed event types every `interval`, which refreshes its
+    /// in-memory [`Interest`](super::Interest): endpoint changes made on other instances reach
+    /// this one's hot paths within `interval`. Runs until the future is dropped.
+    pub async fn refresh_interest_every(self: Arc<Self>, interval: std::time::Duration) {
+        loop {
+            tokio::time::sleep(interval).await;
+            if let Err(error) = self.store.subscribed_event_types().await {
+                tracing::warn!(%error, "reading the webhook subscriptions failed; trying again");
+            }
+        }
+    }
+
     /// Sends one claimed delivery and records the outcome.
     async fn deliver(&self, delivery: ClaimedDelivery, held_until: Timestamp) {
         if let Err(error) = self.deliver_leased(&delivery, held_until).await {
@@ -83,13 +95,7 @@ impl WebhookService {
             ?outcome,
             "webhook attempt"
         );
-        if !self
-            .store
-            .finish_delivery(delivery, held_until, &outcome)
-            .await?
-        {
-            tracing::warn!(delivery = delivery.id.0, "the attempt outlived its lease; the outcome of the worker that took it over stands");
-        }
+        // Disabled first: the failed delivery is never seen beside an endpoint still enabled.
         if gone {
             self.store
                 .disable_endpoint(
@@ -98,6 +104,13 @@ impl WebhookService {
                     Timestamp::now(),
                 )
                 .await?;
+        }
+        if !self
+            .store
+            .finish_delivery(delivery, held_until, &outcome)
+            .await?
+        {
+            tracing::warn!(delivery = delivery.id.0, "the attempt outlived its lease; the outcome of the worker that took it over stands");
         }
         Ok(())
     }

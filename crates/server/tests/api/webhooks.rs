@@ -633,8 +633,59 @@ async fn user_file_and_follower_events_reach_subscribed_endpoints_only(app: Test
     assert!(receiver.received("documents").await.is_empty());
 }
 
+async fn logins_reach_subscribed_endpoints_only(app: TestApp) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    app.login_as("before").await;
+    endpoint_for(
+        &app,
+        &receiver,
+        "logins",
+        &["user.created", "user.login"],
+        None,
+    )
+    .await;
+    endpoint_for(&app, &receiver, "files", &["file.uploaded"], None).await;
+    let token = app.login_as("alice").await;
+    app.login_as("alice").await;
+    app.login_as("before").await;
+
+    let received = receiver.wait_for("logins", 4).await;
+    assert_all_verified_with(&received, 0);
+    let alice = app.emulator_user("alice").await["openid"].clone();
+    let alices: Vec<String> = received
+        .iter()
+        .filter(|r| r["payload"]["data"]["user"]["openid"] == alice)
+        .map(|r| r["type"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(
+        alices,
+        ["user.created", "user.login", "user.login"],
+        "one user's events in order"
+    );
+    let before = app.emulator_user("before").await["openid"].clone();
+    let returning: Vec<&Value> = received
+        .iter()
+        .filter(|r| r["payload"]["data"]["user"]["openid"] == before)
+        .collect();
+    assert_eq!(
+        types(&returning.into_iter().cloned().collect::<Vec<_>>()),
+        ["user.login"]
+    );
+    for request in &received {
+        let text = request["payload"].to_string();
+        assert!(
+            !text.contains(&token) && !text.contains("session"),
+            "{text}"
+        );
+    }
+    assert!(receiver.received("files").await.is_empty());
+}
+
 wxbase_store::on_both_backends!(
     setup = crate::helpers::TestApp::spawn;
+    logins_reach_subscribed_endpoints_only,
     user_file_and_follower_events_reach_subscribed_endpoints_only,
     document_events_reach_subscribed_endpoints_only,
     a_failing_endpoint_gets_the_event_again_in_order,

@@ -14,8 +14,11 @@ mod store;
 mod tests;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::sync::Arc;
+
 use sqlx::PgPool;
-use wxbase_core::StoreError;
+use wxbase_core::webhooks::Interest;
+use wxbase_core::{StoreError, WebhookStore};
 use wxbase_wechat::Secret;
 
 use crate::errors::SqlxResultExt;
@@ -27,6 +30,8 @@ pub struct PostgresStore {
     pool: PgPool,
     /// Logins, session reads and pushes, batched under load.
     hot: HotPaths,
+    /// The event types some webhook endpoint takes (see `Interest`).
+    interest: Arc<Interest>,
 }
 
 impl PostgresStore {
@@ -44,6 +49,12 @@ impl PostgresStore {
             .or_store_error()?;
         migrate::apply(&pool).await?;
         let hot = HotPaths::start(&pool, max_connections);
-        Ok(Self { pool, hot })
+        let store = Self {
+            pool,
+            hot,
+            interest: Arc::default(),
+        };
+        store.subscribed_event_types().await?;
+        Ok(store)
     }
 }

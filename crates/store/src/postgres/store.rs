@@ -32,6 +32,7 @@ use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::webhooks::queries as webhooks;
+use crate::webhooks::LOGIN_EVENTS;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -42,7 +43,12 @@ impl Store for PostgresStore {
 
     /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
     /// fresh insert) and add the session.
+    /// While an endpoint takes `user.created` or `user.login`, one transaction per login with
+    /// its events instead.
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
+        if self.interest.any(&LOGIN_EVENTS) {
+            return users::record_login_with_events(&self.pool, login).await;
+        }
         self.hot.logins.submit(login.clone()).await
     }
 
@@ -516,7 +522,9 @@ impl WebhookStore for PostgresStore {
         secret: &SigningSecret,
         now: Timestamp,
     ) -> Result<Option<Endpoint>, StoreError> {
-        webhooks::create_endpoint(&self.pool, spec, secret, now).await
+        let changed = webhooks::create_endpoint(&self.pool, spec, secret, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
@@ -533,7 +541,9 @@ impl WebhookStore for PostgresStore {
         spec: &EndpointSpec,
         now: Timestamp,
     ) -> Result<Option<Endpoint>, StoreError> {
-        webhooks::update_endpoint(&self.pool, id, spec, now).await
+        let changed = webhooks::update_endpoint(&self.pool, id, spec, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn disable_endpoint(
@@ -542,11 +552,15 @@ impl WebhookStore for PostgresStore {
         reason: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        webhooks::disable_endpoint(&self.pool, id, reason, now).await
+        let changed = webhooks::disable_endpoint(&self.pool, id, reason, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn delete_endpoint(&self, id: EndpointId) -> Result<bool, StoreError> {
-        webhooks::delete_endpoint(&self.pool, id).await
+        let changed = webhooks::delete_endpoint(&self.pool, id).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn rotate_endpoint_secret(
@@ -564,11 +578,15 @@ impl WebhookStore for PostgresStore {
         endpoints: &[(EndpointSpec, SigningSecret)],
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        webhooks::sync_named_endpoints(&self.pool, endpoints, now).await
+        let changed = webhooks::sync_named_endpoints(&self.pool, endpoints, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn subscribed_event_types(&self) -> Result<Vec<EventType>, StoreError> {
-        webhooks::subscribed_event_types(&self.pool).await
+        let kinds = webhooks::subscribed_event_types(&self.pool).await?;
+        self.interest.set(&kinds);
+        Ok(kinds)
     }
 
     async fn record_events(&self, events: &[Event], now: Timestamp) -> Result<(), StoreError> {

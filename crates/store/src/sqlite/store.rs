@@ -36,6 +36,7 @@ use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::sql::{Dialect, Statement};
 use crate::webhooks::queries as webhooks;
+use crate::webhooks::LOGIN_EVENTS;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -44,7 +45,12 @@ impl Store for SqliteStore {
         backend::ping(&self.readers).await
     }
 
+    /// On the writer thread; while an endpoint takes `user.created` or `user.login`, in a
+    /// transaction with the events on the writer pool instead.
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
+        if self.interest.any(&LOGIN_EVENTS) {
+            return users::record_login_with_events(&self.writer, login).await;
+        }
         self.fast.record_login(login).await
     }
 
@@ -573,7 +579,9 @@ impl WebhookStore for SqliteStore {
         secret: &SigningSecret,
         now: Timestamp,
     ) -> Result<Option<Endpoint>, StoreError> {
-        webhooks::create_endpoint(&self.writer, spec, secret, now).await
+        let changed = webhooks::create_endpoint(&self.writer, spec, secret, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
@@ -590,7 +598,9 @@ impl WebhookStore for SqliteStore {
         spec: &EndpointSpec,
         now: Timestamp,
     ) -> Result<Option<Endpoint>, StoreError> {
-        webhooks::update_endpoint(&self.writer, id, spec, now).await
+        let changed = webhooks::update_endpoint(&self.writer, id, spec, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn disable_endpoint(
@@ -599,11 +609,15 @@ impl WebhookStore for SqliteStore {
         reason: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        webhooks::disable_endpoint(&self.writer, id, reason, now).await
+        let changed = webhooks::disable_endpoint(&self.writer, id, reason, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn delete_endpoint(&self, id: EndpointId) -> Result<bool, StoreError> {
-        webhooks::delete_endpoint(&self.writer, id).await
+        let changed = webhooks::delete_endpoint(&self.writer, id).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn rotate_endpoint_secret(
@@ -621,11 +635,15 @@ impl WebhookStore for SqliteStore {
         endpoints: &[(EndpointSpec, SigningSecret)],
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        webhooks::sync_named_endpoints(&self.writer, endpoints, now).await
+        let changed = webhooks::sync_named_endpoints(&self.writer, endpoints, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
     }
 
     async fn subscribed_event_types(&self) -> Result<Vec<EventType>, StoreError> {
-        webhooks::subscribed_event_types(&self.readers).await
+        let kinds = webhooks::subscribed_event_types(&self.readers).await?;
+        self.interest.set(&kinds);
+        Ok(kinds)
     }
 
     async fn record_events(&self, events: &[Event], now: Timestamp) -> Result<(), StoreError> {

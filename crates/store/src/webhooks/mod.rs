@@ -5,3 +5,8 @@
 pub mod queries;
 mod rows;
 mod sql;
+
+use wxbase_core::webhooks::EventType;
+
+/// The events of a login: while no endpoint takes either, logins stay on the hot paths.
+pub const LOGIN_EVENTS: [EventType; 2] = [EventType::UserCreated, EventType::UserLogin];
