@@ -705,6 +705,62 @@ mod restarts {
     );
 }
 
+/// Pushes on, the outbox worker off: replies wait until an instance with a worker starts.
+fn with_push() -> Options {
+    Options {
+        push: Some(
+            crate::push_support::PushSetup::new(
+                wxbase_emulator::PushMode::Safe,
+                wxbase_emulator::PushFormat::Json,
+            )
+            .with_worker(false),
+        ),
+        ..Options::default()
+    }
+}
+
+async fn message_events_reach_subscribed_endpoints_only(app: TestApp) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let events = ["message.received", "message.reply_failed"];
+    endpoint_for(&app, &receiver, "messages", &events, None).await;
+    endpoint_for(&app, &receiver, "documents", &["document.created"], None).await;
+    app.add_rule(crate::push_support::text_rule("hello", "Hi there"))
+        .await;
+    let report = app.say("alice", "hello").await;
+    let openid = report["openid"].clone();
+    // The reply is sent 49 hours later, outside the 48-hour window: WeChat refuses it for good.
+    app.advance_emulator_clock(49 * 3600).await;
+    let push = app.push.clone().expect("push is on").with_worker(true);
+    let (_url, _instance) = app.instance_with(Some(&push)).await;
+
+    let received = receiver.wait_for("messages", 2).await;
+    assert_all_verified_with(&received, 0);
+    assert_eq!(
+        types(&received),
+        ["message.received", "message.reply_failed"],
+        "in order"
+    );
+    let said = &received[0]["payload"]["data"];
+    assert_eq!(said["openid"], openid);
+    assert_eq!(said["msgType"], "text");
+    assert_eq!(said["content"]["content"], "hello", "{said}");
+    let failed = &received[1]["payload"]["data"];
+    assert_eq!(failed["openid"], openid);
+    assert_eq!(failed["errcode"], 45015, "{failed}");
+    assert!(receiver.received("documents").await.is_empty());
+}
+
+mod messages {
+    use super::*;
+
+    wxbase_store::on_both_backends!(
+        setup = |backend| crate::helpers::TestApp::spawn_with(backend, with_push());
+        message_events_reach_subscribed_endpoints_only,
+    );
+}
+
 mod guarded {
     use super::*;
 

@@ -143,6 +143,9 @@ impl MessageStore for PostgresStore {
         inbound: &NewInbound,
         replies: &[NewOutbound],
     ) -> Result<Option<MessageId>, StoreError> {
+        if self.interest.any(&[EventType::MessageReceived]) {
+            return messages::record_inbound_with_events(&self.pool, inbound, replies).await;
+        }
         self.hot
             .inbound
             .submit((inbound.clone(), replies.to_vec()))
@@ -177,6 +180,14 @@ impl MessageStore for PostgresStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
+        if let SendOutcome::Failed { errcode, error } = outcome {
+            if self.interest.any(&[EventType::MessageReplyFailed]) {
+                return messages::fail_outbound_with_events(
+                    &self.pool, id, held_until, *errcode, error,
+                )
+                .await;
+            }
+        }
         self.hot
             .outcomes
             .submit((id, held_until, outcome.clone()))

@@ -146,6 +146,9 @@ impl MessageStore for SqliteStore {
         inbound: &NewInbound,
         replies: &[NewOutbound],
     ) -> Result<Option<MessageId>, StoreError> {
+        if self.interest.any(&[EventType::MessageReceived]) {
+            return messages::record_inbound_with_events(&self.writer, inbound, replies).await;
+        }
         self.fast.record_inbound(inbound, replies).await
     }
 
@@ -177,6 +180,18 @@ impl MessageStore for SqliteStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
+        if let SendOutcome::Failed { errcode, error } = outcome {
+            if self.interest.any(&[EventType::MessageReplyFailed]) {
+                return messages::fail_outbound_with_events(
+                    &self.writer,
+                    id,
+                    held_until,
+                    *errcode,
+                    error,
+                )
+                .await;
+            }
+        }
         self.fast.finish_outbound(id, held_until, outcome).await
     }
 
