@@ -150,14 +150,20 @@ impl WebhookService {
         request: &EndpointRequest,
     ) -> Result<Endpoint, WebhookError> {
         let spec = self.spec(request)?;
+        if let Some(name) = &spec.name {
+            let taken = self
+                .store
+                .endpoints()
+                .await?
+                .into_iter()
+                .any(|e| e.id != id && e.name.as_ref() == Some(name));
+            if taken {
+                return Err(name_taken(&spec));
+            }
+        }
         self.store
             .update_endpoint(id, &spec, Timestamp::now())
-            .await
-            .map_err(|e| match e {
-                // The one constraint an update can break.
-                StoreError::Backend(_) if spec.name.is_some() => name_taken(&spec),
-                other => other.into(),
-            })?
+            .await?
             .ok_or_else(|| not_found(id))
     }
 

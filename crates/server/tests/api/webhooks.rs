@@ -524,7 +524,16 @@ async fn endpoints_are_managed_by_admins(app: TestApp) {
         )
         .await;
     crate::helpers::assert_failure(&unknown, "bad_request");
+    // Names are unique.
+    let named = json!({"name": "orders", "url": "https://a.example/", "events": ["file.uploaded"]});
+    app.create_endpoint(named.clone()).await;
+    let again = app
+        .admin_call(Method::POST, "/admin/api/webhooks", Some(named.clone()))
+        .await;
+    crate::helpers::assert_failure(&again, "conflict");
     let path = format!("/admin/api/webhooks/{}", created["id"]);
+    let renamed = app.admin_call(Method::PUT, &path, Some(named)).await;
+    crate::helpers::assert_failure(&renamed, "conflict");
     assert_eq!(app.admin_call(Method::DELETE, &path, None).await["code"], 1);
     crate::helpers::assert_failure(&app.admin_call(Method::GET, &path, None).await, "not_found");
     let anonymous = app
