@@ -196,6 +196,46 @@ async fn a_failing_endpoint_gets_the_event_again_in_order(app: TestApp) {
     assert_eq!(page[1]["lastStatus"], 200);
 }
 
+async fn a_delivery_is_marked_failed_when_the_schedule_runs_out(app: TestApp) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    app.create_collection(json!({"name": "orders"})).await;
+    let endpoint = endpoint_for(&app, &receiver, "down", &["document.created"], None).await;
+    receiver
+        .configure("down", &[secret_of(&endpoint)], 1000, 200)
+        .await;
+    app.admin_document("orders", json!({"n": 1})).await;
+    let failed = wait_for_deliveries(&app, &endpoint, |d| {
+        d.first().is_some_and(|d| d["status"] == "failed")
+    })
+    .await;
+    let attempts = test_webhooks().retry_schedule.len() + 1;
+    assert_eq!(
+        failed[0]["attempts"], attempts,
+        "one attempt per wait, and the first"
+    );
+    assert_eq!(failed[0]["lastStatus"], 500);
+    assert!(failed[0]["lastError"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("500"));
+    assert_eq!(
+        receiver.received("down").await.len(),
+        attempts,
+        "no attempt after the last"
+    );
+    // A 5xx is not a reason to disable the endpoint.
+    let one = app
+        .admin_call(
+            Method::GET,
+            &format!("/admin/api/webhooks/{}", endpoint["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(one["data"]["enabled"], true, "{one}");
+}
+
 /// Polls an endpoint's deliveries (newest first) until `done` holds (10 s at most).
 async fn wait_for_deliveries(
     app: &TestApp,
@@ -700,6 +740,8 @@ wxbase_store::on_both_backends!(
     a_failing_endpoint_gets_the_event_again_in_order,
     a_write_that_rolls_back_sends_nothing,
     rotation_signs_with_both_secrets_during_the_overlap,
+    a_delivery_is_marked_failed_when_the_schedule_runs_out,
+    endpoints_of_the_config_file_are_synced_by_name,
     gone_disables_the_endpoint_and_operators_retry,
     endpoints_are_managed_by_admins,
 );
@@ -768,6 +810,45 @@ mod messages {
         setup = |backend| crate::helpers::TestApp::spawn_with(backend, with_push());
         message_events_reach_subscribed_endpoints_only,
     );
+}
+
+/// The config file's endpoint, synced at start; its secret is the file's.
+const FILE_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+async fn endpoints_of_the_config_file_are_synced_by_name(app: TestApp) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let mut settings = test_webhooks();
+    settings.endpoints = vec![wxbase_core::webhooks::EndpointRequest {
+        name: Some("from-file".to_owned()),
+        url: receiver.hook("file"),
+        events: vec!["document.created".to_owned()],
+        collections: Some(vec!["orders".to_owned()]),
+        description: Some("kept in step with the file".to_owned()),
+        enabled: None,
+        secret: Some(FILE_SECRET.to_owned()),
+    }];
+    // Two instances start with the file: one endpoint of that name, with the file's secret.
+    app.instance_with_webhooks(None, &settings).await;
+    app.instance_with_webhooks(None, &settings).await;
+    let list = app
+        .admin_call(Method::GET, "/admin/api/webhooks", None)
+        .await;
+    let named: Vec<&Value> = list["data"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .filter(|e| e["name"] == "from-file")
+        .collect();
+    assert_eq!(named.len(), 1, "{list}");
+    assert_eq!(named[0]["collections"], json!(["orders"]));
+
+    receiver.configure("file", &[FILE_SECRET], 0, 200).await;
+    app.create_collection(json!({"name": "orders"})).await;
+    app.admin_document("orders", json!({"n": 1})).await;
+    let received = receiver.wait_for("file", 1).await;
+    assert_all_verified_with(&received, 0);
 }
 
 mod guarded {
