@@ -851,6 +851,120 @@ async fn endpoints_of_the_config_file_are_synced_by_name(app: TestApp) {
     assert_all_verified_with(&received, 0);
 }
 
+/// Attempts time out after 300 ms.
+fn short_timeout() -> Options {
+    Options {
+        webhooks: wxbase_core::WebhookSettings {
+            timeout: std::time::Duration::from_millis(300),
+            ..test_webhooks()
+        },
+        ..Options::default()
+    }
+}
+
+/// A misbehaving receiver on 127.0.0.1: `/redirect` answers 307 to `/target`, `/slow` answers
+/// after 5 s, `/big` answers 200 with 1 MiB (its length announced); how many requests reached `/target`.
+async fn misbehaving_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::response::IntoResponse;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let router = axum::Router::new()
+        .route(
+            "/redirect",
+            axum::routing::post(|| async {
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [("location", "/target")],
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/target",
+            axum::routing::post(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { "reached" }
+            }),
+        )
+        .route(
+            "/slow",
+            axum::routing::post(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/big",
+            axum::routing::post(|| async { "x".repeat(1024 * 1024) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (base, hits)
+}
+
+async fn redirects_are_not_followed_and_attempts_are_bounded(app: TestApp) {
+    let (base, target_hits) = misbehaving_receiver().await;
+    let ping = |path: &'static str| {
+        let app = &app;
+        let base = base.clone();
+        async move {
+            let endpoint = app
+                .create_endpoint(
+                    json!({"url": format!("{base}{path}"), "events": ["file.uploaded"]}),
+                )
+                .await;
+            let test = format!("/admin/api/webhooks/{}/test", endpoint["id"]);
+            let answer = app.admin_call(Method::POST, &test, None).await;
+            assert_eq!(answer["code"], 1, "{answer}");
+            answer["data"].clone()
+        }
+    };
+    let redirected = ping("/redirect").await;
+    assert_eq!(redirected["status"], 307, "{redirected}");
+    assert_eq!(redirected["delivered"], false);
+    assert_eq!(
+        target_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
+
+    let slow = ping("/slow").await;
+    assert_eq!(slow["delivered"], false, "{slow}");
+    assert!(
+        slow["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("timed out"),
+        "{slow}"
+    );
+    assert!(
+        slow["durationMs"].as_u64().unwrap_or(u64::MAX) < 3000,
+        "{slow}"
+    );
+
+    let big = ping("/big").await;
+    assert_eq!(big["status"], 200, "{big}");
+    assert_eq!(
+        big["body"], "",
+        "a body announced as over 64 KiB is not read: {big}"
+    );
+}
+
+mod bounded {
+    use super::*;
+
+    wxbase_store::on_both_backends!(
+        setup = |backend| crate::helpers::TestApp::spawn_with(backend, short_timeout());
+        redirects_are_not_followed_and_attempts_are_bounded,
+    );
+}
+
 mod guarded {
     use super::*;
 
