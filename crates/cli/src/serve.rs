@@ -20,6 +20,10 @@ const DEV_ADMIN: &str = "admin";
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = args.config.load()?;
+    if args.dev {
+        // Development receivers run on this machine, over http.
+        config.webhooks.allow_private = true;
+    }
     let emulator = if args.dev {
         Some(dev::start_emulator(&mut config, args.emulator_listen).await?)
     } else {

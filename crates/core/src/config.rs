@@ -16,6 +16,7 @@ use crate::collections::DocumentLimits;
 use crate::console::ConsoleSettings;
 use crate::files::FileSettings;
 use crate::token::TokenSettings;
+use crate::webhooks::WebhookSettings;
 
 mod error;
 mod files;
@@ -23,6 +24,7 @@ mod official_account;
 mod push;
 mod raw;
 mod settings;
+mod webhooks;
 
 pub use error::ConfigError;
 pub use official_account::OfficialAccountSettings;
@@ -85,6 +87,8 @@ pub struct Config {
     pub wxacode: CodeSettings,
     /// The linked official account (`[official_account]`), when configured.
     pub official_account: Option<OfficialAccountSettings>,
+    /// Webhook delivery and the config file's endpoints (`[webhooks]`).
+    pub webhooks: WebhookSettings,
 }
 
 impl Config {

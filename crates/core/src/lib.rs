@@ -16,6 +16,7 @@ pub mod store;
 pub mod time;
 pub mod token;
 pub mod user;
+pub mod webhooks;
 
 pub use auth::{AuthError, AuthService, LoginOutcome};
 pub use collections::{CollectionError, CollectionService, CollectionStore};
@@ -33,3 +34,4 @@ pub use store::{LoginRecord, NewLogin, Store, StoreError};
 pub use time::Timestamp;
 pub use token::{StoredToken, TokenError, TokenManager, TokenMode, TokenSettings, TokenStore};
 pub use user::{KeyedUser, Phone, Profile, User, UserId, UserUpdate};
+pub use webhooks::{WebhookError, WebhookService, WebhookSettings, WebhookStore};

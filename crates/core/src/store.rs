@@ -11,6 +11,7 @@ use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
+use crate::webhooks::WebhookStore;
 use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
 
 /// A boxed error from a storage backend.
@@ -61,7 +62,14 @@ pub struct LoginRecord {
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
 pub trait Store:
-    TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore + CodeStore + ConsoleStore
+    TokenStore
+    + MessageStore
+    + CollectionStore
+    + FollowerStore
+    + FileStore
+    + CodeStore
+    + ConsoleStore
+    + WebhookStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -152,6 +152,26 @@ const MEANINGS: &[(&str, &str)] = &[
         "official_account.sync_interval_seconds",
         "Run the full follower sync every this many seconds: 0 turns the periodic sync off, otherwise at least 60 (e.g. 86400). One instance syncs at a time.",
     ),
+    (
+        "webhooks.timeout_ms",
+        "Longest one webhook delivery attempt may take, connecting included (milliseconds); a slower endpoint counts as a failure and is retried.",
+    ),
+    (
+        "webhooks.allow_private",
+        "Let webhook endpoints be `http://` and reach loopback, private and link-local addresses. Off in production (the SSRF guard); `serve --dev` turns it on.",
+    ),
+    (
+        "webhooks.retry_schedule",
+        "The waits before each retry of a delivery that got no 2xx (`ms`, `s`, `m`, `h`, comma-separated); one attempt more than waits, then it is marked failed. The default retries for 23.6 hours.",
+    ),
+    (
+        "webhooks.send_concurrency",
+        "Webhook deliveries this instance sends at once, each to a different (endpoint, subject); one subject's events reach an endpoint one at a time, in order.",
+    ),
+    (
+        "webhooks.worker",
+        "Whether this instance runs the webhook delivery worker.",
+    ),
 ];
 
 /// The lines around the generated table in the page.

@@ -20,7 +20,7 @@ use wxbase_core::codes::CodeService;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
-    OpenDataService, TokenManager,
+    OpenDataService, TokenManager, WebhookService,
 };
 use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
@@ -57,6 +57,8 @@ pub struct AppState {
     pub official_account: Option<Arc<OfficialAccount>>,
     /// The admin console: accounts, sign-in, API tokens.
     pub console: Arc<crate::console::Console>,
+    /// Webhook endpoints, their deliveries and the delivery worker.
+    pub webhooks: Arc<WebhookService>,
 }
 
 /// The linked official account: its followers and its push endpoint.
@@ -114,6 +116,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::official_account::router())
         .merge(routes::security::router())
         .merge(routes::codes::router())
+        .merge(routes::webhooks::router())
 }
 
 /// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`

@@ -4,7 +4,7 @@
 //! open data, messages, collections, the official account), binds the listener and
 //! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
 //! the background tasks (the outbox worker, the periodic follower sync, the expired-session
-//! purge, the sweep of orphaned file bytes) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! purge, the sweep of orphaned file bytes, the webhook delivery worker) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
 //! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
 
 use std::convert::Infallible;
@@ -25,7 +25,7 @@ use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, Config, ConsoleService, FileService, MessageService,
-    OfficialAccountService, OpenDataService, Store, TokenManager,
+    OfficialAccountService, OpenDataService, Store, TokenManager, WebhookError, WebhookService,
 };
 use wxbase_wechat::ClientBuildError;
 
@@ -36,6 +36,10 @@ use crate::shutdown;
 
 /// How often file bytes that no row names are looked for.
 const FILE_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// How often an instance rereads which event types webhook endpoints take (endpoint changes
+/// made on other instances reach its logins within this).
+const WEBHOOK_INTEREST_REFRESH: Duration = Duration::from_secs(5);
 
 /// How often expired sessions are deleted.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -56,6 +60,12 @@ pub enum BuildError {
     /// The configured auto-reply rules could not be written.
     #[error("cannot seed the auto-reply rules ([[push.rules]])")]
     SeedRules(#[source] MessageError),
+    /// The webhook HTTP client could not be built.
+    #[error("cannot build the webhook HTTP client")]
+    WebhookClient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The configured webhook endpoints could not be written.
+    #[error("cannot sync the webhook endpoints ([[webhooks.endpoints]])")]
+    SyncWebhooks(#[source] WebhookError),
     /// File storage or the URL key could not be opened.
     #[error("cannot open file storage ([files])")]
     Files(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -90,6 +100,11 @@ impl Application {
             .seed_rules(&config.push.rules, None)
             .await
             .map_err(BuildError::SeedRules)?;
+        state
+            .webhooks
+            .sync_configured(&config.webhooks.endpoints)
+            .await
+            .map_err(BuildError::SyncWebhooks)?;
         let bind_error = |source| BuildError::Bind {
             addr: config.listen,
             source,
@@ -171,6 +186,15 @@ impl Application {
         if self.outbox_worker {
             tasks.spawn(self.state.messages.clone().run_outbox_worker());
         }
+        if self.state.webhooks.settings().worker {
+            tasks.spawn(self.state.webhooks.clone().run_worker());
+        }
+        tasks.spawn(
+            self.state
+                .webhooks
+                .clone()
+                .refresh_interest_every(WEBHOOK_INTEREST_REFRESH),
+        );
         if let Some(oa) = &self.state.official_account {
             if let Some(interval) = oa.service.settings().interval {
                 tasks.spawn(oa.service.clone().run_periodic_sync(interval));
@@ -262,7 +286,10 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         config.wxacode,
     ));
     let console = ConsoleService::new(store.clone(), app.app_id.clone(), config.console.clone());
+    let webhooks = WebhookService::new(store.clone(), config.webhooks.clone())
+        .map_err(|e| BuildError::WebhookClient(Box::new(e)))?;
     Ok(AppState {
+        webhooks: Arc::new(webhooks),
         codes,
         console: Arc::new(Console::new(console, config)),
         files: Arc::new(files),

@@ -9,6 +9,7 @@ use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextCheckError;
 use wxbase_core::{
     AuthError, CollectionError, FileError, OfficialAccountError, OpenDataError, TokenError,
+    WebhookError,
 };
 use wxbase_wechat::WechatError;
 
@@ -264,6 +265,18 @@ impl From<CollectionError> for ApiError {
             CollectionError::ContentRisky { .. } => ErrorCode::ContentRisky,
             CollectionError::ModerationUnavailable { .. } => ErrorCode::UpstreamUnavailable,
             CollectionError::Store(cause) => return Self::internal(cause),
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        let code = match &error {
+            WebhookError::BadRequest(_) => ErrorCode::BadRequest,
+            WebhookError::NotFound(_) => ErrorCode::NotFound,
+            WebhookError::Conflict(_) => ErrorCode::Conflict,
+            WebhookError::Store(cause) => return Self::internal(cause),
         };
         Self::new(code, error.to_string())
     }

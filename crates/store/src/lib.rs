@@ -18,6 +18,7 @@ pub mod sqlite;
 pub mod testing;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

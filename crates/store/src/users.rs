@@ -3,12 +3,17 @@
 //! expired sessions. The statements are shared by both backends.
 
 use sqlx::Pool;
-use wxbase_core::{Phone, Profile, StoreError, Timestamp, TokenHash, User, UserId, UserUpdate};
+use wxbase_core::webhooks::{event, EventType};
+use wxbase_core::{
+    LoginRecord, NewLogin, Phone, Profile, StoreError, Timestamp, TokenHash, User, UserId,
+    UserUpdate,
+};
 use wxbase_wechat::{AppId, OpenId, UnionId};
 
 use crate::backend::{Backend, ReadRow};
-use crate::errors::corrupt;
+use crate::errors::{corrupt, SqlxResultExt};
 use crate::sql::Statement;
+use crate::webhooks::queries::record_if_subscribed;
 
 /// The columns [`user_from_row`] reads, for `SELECT` and `RETURNING` lists. The SQLite fast
 /// path reads them by position: keep the order.
@@ -114,11 +119,21 @@ pub async fn update_user<DB: Backend>(
     for value in values {
         statement = statement.bind(value);
     }
+    let mut tx = pool.begin().await.or_store_error()?;
     let row = statement
-        .fetch_optional(pool)
+        .fetch_optional(&mut tx)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("user {} does not exist", user.0)))?;
-    user_from_row(&row)
+    let stored = user_from_row(&row)?;
+    if let UserUpdate::Phone(_) = update {
+        let now = Timestamp::now();
+        record_if_subscribed(&mut tx, EventType::UserPhoneBound, now, || {
+            vec![event::user_phone_bound(&stored, now)]
+        })
+        .await?;
+    }
+    tx.commit().await.or_store_error()?;
+    Ok(stored)
 }
 
 /// How many users an app has.
@@ -151,4 +166,73 @@ pub async fn delete_expired_sessions<DB: Backend>(
         .bind(now.as_millis())
         .execute(pool)
         .await
+}
+
+/// A login recorded in a transaction with its `user.created` and `user.login` events: what
+/// both backends' hot paths give way to while some endpoint takes those events.
+pub async fn record_login_with_events<DB: Backend>(
+    pool: &Pool<DB>,
+    login: &NewLogin,
+) -> Result<LoginRecord, StoreError> {
+    let at = login.at.as_millis();
+    let unionid = login.unionid.as_ref().map(|u| u.as_str().to_owned());
+    let mut tx = pool.begin().await.or_store_error()?;
+    let inserted = Statement::new(format!(
+        "INSERT INTO users (app_id, openid, unionid, session_key, created_at, updated_at, last_login_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
+         ON CONFLICT (app_id, openid) DO NOTHING
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(login.app_id.as_str())
+    .bind(login.openid.as_str())
+    .bind(unionid.clone())
+    .bind(login.session_key.expose())
+    .bind(at)
+    .fetch_optional(&mut tx)
+    .await?;
+    let (row, is_new) = match inserted {
+        Some(row) => (row, true),
+        None => {
+            let row = Statement::new(format!(
+                "UPDATE users SET session_key = ?3, unionid = COALESCE(?4, unionid),
+                     updated_at = ?5, last_login_at = ?5
+                 WHERE app_id = ?1 AND openid = ?2
+                 RETURNING {USER_COLUMNS}"
+            ))
+            .bind(login.app_id.as_str())
+            .bind(login.openid.as_str())
+            .bind(login.session_key.expose())
+            .bind(unionid)
+            .bind(at)
+            .fetch_one(&mut tx)
+            .await?;
+            (row, false)
+        }
+    };
+    let user = user_from_row(&row)?;
+    Statement::new(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(login.token_hash.as_bytes())
+    .bind(user.id.0)
+    .bind(at)
+    .bind(login.expires_at.as_millis())
+    .execute(&mut tx)
+    .await?;
+    if is_new {
+        record_if_subscribed(&mut tx, EventType::UserCreated, login.at, || {
+            vec![event::user_logged_in(
+                EventType::UserCreated,
+                &user,
+                login.at,
+            )]
+        })
+        .await?;
+    }
+    record_if_subscribed(&mut tx, EventType::UserLogin, login.at, || {
+        vec![event::user_logged_in(EventType::UserLogin, &user, login.at)]
+    })
+    .await?;
+    tx.commit().await.or_store_error()?;
+    Ok(LoginRecord { user, is_new })
 }

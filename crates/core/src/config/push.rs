@@ -66,7 +66,7 @@ impl RawSettings {
         })
     }
 
-    fn boolean(&self, name: &'static str) -> Result<bool, ConfigError> {
+    pub(super) fn boolean(&self, name: &'static str) -> Result<bool, ConfigError> {
         let parsed = match self.text(name).trim() {
             "true" => Ok(true),
             "false" => Ok(false),

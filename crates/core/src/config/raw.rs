@@ -20,6 +20,8 @@ pub struct RawSettings {
     values: BTreeMap<&'static str, (String, Origin)>,
     /// The `[[push.rules]]` array of the file, parsed on its own (see `config/push.rs`).
     pub(super) rules: Option<(toml::Value, PathBuf)>,
+    /// The `[[webhooks.endpoints]]` array of the file (see `config/webhooks.rs`).
+    pub(super) webhook_endpoints: Option<(toml::Value, PathBuf)>,
 }
 
 impl Default for RawSettings {
@@ -31,6 +33,7 @@ impl Default for RawSettings {
         Self {
             values,
             rules: None,
+            webhook_endpoints: None,
         }
     }
 }
@@ -72,6 +75,10 @@ impl RawSettings {
             for (key, value) in body {
                 if section == "push" && key == "rules" {
                     self.rules = Some((value.clone(), path.to_owned()));
+                    continue;
+                }
+                if section == "webhooks" && key == "endpoints" {
+                    self.webhook_endpoints = Some((value.clone(), path.to_owned()));
                     continue;
                 }
                 let dotted = format!("{section}.{key}");
@@ -173,6 +180,7 @@ impl RawSettings {
                 user_per_minute: self.number("wxacode.user_per_minute", 1, 10_000)?,
             },
             official_account: self.official_account(&push.path)?,
+            webhooks: self.webhooks()?,
             push,
             data_dir,
         })

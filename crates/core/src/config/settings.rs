@@ -66,6 +66,11 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "official_account.token", env: "WXBASE_OA_TOKEN", default: "" },
     Setting { name: "official_account.encoding_aes_key", env: "WXBASE_OA_ENCODING_AES_KEY", default: "" },
     Setting { name: "official_account.sync_interval_seconds", env: "WXBASE_OA_SYNC_INTERVAL_SECONDS", default: "0" },
+    Setting { name: "webhooks.timeout_ms", env: "WXBASE_WEBHOOKS_TIMEOUT_MS", default: "5000" },
+    Setting { name: "webhooks.allow_private", env: "WXBASE_WEBHOOKS_ALLOW_PRIVATE", default: "false" },
+    Setting { name: "webhooks.retry_schedule", env: "WXBASE_WEBHOOKS_RETRY_SCHEDULE", default: "5s,1m,5m,30m,2h,5h,8h,8h" },
+    Setting { name: "webhooks.send_concurrency", env: "WXBASE_WEBHOOKS_SEND_CONCURRENCY", default: "32" },
+    Setting { name: "webhooks.worker", env: "WXBASE_WEBHOOKS_WORKER", default: "true" },
 ];
 
 /// Where a setting's value came from, for error messages.

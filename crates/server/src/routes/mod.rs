@@ -18,3 +18,4 @@ pub mod outbox;
 pub mod push;
 pub mod rules;
 pub mod security;
+pub mod webhooks;

@@ -359,16 +359,16 @@ async fn admin_api_tokens_are_scoped_and_revocable(app: TestApp) {
     let reader = browser.create_token("dashboards", "read_only").await;
     let writer = browser.create_token("deploys", "full").await;
     let rule = json!({ "match": { "kind": "exact", "pattern": "hi" }, "reply": { "type": "text", "content": "hello" } });
-    assert_eq!(app.admin_call("GET", &reader, None).await["code"], 1);
+    assert_eq!(app.rules_call("GET", &reader, None).await["code"], 1);
     assert_failure(
-        &app.admin_call("POST", &reader, Some(&rule)).await,
+        &app.rules_call("POST", &reader, Some(&rule)).await,
         "forbidden",
     );
     assert_eq!(
-        app.admin_call("POST", &writer, Some(&rule)).await["code"],
+        app.rules_call("POST", &writer, Some(&rule)).await["code"],
         1
     );
-    assert_eq!(app.admin_call("GET", ADMIN_TOKEN, None).await["code"], 1);
+    assert_eq!(app.rules_call("GET", ADMIN_TOKEN, None).await["code"], 1);
 
     let tokens_page = browser
         .get("/admin/tokens")
@@ -382,8 +382,8 @@ async fn admin_api_tokens_are_scoped_and_revocable(app: TestApp) {
     let csrf = field_value(&tokens_page, "csrf");
     let revoked = browser.post(&revoke_path, &[("csrf", &csrf)], &[]).await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
-    assert_failure(&app.admin_call("GET", &writer, None).await, "unauthorized");
-    assert_eq!(app.admin_call("GET", &reader, None).await["code"], 1);
+    assert_failure(&app.rules_call("GET", &writer, None).await, "unauthorized");
+    assert_eq!(app.rules_call("GET", &reader, None).await["code"], 1);
 }
 
 async fn the_pages_find_users_and_count_the_days_activity(app: TestApp) {
@@ -474,7 +474,7 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
         let rule = json!({ "name": name, "priority": priority,
             "match": { "kind": "contains", "pattern": name }, "reply": { "type": "text", "content": name } });
         assert_eq!(
-            app.admin_call("POST", ADMIN_TOKEN, Some(&rule)).await["code"],
+            app.rules_call("POST", ADMIN_TOKEN, Some(&rule)).await["code"],
             1
         );
     }
@@ -488,7 +488,7 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
             .collect()
     };
     assert_eq!(
-        order(&app.admin_call("GET", ADMIN_TOKEN, None).await),
+        order(&app.rules_call("GET", ADMIN_TOKEN, None).await),
         ["first", "second"]
     );
 
@@ -501,7 +501,7 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
         .await
         .expect("text");
     let csrf = field_value(&rules_page, "csrf");
-    let second_id = app.admin_call("GET", ADMIN_TOKEN, None).await["data"]
+    let second_id = app.rules_call("GET", ADMIN_TOKEN, None).await["data"]
         .as_array()
         .expect("rules")
         .iter()
@@ -517,7 +517,7 @@ async fn rules_move_and_pending_replies_are_cancelled_from_the_pages(app: TestAp
         .await;
     assert_eq!(moved.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        order(&app.admin_call("GET", ADMIN_TOKEN, None).await),
+        order(&app.rules_call("GET", ADMIN_TOKEN, None).await),
         ["second", "first"]
     );
 
@@ -577,11 +577,11 @@ impl TestApp {
 
     /// The rules, as the admin API lists them, as text.
     async fn admin_rules(&self) -> String {
-        self.admin_call("GET", ADMIN_TOKEN, None).await["data"].to_string()
+        self.rules_call("GET", ADMIN_TOKEN, None).await["data"].to_string()
     }
 
     /// `GET` or `POST /admin/api/rules` with `token`.
-    async fn admin_call(
+    async fn rules_call(
         &self,
         method: &str,
         token: &str,

@@ -9,7 +9,7 @@ use wxbase_core::codes::CodeSettings;
 use wxbase_core::collections::DocumentLimits;
 use wxbase_core::config::RawSettings;
 use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
-use wxbase_core::{AppCredentials, Config, Store, TokenSettings};
+use wxbase_core::{AppCredentials, Config, Store, TokenSettings, WebhookSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
 mod requests;
@@ -55,6 +55,20 @@ pub struct Options {
     pub s3: bool,
     /// `[wxacode]`: who may make codes.
     pub wxacode: CodeSettings,
+    /// `[webhooks]`: by default [`test_webhooks`].
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook settings for tests: receivers on 127.0.0.1 over http, retries and polls in
+/// milliseconds.
+pub fn test_webhooks() -> WebhookSettings {
+    WebhookSettings {
+        allow_private: true,
+        timeout: Duration::from_secs(2),
+        retry_schedule: vec![Duration::from_millis(20); 5],
+        poll: Duration::from_millis(20),
+        ..WebhookSettings::default()
+    }
 }
 
 impl Default for Options {
@@ -76,6 +90,7 @@ impl Default for Options {
             max_upload_bytes: 256 * 1024,
             s3: false,
             wxacode: CodeSettings::default(),
+            webhooks: test_webhooks(),
         }
     }
 }
@@ -98,6 +113,8 @@ pub struct TestApp {
     pub files_dir: tempfile::TempDir,
     /// `[files]` of its instances.
     pub files: FileSettings,
+    /// `[webhooks]` of its instances.
+    pub webhooks: WebhookSettings,
     _emulator: RunningEmulator,
 }
 
@@ -153,6 +170,7 @@ impl TestApp {
                 official_account: options.official_account.as_ref(),
                 files: &files,
                 wxacode: options.wxacode,
+                webhooks: &options.webhooks,
             },
         )
         .await;
@@ -176,6 +194,7 @@ impl TestApp {
             server,
             files_dir,
             files,
+            webhooks: options.webhooks,
             _emulator: emulator,
         })
     }
@@ -188,6 +207,16 @@ impl TestApp {
     /// Starts another wxbase instance on the same database and emulator with its own push
     /// setup; returns its URL and task.
     pub async fn instance_with(&self, push: Option<&PushSetup>) -> (String, JoinHandle<()>) {
+        self.instance_with_webhooks(push, &self.webhooks).await
+    }
+
+    /// Starts another wxbase instance on the same database and emulator with its own push and
+    /// webhook settings; returns its URL and task.
+    pub async fn instance_with_webhooks(
+        &self,
+        push: Option<&PushSetup>,
+        webhooks: &WebhookSettings,
+    ) -> (String, JoinHandle<()>) {
         let store = self.db.connect_again().await;
         serve(
             store,
@@ -203,6 +232,7 @@ impl TestApp {
                 official_account: self.official_account.as_ref(),
                 files: &self.files,
                 wxacode: CodeSettings::default(),
+                webhooks,
             },
         )
         .await
@@ -257,6 +287,7 @@ struct Instance<'a> {
     official_account: Option<&'a OaSetup>,
     files: &'a FileSettings,
     wxacode: CodeSettings,
+    webhooks: &'a WebhookSettings,
 }
 
 impl Instance<'_> {
@@ -288,6 +319,7 @@ impl Instance<'_> {
         config.official_account = self.official_account.map(OaSetup::settings);
         config.files = self.files.clone();
         config.wxacode = self.wxacode;
+        config.webhooks = self.webhooks.clone();
         config
     }
 }

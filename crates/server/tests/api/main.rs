@@ -26,3 +26,5 @@ mod push_support;
 mod rules;
 mod security;
 mod tokens;
+mod webhook_support;
+mod webhooks;

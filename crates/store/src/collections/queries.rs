@@ -11,6 +11,7 @@ use wxbase_core::collections::{
     FieldPath, NewDocument, Query, Scope,
 };
 use wxbase_core::security::TextModeration;
+use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::{StoreError, Timestamp};
 
 use super::rows::{collection_from_row, collection_row, document_from_row, index_row};
@@ -18,6 +19,7 @@ use super::{catalog, statements, Statistics};
 use crate::backend::{Backend, Driver, ReadRow};
 use crate::errors::{is_foreign_key_violation, SqlxResultExt};
 use crate::sql::Statement;
+use crate::webhooks::queries::record_if_subscribed;
 
 /// How a store adds and drops one field index of an existing collection: SQLite in a
 /// transaction on its one writer connection, PostgreSQL `CONCURRENTLY`, so that writes to
@@ -254,9 +256,30 @@ pub async fn insert_documents<DB: Backend>(
             Err(error) if is_foreign_key_violation(&error) => return Ok(false),
             other => other?,
         };
+        // Each chunk's events with it: a later chunk that fails takes them back with it.
+        let at = chunk.first().map_or_else(Timestamp::now, |d| d.at);
+        record_if_subscribed(&mut tx, EventType::DocumentCreated, at, || {
+            chunk
+                .iter()
+                .map(|new| event::document_created(collection, &new_document(new)))
+                .collect()
+        })
+        .await?;
     }
     tx.commit().await.or_store_error()?;
     Ok(true)
+}
+
+/// A document just inserted, as a read would return it.
+fn new_document(new: &NewDocument) -> Document {
+    Document {
+        id: new.id.clone(),
+        owner: new.owner.clone(),
+        created_at: new.at,
+        updated_at: new.at,
+        version: 1,
+        body: new.body.fields().clone(),
+    }
 }
 
 /// One document, if in scope.
@@ -282,8 +305,17 @@ pub async fn update_document<DB: Backend>(
     update: &DocumentUpdate,
 ) -> Result<Option<Document>, StoreError> {
     let statement = statements::update(DB::DIALECT, collection, id, scope, update);
-    let row = Statement::from(statement).fetch_optional(writer).await?;
-    row.as_ref().map(document_from_row).transpose()
+    let mut tx = writer.begin().await.or_store_error()?;
+    let row = Statement::from(statement).fetch_optional(&mut tx).await?;
+    let Some(document) = row.as_ref().map(document_from_row).transpose()? else {
+        return Ok(None);
+    };
+    record_if_subscribed(&mut tx, EventType::DocumentUpdated, update.at, || {
+        vec![event::document_updated(collection, &document)]
+    })
+    .await?;
+    tx.commit().await.or_store_error()?;
+    Ok(Some(document))
 }
 
 /// Deletes one document, if in scope; whether it did.
@@ -293,10 +325,20 @@ pub async fn delete_document<DB: Backend>(
     id: &DocumentId,
     scope: &Scope,
 ) -> Result<bool, StoreError> {
+    let mut tx = writer.begin().await.or_store_error()?;
     let deleted = Statement::from(statements::delete(DB::DIALECT, collection, id, scope))
-        .execute(writer)
+        .execute(&mut tx)
         .await?;
-    Ok(deleted == 1)
+    if deleted != 1 {
+        return Ok(false);
+    }
+    let now = Timestamp::now();
+    record_if_subscribed(&mut tx, EventType::DocumentDeleted, now, || {
+        vec![event::document_deleted(collection, id, now)]
+    })
+    .await?;
+    tx.commit().await.or_store_error()?;
+    Ok(true)
 }
 
 /// One page of a query.

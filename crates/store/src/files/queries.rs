@@ -4,6 +4,7 @@
 use sqlx::Pool;
 use wxbase_core::collections::{Action, Caller, DocumentId};
 use wxbase_core::files::{Bucket, BucketName, StoredFile};
+use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::StoreError;
 use wxbase_wechat::OpenId;
 
@@ -12,6 +13,7 @@ use super::sql::{self, access_condition};
 use crate::backend::{Backend, ReadRow};
 use crate::errors::SqlxResultExt;
 use crate::sql::{SqlValue, Statement};
+use crate::webhooks::queries::record_if_subscribed;
 
 fn max_bytes(bucket: &Bucket) -> Option<i64> {
     bucket
@@ -109,6 +111,7 @@ pub async fn insert_file<DB: Backend>(
     writer: &Pool<DB>,
     file: &StoredFile,
 ) -> Result<bool, StoreError> {
+    let mut tx = writer.begin().await.or_store_error()?;
     let inserted = Statement::new(sql::INSERT_FILE)
         .bind(file.id.as_str())
         .bind(file.bucket.as_str())
@@ -118,9 +121,17 @@ pub async fn insert_file<DB: Backend>(
         .bind(file.content_type.as_str())
         .bind(file.sha256.as_str())
         .bind(file.created_at.as_millis())
-        .execute(writer)
+        .execute(&mut tx)
         .await?;
-    Ok(inserted > 0)
+    if inserted == 0 {
+        return Ok(false);
+    }
+    record_if_subscribed(&mut tx, EventType::FileUploaded, file.created_at, || {
+        vec![event::file_uploaded(file)]
+    })
+    .await?;
+    tx.commit().await.or_store_error()?;
+    Ok(true)
 }
 
 /// The file, if the caller may do `action` to it.

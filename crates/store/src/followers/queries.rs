@@ -8,6 +8,7 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncResume, SyncRun, SyncStatus,
 };
+use wxbase_core::webhooks::{event as webhook_event, EventType};
 use wxbase_core::{StoreError, Timestamp};
 use wxbase_wechat::{AppId, OpenId, UnionId};
 
@@ -16,6 +17,7 @@ use super::sql;
 use crate::backend::{Backend, ReadRow};
 use crate::errors::{corrupt, SqlxResultExt};
 use crate::sql::Statement;
+use crate::webhooks::queries::record_if_subscribed;
 
 /// Logs the event and applies it, in one transaction, unless it was logged before (a
 /// duplicate) or the follower's row reflects a later change (superseded).
@@ -47,9 +49,21 @@ pub async fn record_follow_event<DB: Backend>(
         .bind(event.received_at.as_millis())
         .fetch_optional(&mut tx)
         .await?;
+    let applied = applied.as_ref().map(follower_from_row).transpose()?;
+    if let Some(follower) = &applied {
+        let kind = if follower.following {
+            EventType::FollowerSubscribed
+        } else {
+            EventType::FollowerUnsubscribed
+        };
+        record_if_subscribed(&mut tx, kind, event.received_at, || {
+            vec![webhook_event::follower_changed(follower)]
+        })
+        .await?;
+    }
     tx.commit().await.or_store_error()?;
     match applied {
-        Some(row) => Ok(EventOutcome::Applied(follower_from_row(&row)?)),
+        Some(follower) => Ok(EventOutcome::Applied(follower)),
         None => {
             let newer = follower(reader, &event.app_id, &event.openid)
                 .await?

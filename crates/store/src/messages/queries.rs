@@ -4,9 +4,10 @@
 
 use sqlx::{Pool, Postgres, Transaction};
 use wxbase_core::messages::{
-    ClaimedOutbound, MessageId, NewOutbound, NewRule, OutboxRefusal, OutboxStats, ReplyRule,
-    RuleId, SendOutcome, SendStatus, StoredMessage,
+    ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
+    ReplyRule, RuleId, SendOutcome, SendStatus, StoredMessage,
 };
+use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::{StoreError, Timestamp};
 use wxbase_wechat::{AppId, OpenId};
 
@@ -15,6 +16,7 @@ use super::sql;
 use crate::backend::{Backend, ReadRow};
 use crate::errors::{corrupt, SqlxResultExt};
 use crate::sql::Statement;
+use crate::webhooks::queries::record_if_subscribed;
 
 /// Queues an outbound message, and counts it in its user's outbox queue if it is pending.
 pub async fn queue_outbound<DB: Backend>(
@@ -383,4 +385,108 @@ pub async fn seed_rule_if_none<DB: Backend>(
         .execute(pool)
         .await?;
     Ok(created == 1)
+}
+
+/// Records an inbound message and its replies, unless its dedup key is known (`None`), in one
+/// transaction with its `message.received` event: what both backends' hot paths give way to
+/// while some endpoint takes that event. Event pushes (`msg_type` `event`) are not messages a
+/// user sent and record none.
+pub async fn record_inbound_with_events<DB: Backend>(
+    pool: &Pool<DB>,
+    inbound: &NewInbound,
+    replies: &[NewOutbound],
+) -> Result<Option<MessageId>, StoreError> {
+    let mut tx = pool.begin().await.or_store_error()?;
+    let row = Statement::new(sql::insert_inbound())
+        .bind(inbound.app_id.as_str())
+        .bind(inbound.openid.as_str())
+        .bind(inbound.msg_type.as_str())
+        .bind(inbound.content.to_string())
+        .bind(inbound.raw.as_str())
+        .bind(inbound.dedup_key.as_str())
+        .bind(inbound.received_at.as_millis())
+        .fetch_optional(&mut tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id = MessageId(row.read(0)?);
+    for reply in replies {
+        let status = reply.initial_status();
+        let sent_at = (status == SendStatus::Sent).then(|| reply.created_at.as_millis());
+        Statement::new(sql::INSERT_OUTBOUND_ROW)
+            .bind(reply.app_id.as_str())
+            .bind(reply.openid.as_str())
+            .bind(reply.msg_type())
+            .bind(reply.content_json())
+            .bind(reply.created_at.as_millis())
+            .bind(status.as_str())
+            .bind(sent_at)
+            .execute(&mut tx)
+            .await?;
+        if status == SendStatus::Pending {
+            Statement::new(sql::QUEUE_MORE)
+                .bind(reply.app_id.as_str())
+                .bind(reply.openid.as_str())
+                .bind(1_i64)
+                .bind(reply.created_at.as_millis())
+                .execute(&mut tx)
+                .await?;
+        }
+    }
+    if inbound.msg_type != "event" {
+        let at = inbound.received_at;
+        record_if_subscribed(&mut tx, EventType::MessageReceived, at, || {
+            vec![event::message_received(
+                &inbound.openid,
+                id.0,
+                &inbound.msg_type,
+                &inbound.content,
+                at,
+            )]
+        })
+        .await?;
+    }
+    tx.commit().await.or_store_error()?;
+    Ok(Some(id))
+}
+
+/// Marks a reply failed under the lease it was sent under, moves its user's queue on and
+/// records `message.reply_failed`, in one transaction: what both backends' outcome paths give
+/// way to for a failure while some endpoint takes that event.
+pub async fn fail_outbound_with_events<DB: Backend>(
+    pool: &Pool<DB>,
+    id: MessageId,
+    held_until: Timestamp,
+    errcode: Option<i64>,
+    error: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await.or_store_error()?;
+    let row = Statement::new(format!("{} RETURNING openid", sql::MARK_FAILED))
+        .bind(id.0)
+        .bind(held_until.as_millis())
+        .bind(errcode)
+        .bind(error)
+        .fetch_optional(&mut tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let openid = OpenId::parse(row.read::<String>(0)?)
+        .map_err(|e| corrupt(&format!("messages row {}", id.0), e))?;
+    Statement::new(sql::FINISH_QUEUE)
+        .bind(id.0)
+        .bind(1_i64)
+        .bind(None::<i64>)
+        .execute(&mut tx)
+        .await?;
+    let now = Timestamp::now();
+    record_if_subscribed(&mut tx, EventType::MessageReplyFailed, now, || {
+        vec![event::message_reply_failed(
+            &openid, id.0, errcode, error, now,
+        )]
+    })
+    .await?;
+    tx.commit().await.or_store_error()?;
+    Ok(true)
 }

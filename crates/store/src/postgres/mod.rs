@@ -14,8 +14,11 @@ mod store;
 mod tests;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::sync::Arc;
+
 use sqlx::PgPool;
-use wxbase_core::StoreError;
+use wxbase_core::webhooks::Interest;
+use wxbase_core::{StoreError, WebhookStore};
 use wxbase_wechat::Secret;
 
 use crate::errors::SqlxResultExt;
@@ -33,6 +36,8 @@ pub struct PostgresStore {
     outbox: PgPool,
     /// Logins, session reads and pushes, batched under load.
     hot: HotPaths,
+    /// The event types some webhook endpoint takes (see `Interest`).
+    interest: Arc<Interest>,
 }
 
 impl PostgresStore {
@@ -51,7 +56,14 @@ impl PostgresStore {
         migrate::apply(&pool).await?;
         let outbox = outbox_pool(options);
         let hot = HotPaths::start(&pool, &outbox, max_connections);
-        Ok(Self { pool, outbox, hot })
+        let store = Self {
+            pool,
+            outbox,
+            hot,
+            interest: Arc::default(),
+        };
+        store.subscribed_event_types().await?;
+        Ok(store)
     }
 }
 

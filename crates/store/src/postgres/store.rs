@@ -20,9 +20,13 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::webhooks::{
+    ClaimedDelivery, Delivery, DeliveryId, DeliveryOutcome, Endpoint, EndpointId, EndpointSpec,
+    Event, EventType, RetryRefusal, SigningSecret,
+};
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -34,6 +38,8 @@ use crate::console::queries as console;
 use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
+use crate::webhooks::queries as webhooks;
+use crate::webhooks::LOGIN_EVENTS;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -44,7 +50,12 @@ impl Store for PostgresStore {
 
     /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
     /// fresh insert) and add the session.
+    /// While an endpoint takes `user.created` or `user.login`, one transaction per login with
+    /// its events instead.
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
+        if self.interest.any(&LOGIN_EVENTS) {
+            return users::record_login_with_events(&self.pool, login).await;
+        }
         self.hot.logins.submit(login.clone()).await
     }
 
@@ -140,6 +151,9 @@ impl MessageStore for PostgresStore {
         inbound: &NewInbound,
         replies: &[NewOutbound],
     ) -> Result<Option<MessageId>, StoreError> {
+        if self.interest.any(&[EventType::MessageReceived]) {
+            return messages::record_inbound_with_events(&self.pool, inbound, replies).await;
+        }
         self.hot
             .inbound
             .submit((inbound.clone(), replies.to_vec()))
@@ -174,6 +188,14 @@ impl MessageStore for PostgresStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
+        if let SendOutcome::Failed { errcode, error } = outcome {
+            if self.interest.any(&[EventType::MessageReplyFailed]) {
+                return messages::fail_outbound_with_events(
+                    &self.pool, id, held_until, *errcode, error,
+                )
+                .await;
+            }
+        }
         self.hot
             .outcomes
             .submit((id, held_until, outcome.clone()))
@@ -679,5 +701,121 @@ impl ConsoleStore for PostgresStore {
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         console::recent_conversations(&self.pool, app_id, limit).await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for PostgresStore {
+    async fn create_endpoint(
+        &self,
+        spec: &EndpointSpec,
+        secret: &SigningSecret,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let changed = webhooks::create_endpoint(&self.pool, spec, secret, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        webhooks::endpoints(&self.pool).await
+    }
+
+    async fn endpoint(&self, id: EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::endpoint(&self.pool, id).await
+    }
+
+    async fn update_endpoint(
+        &self,
+        id: EndpointId,
+        spec: &EndpointSpec,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let changed = webhooks::update_endpoint(&self.pool, id, spec, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn disable_endpoint(
+        &self,
+        id: EndpointId,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = webhooks::disable_endpoint(&self.pool, id, reason, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn delete_endpoint(&self, id: EndpointId) -> Result<bool, StoreError> {
+        let changed = webhooks::delete_endpoint(&self.pool, id).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn rotate_endpoint_secret(
+        &self,
+        id: EndpointId,
+        secret: &SigningSecret,
+        previous_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::rotate_endpoint_secret(&self.pool, id, secret, previous_until, now).await
+    }
+
+    async fn sync_named_endpoints(
+        &self,
+        endpoints: &[(EndpointSpec, SigningSecret)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let changed = webhooks::sync_named_endpoints(&self.pool, endpoints, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn subscribed_event_types(&self) -> Result<Vec<EventType>, StoreError> {
+        let kinds = webhooks::subscribed_event_types(&self.pool).await?;
+        self.interest.set(&kinds);
+        Ok(kinds)
+    }
+
+    async fn record_events(&self, events: &[Event], now: Timestamp) -> Result<(), StoreError> {
+        webhooks::record_events(&self.pool, events, now).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        webhooks::claim_deliveries(&self.pool, now, lease_until, limit).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        held_until: Timestamp,
+        outcome: &DeliveryOutcome,
+    ) -> Result<bool, StoreError> {
+        webhooks::finish_delivery(&self.pool, delivery, held_until, outcome).await
+    }
+
+    async fn deliveries(
+        &self,
+        endpoint: EndpointId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        webhooks::deliveries(&self.pool, endpoint, before, limit).await
+    }
+
+    async fn retry_delivery(
+        &self,
+        endpoint: EndpointId,
+        delivery: DeliveryId,
+        now: Timestamp,
+    ) -> Result<Result<(), RetryRefusal>, StoreError> {
+        webhooks::retry_delivery(&self.pool, endpoint, delivery, now).await
     }
 }

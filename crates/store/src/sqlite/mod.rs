@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use wxbase_core::StoreError;
+use wxbase_core::webhooks::Interest;
+use wxbase_core::{StoreError, WebhookStore};
 
 use self::fast::FastPath;
 use crate::errors::SqlxResultExt;
@@ -30,6 +31,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
     fast: Arc<FastPath>,
+    /// The event types some webhook endpoint takes (see `Interest`).
+    interest: Arc<Interest>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -64,11 +67,14 @@ impl SqliteStore {
             .await
             .or_store_error()?;
         let fast = Arc::new(FastPath::start(path, BUSY_TIMEOUT)?);
-        Ok(Self {
+        let store = Self {
             writer,
             readers,
             fast,
-        })
+            interest: Arc::default(),
+        };
+        store.subscribed_event_types().await?;
+        Ok(store)
     }
 }
 

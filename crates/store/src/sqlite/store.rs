@@ -22,9 +22,13 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::webhooks::{
+    ClaimedDelivery, Delivery, DeliveryId, DeliveryOutcome, Endpoint, EndpointId, EndpointSpec,
+    Event, EventType, RetryRefusal, SigningSecret,
+};
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -38,6 +42,8 @@ use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::sql::{Dialect, Statement};
+use crate::webhooks::queries as webhooks;
+use crate::webhooks::LOGIN_EVENTS;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -46,7 +52,12 @@ impl Store for SqliteStore {
         backend::ping(&self.readers).await
     }
 
+    /// On the writer thread; while an endpoint takes `user.created` or `user.login`, in a
+    /// transaction with the events on the writer pool instead.
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
+        if self.interest.any(&LOGIN_EVENTS) {
+            return users::record_login_with_events(&self.writer, login).await;
+        }
         self.fast.record_login(login).await
     }
 
@@ -142,6 +153,9 @@ impl MessageStore for SqliteStore {
         inbound: &NewInbound,
         replies: &[NewOutbound],
     ) -> Result<Option<MessageId>, StoreError> {
+        if self.interest.any(&[EventType::MessageReceived]) {
+            return messages::record_inbound_with_events(&self.writer, inbound, replies).await;
+        }
         self.fast.record_inbound(inbound, replies).await
     }
 
@@ -173,6 +187,18 @@ impl MessageStore for SqliteStore {
         held_until: Timestamp,
         outcome: &SendOutcome,
     ) -> Result<bool, StoreError> {
+        if let SendOutcome::Failed { errcode, error } = outcome {
+            if self.interest.any(&[EventType::MessageReplyFailed]) {
+                return messages::fail_outbound_with_events(
+                    &self.writer,
+                    id,
+                    held_until,
+                    *errcode,
+                    error,
+                )
+                .await;
+            }
+        }
         self.fast.finish_outbound(id, held_until, outcome).await
     }
 
@@ -735,5 +761,121 @@ impl ConsoleStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         console::recent_conversations(&self.readers, app_id, limit).await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn create_endpoint(
+        &self,
+        spec: &EndpointSpec,
+        secret: &SigningSecret,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let changed = webhooks::create_endpoint(&self.writer, spec, secret, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        webhooks::endpoints(&self.readers).await
+    }
+
+    async fn endpoint(&self, id: EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::endpoint(&self.readers, id).await
+    }
+
+    async fn update_endpoint(
+        &self,
+        id: EndpointId,
+        spec: &EndpointSpec,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let changed = webhooks::update_endpoint(&self.writer, id, spec, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn disable_endpoint(
+        &self,
+        id: EndpointId,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = webhooks::disable_endpoint(&self.writer, id, reason, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn delete_endpoint(&self, id: EndpointId) -> Result<bool, StoreError> {
+        let changed = webhooks::delete_endpoint(&self.writer, id).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn rotate_endpoint_secret(
+        &self,
+        id: EndpointId,
+        secret: &SigningSecret,
+        previous_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        webhooks::rotate_endpoint_secret(&self.writer, id, secret, previous_until, now).await
+    }
+
+    async fn sync_named_endpoints(
+        &self,
+        endpoints: &[(EndpointSpec, SigningSecret)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let changed = webhooks::sync_named_endpoints(&self.writer, endpoints, now).await?;
+        self.subscribed_event_types().await?;
+        Ok(changed)
+    }
+
+    async fn subscribed_event_types(&self) -> Result<Vec<EventType>, StoreError> {
+        let kinds = webhooks::subscribed_event_types(&self.readers).await?;
+        self.interest.set(&kinds);
+        Ok(kinds)
+    }
+
+    async fn record_events(&self, events: &[Event], now: Timestamp) -> Result<(), StoreError> {
+        webhooks::record_events(&self.writer, events, now).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        webhooks::claim_deliveries(&self.writer, now, lease_until, limit).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        held_until: Timestamp,
+        outcome: &DeliveryOutcome,
+    ) -> Result<bool, StoreError> {
+        webhooks::finish_delivery(&self.writer, delivery, held_until, outcome).await
+    }
+
+    async fn deliveries(
+        &self,
+        endpoint: EndpointId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        webhooks::deliveries(&self.readers, endpoint, before, limit).await
+    }
+
+    async fn retry_delivery(
+        &self,
+        endpoint: EndpointId,
+        delivery: DeliveryId,
+        now: Timestamp,
+    ) -> Result<Result<(), RetryRefusal>, StoreError> {
+        webhooks::retry_delivery(&self.writer, endpoint, delivery, now).await
     }
 }
