@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod custom_message;
 pub mod phone;
+pub mod subscribe_message;
+pub mod subscribe_template;
 pub mod token;
 pub mod user;
 
