@@ -8,6 +8,7 @@ use crate::collections::CollectionStore;
 use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
+use crate::subscriptions::SubscriptionStore;
 use crate::token::TokenStore;
 use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
 
@@ -58,7 +59,9 @@ pub struct LoginRecord {
 
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
-pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore {
+pub trait Store:
+    TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore + SubscriptionStore
+{
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

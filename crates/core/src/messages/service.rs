@@ -134,6 +134,11 @@ impl MessageService {
         &self.app_id
     }
 
+    /// Wakes the outbox worker: a message was queued outside this service.
+    pub fn wake_outbox(&self) {
+        self.wake.notify_one();
+    }
+
     /// Records an accepted push and the reply its rule decides, then wakes the outbox worker.
     /// A retried push is recognised by its dedup key and changes nothing; it gets the same
     /// answer as the first delivery.

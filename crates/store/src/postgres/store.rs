@@ -15,9 +15,12 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::subscriptions::{
+    CampaignId, CampaignReport, Grant, GrantChange, NewCampaign, SentReceipt,
+};
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -27,6 +30,7 @@ use crate::collections::Statistics;
 use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
+use crate::subscriptions::queries as subscriptions;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -500,5 +504,53 @@ impl FileStore for PostgresStore {
 
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
         files::existing_files(&self.pool, ids).await
+    }
+}
+
+#[async_trait]
+impl SubscriptionStore for PostgresStore {
+    async fn record_subscribe_event(
+        &self,
+        inbound: &NewInbound,
+        changes: &[GrantChange],
+        receipts: &[SentReceipt],
+    ) -> Result<Option<MessageId>, StoreError> {
+        subscriptions::record_subscribe_event(&self.pool, inbound, changes, receipts).await
+    }
+
+    async fn change_grants(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        changes: &[GrantChange],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        subscriptions::change_grants(&self.pool, app_id, openid, changes, now).await
+    }
+
+    async fn grants(&self, app_id: &AppId, openid: &OpenId) -> Result<Vec<Grant>, StoreError> {
+        subscriptions::grants(&self.pool, app_id, openid).await
+    }
+
+    async fn queue_subscribe(
+        &self,
+        outbound: &NewOutbound,
+        template_id: &str,
+        long_term: bool,
+        send_at: Timestamp,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        subscriptions::queue_subscribe(&self.pool, outbound, template_id, long_term, send_at).await
+    }
+
+    async fn create_campaign(&self, campaign: &NewCampaign) -> Result<CampaignId, StoreError> {
+        subscriptions::create_campaign(&self.pool, campaign).await
+    }
+
+    async fn campaign(
+        &self,
+        app_id: &AppId,
+        id: CampaignId,
+    ) -> Result<Option<CampaignReport>, StoreError> {
+        subscriptions::campaign(&self.pool, app_id, id).await
     }
 }

@@ -17,9 +17,12 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::subscriptions::{
+    CampaignId, CampaignReport, Grant, GrantChange, NewCampaign, SentReceipt,
+};
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -31,6 +34,7 @@ use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::sql::{Dialect, Statement};
+use crate::subscriptions::queries as subscriptions;
 use crate::{backend, tokens, users};
 
 #[async_trait]
@@ -557,5 +561,54 @@ impl FileStore for SqliteStore {
 
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
         files::existing_files(&self.readers, ids).await
+    }
+}
+
+#[async_trait]
+impl SubscriptionStore for SqliteStore {
+    async fn record_subscribe_event(
+        &self,
+        inbound: &NewInbound,
+        changes: &[GrantChange],
+        receipts: &[SentReceipt],
+    ) -> Result<Option<MessageId>, StoreError> {
+        subscriptions::record_subscribe_event(&self.writer, inbound, changes, receipts).await
+    }
+
+    async fn change_grants(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        changes: &[GrantChange],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        subscriptions::change_grants(&self.writer, app_id, openid, changes, now).await
+    }
+
+    async fn grants(&self, app_id: &AppId, openid: &OpenId) -> Result<Vec<Grant>, StoreError> {
+        subscriptions::grants(&self.readers, app_id, openid).await
+    }
+
+    async fn queue_subscribe(
+        &self,
+        outbound: &NewOutbound,
+        template_id: &str,
+        long_term: bool,
+        send_at: Timestamp,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        subscriptions::queue_subscribe(&self.writer, outbound, template_id, long_term, send_at)
+            .await
+    }
+
+    async fn create_campaign(&self, campaign: &NewCampaign) -> Result<CampaignId, StoreError> {
+        subscriptions::create_campaign(&self.writer, campaign).await
+    }
+
+    async fn campaign(
+        &self,
+        app_id: &AppId,
+        id: CampaignId,
+    ) -> Result<Option<CampaignReport>, StoreError> {
+        subscriptions::campaign(&self.readers, app_id, id).await
     }
 }
