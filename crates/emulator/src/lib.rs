@@ -7,7 +7,8 @@
 //! WeChat endpoints: `GET /sns/jscode2session`, `GET /cgi-bin/token`,
 //! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`,
 //! `POST /cgi-bin/message/custom/send` (and `/custom/business/send`),
-//! `POST /cgi-bin/message/custom/business/typing`; for the official account `GET /cgi-bin/user/info`,
+//! `POST /cgi-bin/message/custom/business/typing`, `POST /cgi-bin/message/subscribe/send`,
+//! `GET /wxaapi/newtmpl/gettemplate`; for the official account `GET /cgi-bin/user/info`,
 //! `GET /cgi-bin/user/get`, `POST /cgi-bin/user/info/batchget`; and the push sender, which
 //! calls the developer's server as WeChat does.
 //!
@@ -35,6 +36,12 @@
 //!   `{"user", "openid", "unionid", "following", "at", "push"}` (the delivery report or null)
 //! - `GET /__emulator/oa/followers` → `{"appid", "followers": [...]}`
 //! - `GET|POST /__emulator/oa/push-config` (as push-config, XML only) → the push settings
+//! - `POST /__emulator/subscribe/grant` `{"user", "templateIds", "result"?, "kind"?, "appid"?}`
+//!   and `POST /__emulator/subscribe/change` (the same, long-term, default `reject`) →
+//!   `{"user", "openid", "grants", "push"}` (the popup or change event's delivery report)
+//! - `GET|POST /__emulator/subscribe/templates` `{"title", "content", "id"?, "type"?}` → the
+//!   templates / the template added
+//! - `GET /__emulator/subscribe/messages/{user}?appid=` → `{"openid", "messages", "grants"}`
 //!
 //! Its parts, one folder each:
 //! - `wechat_api/`: WeChat's API, the routes above that wxbase calls, one module per module of

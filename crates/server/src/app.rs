@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
-    OpenDataService, TokenManager,
+    OpenDataService, SubscriptionService, TokenManager,
 };
 use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
@@ -44,6 +44,8 @@ pub struct AppState {
     pub files: Arc<FileService>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
+    /// Subscribe messages: grants, templates, sends and campaigns.
+    pub subscriptions: Arc<SubscriptionService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
@@ -101,6 +103,8 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::rules::router())
         .merge(routes::conversations::router())
         .merge(routes::outbox::router())
+        .merge(routes::subscriptions::router())
+        .merge(routes::subscribe_messages::router())
         .merge(routes::collections::router())
         .merge(routes::admin_collections::router())
         .merge(routes::files::router())

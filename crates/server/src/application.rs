@@ -23,7 +23,7 @@ use tower::{Layer, Service};
 use wxbase_core::messages::MessageError;
 use wxbase_core::{
     AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
-    OpenDataService, Store, TokenManager,
+    OpenDataService, Store, SubscriptionService, TokenManager,
 };
 use wxbase_wechat::ClientBuildError;
 
@@ -211,6 +211,13 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         app.app_id.clone(),
         config.push.messages.clone(),
     ));
+    let subscriptions = Arc::new(SubscriptionService::new(
+        store.clone(),
+        tokens.clone(),
+        wechat.clone(),
+        app.app_id.clone(),
+        messages.clone(),
+    ));
     let push = config.push.token.as_ref().map(|token| {
         Arc::new(PushEndpoint::new(
             &config.push.path,
@@ -251,6 +258,7 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         open_data,
         admin_token: config.admin_token.clone().map(Arc::new),
         messages,
+        subscriptions,
         push,
         official_account,
     })

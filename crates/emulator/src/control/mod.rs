@@ -6,7 +6,8 @@
 //! codes, `encryptedData`, `rawData`), [`settings`] (limits, revoking tokens, open-platform
 //! binding), [`faults`] (injected faults), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
 //! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
-//! followers and its push-config).
+//! followers and its push-config), [`subscribe`] (subscribe-message grants, templates, what a
+//! user received).
 
 mod bulk;
 mod conversations;
@@ -16,6 +17,7 @@ mod open_data;
 mod push;
 mod session;
 mod settings;
+mod subscribe;
 
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(push::router())
         .merge(official_account::router())
         .merge(faults::router())
+        .merge(subscribe::router())
 }
 
 /// A control-API failure: HTTP 400 with `{"error": "..."}`.

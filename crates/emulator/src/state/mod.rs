@@ -1,7 +1,7 @@
 //! The state: everything the emulator remembers, and the rules that change it, without HTTP.
-//! Codes, session keys, tokens, quotas, chats, followers, faults, call counts and bindings
-//! live in [`Tables`], behind one lock so each request sees and changes them atomically;
-//! the clock and the test people's identities are derived, not stored.
+//! Codes, session keys, tokens, quotas, chats, followers, subscriptions, faults, call counts and
+//! bindings live in [`Tables`], behind one lock so each request sees and changes them
+//! atomically; the clock and the test people's identities are derived, not stored.
 //!
 //! The WeChat API and the control API read and change it; no route is here.
 
@@ -11,6 +11,7 @@ pub mod faults;
 pub mod followers;
 pub mod people;
 pub mod quota;
+pub mod subscriptions;
 pub mod tokens;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,7 @@ use self::conversations::Conversations;
 use self::faults::Fault;
 use self::followers::Followers;
 use self::quota::DailyQuotas;
+use self::subscriptions::Subscriptions;
 use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
 use crate::push::PushTarget;
@@ -76,6 +78,8 @@ pub struct Tables {
     /// Open-platform bindings changed at run time, by appid (otherwise the app's configured
     /// `unionid_bound`).
     pub bindings: HashMap<String, bool>,
+    /// Subscribe-message templates, grants and received messages.
+    pub subscriptions: Subscriptions,
 }
 
 /// The emulator's state, shared by its handlers.
@@ -104,6 +108,7 @@ impl EmulatorState {
             followers: Followers::default(),
             oa_push: config.official_account_push.clone(),
             bindings: HashMap::new(),
+            subscriptions: Subscriptions::default(),
         };
         let token_holders = config
             .apps

@@ -4,7 +4,8 @@
 //! One module per module of `wxbase-wechat`'s `api`: [`auth`] (`/sns/jscode2session`),
 //! [`token`] (`/cgi-bin/token`, `/cgi-bin/stable_token`), [`phone`]
 //! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing) and
-//! [`user`] (the official account's user/info, user/get and batchget). Beside them what they
+//! [`user`] (the official account's user/info, user/get and batchget), [`subscribe_message`]
+//! (subscribe/send, then the sent event) and [`subscribe_template`] (gettemplate). Beside them what they
 //! share: [`reply`] (the errcodes), [`request`] (bodies), [`caller`] (the `access_token`
 //! check), and the middleware ahead of every route: [`counting`] (each call counted for the
 //! stats), then [`faults`] (the injected faults applied).
@@ -17,6 +18,8 @@ pub mod faults;
 mod phone;
 pub mod reply;
 mod request;
+mod subscribe_message;
+mod subscribe_template;
 mod token;
 mod user;
 
@@ -34,4 +37,6 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(phone::router())
         .merge(custom_message::router())
         .merge(user::router())
+        .merge(subscribe_message::router())
+        .merge(subscribe_template::router())
 }

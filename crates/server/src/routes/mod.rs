@@ -16,3 +16,5 @@ pub mod open_data;
 pub mod outbox;
 pub mod push;
 pub mod rules;
+pub mod subscribe_messages;
+pub mod subscriptions;
