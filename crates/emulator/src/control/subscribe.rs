@@ -122,7 +122,7 @@ async fn answer_and_push(
     };
     let document = subscribe_event_document(&app.appid, &openid, event, key, items, now);
     let push = match Outgoing::prepare(&target, &app.appid, &openid, &document, now) {
-        Ok(outgoing) => outgoing.deliver().await,
+        Ok(outgoing) => outgoing.deliver(&state.push_client).await,
         Err(_) => Value::Null,
     };
     Ok(Json(json!({

@@ -89,6 +89,9 @@ pub struct EmulatorState {
     /// The apps and the official account: whoever may get an access_token.
     token_holders: Vec<EmulatedApp>,
     pub clock: Clock,
+    /// The HTTP client pushes go out with (one for all: building one per push costs more
+    /// than the push).
+    pub push_client: reqwest::Client,
     tables: Mutex<Tables>,
 }
 
@@ -120,6 +123,7 @@ impl EmulatorState {
             token_holders,
             config,
             clock: Clock::default(),
+            push_client: reqwest::Client::new(),
             tables: Mutex::new(tables),
         }
     }

@@ -95,6 +95,6 @@ async fn push_sent_event(
         now,
     );
     if let Ok(outgoing) = Outgoing::prepare(&target, appid, openid, &document, now) {
-        outgoing.deliver().await;
+        outgoing.deliver(&state.push_client).await;
     }
 }

@@ -21,4 +21,5 @@ mod push_e2e;
 mod push_logs;
 mod push_support;
 mod rules;
+mod subscribe;
 mod tokens;
