@@ -164,10 +164,8 @@ fn is_clock(value: &str) -> bool {
 /// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYY年M月D日`.
 fn is_calendar_date(value: &str) -> bool {
     let normalised = value
-        .replace('年', "-")
-        .replace('月', "-")
         .replace('日', "")
-        .replace(['/', '.'], "-");
+        .replace(['年', '月', '/', '.'], "-");
     let parts: Vec<&str> = normalised.split('-').collect();
     if parts.len() != 3 || parts[0].len() != 4 {
         return false;
