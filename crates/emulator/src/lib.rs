@@ -42,6 +42,8 @@
 //! - `GET|POST /__emulator/subscribe/templates` `{"title", "content", "id"?, "type"?}` → the
 //!   templates / the template added
 //! - `GET /__emulator/subscribe/messages/{user}?appid=` → `{"openid", "messages", "grants"}`
+//! - `POST /__emulator/subscribe/grants` `{"prefix", "count", "templateId"}` → openids, one per
+//!   line, each given a one-time grant (no push; for load tests)
 //!
 //! Its parts, one folder each:
 //! - `wechat_api/`: WeChat's API, the routes above that wxbase calls, one module per module of

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wxbase_wechat::api::custom_message::CustomMessage;
 use wxbase_wechat::api::subscribe_message::SubscribeMessage;
+use wxbase_wechat::push::InboundMessage;
 use wxbase_wechat::{AppId, OpenId};
 
 use crate::Timestamp;
@@ -96,6 +97,22 @@ pub struct NewInbound {
     pub dedup_key: String,
     /// When wxbase received it.
     pub received_at: Timestamp,
+}
+
+impl NewInbound {
+    /// The record of an accepted push of `app_id`: its typed fields, the document as received,
+    /// and the key its retries share.
+    pub fn from_push(app_id: &AppId, message: &InboundMessage, raw: &str, now: Timestamp) -> Self {
+        Self {
+            app_id: app_id.clone(),
+            openid: message.from_user.clone(),
+            msg_type: message.msg_type().to_owned(),
+            content: message.content_json(),
+            raw: raw.to_owned(),
+            dedup_key: message.dedup_key(),
+            received_at: now,
+        }
+    }
 }
 
 /// What an outbound message is.

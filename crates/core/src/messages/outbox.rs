@@ -26,8 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
-use wxbase_wechat::api::custom_message::CustomMessage;
-use wxbase_wechat::api::subscribe_message::{self, SubscribeMessage};
+use wxbase_wechat::api::subscribe_message;
 use wxbase_wechat::{ErrCode, WechatError};
 
 use super::model::{ClaimedOutbound, OutboundContent, SendOutcome};
@@ -171,73 +170,72 @@ impl MessageService {
     }
 
     async fn attempt(&self, job: &ClaimedOutbound) -> SendOutcome {
-        match OutboundContent::from_stored(&job.content) {
-            Ok(OutboundContent::Custom(message)) => self.attempt_custom(job, message).await,
-            Ok(OutboundContent::Subscribe(message)) => self.attempt_subscribe(job, message).await,
-            Ok(OutboundContent::Transfer) => SendOutcome::Failed {
-                errcode: None,
-                error: "a transfer is answered with its push, never queued".to_owned(),
-            },
-            Err(error) => SendOutcome::Failed {
-                errcode: None,
-                error: format!("the stored message cannot be read: {error}"),
-            },
-        }
-    }
-
-    async fn attempt_subscribe(
-        &self,
-        job: &ClaimedOutbound,
-        message: SubscribeMessage,
-    ) -> SendOutcome {
-        let result = self
-            .tokens
-            .call_once(|token| {
-                let (openid, message) = (job.openid.clone(), message.clone());
-                async move {
-                    self.wechat
-                        .send_subscribe_message(&token, &openid, &message)
-                        .await
-                }
-            })
-            .await;
-        match result {
-            Ok(()) => SendOutcome::Sent {
-                at: Timestamp::now(),
-            },
-            Err(error) => self.failure(job, &error, subscribe_message::SEND_ENDPOINT),
-        }
-    }
-
-    async fn attempt_custom(&self, job: &ClaimedOutbound, message: CustomMessage) -> SendOutcome {
-        if self.settings.typing {
-            let typing = self
-                .tokens
-                .call_once(|token| {
-                    let openid = job.openid.clone();
-                    async move { self.wechat.set_typing(&token, &openid, true).await }
-                })
-                .await;
-            if let Err(error) = typing {
-                tracing::info!(message_id = job.id.0, %error, "typing indicator refused; sending anyway");
+        let (result, endpoint) = match OutboundContent::from_stored(&job.content) {
+            Ok(OutboundContent::Custom(message)) => {
+                self.show_typing(job).await;
+                let sent = self
+                    .tokens
+                    .call_once(|token| {
+                        let (openid, message) = (job.openid.clone(), message.clone());
+                        async move {
+                            self.wechat
+                                .send_custom_message(&token, &openid, &message)
+                                .await
+                        }
+                    })
+                    .await;
+                (sent, SEND_ENDPOINT)
             }
-        }
-        let result = self
-            .tokens
-            .call_once(|token| {
-                let (openid, message) = (job.openid.clone(), message.clone());
-                async move {
-                    self.wechat
-                        .send_custom_message(&token, &openid, &message)
-                        .await
+            Ok(OutboundContent::Subscribe(message)) => {
+                let sent = self
+                    .tokens
+                    .call_once(|token| {
+                        let (openid, message) = (job.openid.clone(), message.clone());
+                        async move {
+                            self.wechat
+                                .send_subscribe_message(&token, &openid, &message)
+                                .await
+                        }
+                    })
+                    .await;
+                (sent, subscribe_message::SEND_ENDPOINT)
+            }
+            Ok(OutboundContent::Transfer) => {
+                return SendOutcome::Failed {
+                    errcode: None,
+                    error: "a transfer is answered with its push, never queued".to_owned(),
                 }
-            })
-            .await;
+            }
+            Err(error) => {
+                return SendOutcome::Failed {
+                    errcode: None,
+                    error: format!("the stored message cannot be read: {error}"),
+                }
+            }
+        };
         match result {
             Ok(()) => SendOutcome::Sent {
                 at: Timestamp::now(),
             },
-            Err(error) => self.failure(job, &error, SEND_ENDPOINT),
+            Err(error) => self.failure(job, &error, endpoint),
+        }
+    }
+
+    /// Shows "typing" before a reply when configured; a refusal is logged and the reply sent
+    /// anyway.
+    async fn show_typing(&self, job: &ClaimedOutbound) {
+        if !self.settings.typing {
+            return;
+        }
+        let typing = self
+            .tokens
+            .call_once(|token| {
+                let openid = job.openid.clone();
+                async move { self.wechat.set_typing(&token, &openid, true).await }
+            })
+            .await;
+        if let Err(error) = typing {
+            tracing::info!(message_id = job.id.0, %error, "typing indicator refused; sending anyway");
         }
     }
 

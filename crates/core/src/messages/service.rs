@@ -159,15 +159,7 @@ impl MessageService {
             },
             created_at: now,
         });
-        let inbound = NewInbound {
-            app_id: self.app_id.clone(),
-            openid: message.from_user.clone(),
-            msg_type: message.msg_type().to_owned(),
-            content: message.content_json(),
-            raw: raw.to_owned(),
-            dedup_key: message.dedup_key(),
-            received_at: now,
-        };
+        let inbound = NewInbound::from_push(&self.app_id, message, raw, now);
         let replies: Vec<NewOutbound> = reply.into_iter().collect();
         let recorded = self.store.record_inbound(&inbound, &replies).await?;
         let transfer = action == Some(ReplyAction::TransferCustomerService);

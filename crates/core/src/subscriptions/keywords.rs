@@ -163,9 +163,7 @@ fn is_clock(value: &str) -> bool {
 
 /// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYY年M月D日`.
 fn is_calendar_date(value: &str) -> bool {
-    let normalised = value
-        .replace('日', "")
-        .replace(['年', '月', '/', '.'], "-");
+    let normalised = value.replace('日', "").replace(['年', '月', '/', '.'], "-");
     let parts: Vec<&str> = normalised.split('-').collect();
     if parts.len() != 3 || parts[0].len() != 4 {
         return false;

@@ -131,15 +131,7 @@ impl SubscriptionService {
                 .collect(),
             _ => Vec::new(),
         };
-        let inbound = NewInbound {
-            app_id: self.app_id.clone(),
-            openid: message.from_user.clone(),
-            msg_type: message.msg_type().to_owned(),
-            content: message.content_json(),
-            raw: raw.to_owned(),
-            dedup_key: message.dedup_key(),
-            received_at: Timestamp::now(),
-        };
+        let inbound = NewInbound::from_push(&self.app_id, message, raw, Timestamp::now());
         let recorded = self
             .store
             .record_subscribe_event(&inbound, &changes, &receipts)

@@ -3,7 +3,8 @@
 //! recorded, `subscribe_msg_popup_event` pushed), `POST /__emulator/subscribe/change` (the
 //! user switches long-term subscriptions in the settings: `subscribe_msg_change_event`
 //! pushed), `GET|POST /__emulator/subscribe/templates` (the app's templates; add one) and
-//! `GET /__emulator/subscribe/messages/{user}` (what the user received, and their grants).
+//! `GET /__emulator/subscribe/messages/{user}` (what the user received, and their grants);
+//! for load tests `POST /__emulator/subscribe/grants` (many one-time grants at once, no push).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,49 @@ pub fn router() -> Router<Arc<EmulatorState>> {
             post(add_template).get(templates),
         )
         .route("/__emulator/subscribe/messages/{user}", get(messages))
+        .route("/__emulator/subscribe/grants", post(grant_many))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ManyGrants {
+    prefix: String,
+    count: usize,
+    template_id: String,
+    #[serde(default)]
+    appid: Option<String>,
+}
+
+/// Gives people `{prefix}0` … `{prefix}{count-1}` one one-time grant each of the template,
+/// without pushing anything (the benchmark records them in wxbase itself); their openids, one
+/// per line.
+async fn grant_many(
+    State(state): State<Arc<EmulatorState>>,
+    body: Bytes,
+) -> Result<String, super::Refusal> {
+    let request: ManyGrants = parse_body(&body)?;
+    if request.count == 0 || request.count > 1_000_000 {
+        return Err(refuse("count must be between 1 and 1000000"));
+    }
+    let app = app_or_default(&state, request.appid.as_deref())?.clone();
+    let openids: Vec<String> = (0..request.count)
+        .map(|i| people::openid_for(&app.appid, &format!("{}{i}", request.prefix)))
+        .collect();
+    let mut tables = state.tables();
+    if tables
+        .subscriptions
+        .template(&app.appid, &request.template_id)
+        .is_none()
+    {
+        return Err(refuse(format!(
+            "no template {:?} in this app",
+            request.template_id
+        )));
+    }
+    tables
+        .subscriptions
+        .grant_many(&app.appid, &openids, &request.template_id);
+    Ok(openids.join("\n"))
 }
 
 /// What the user answers, for one or more templates.

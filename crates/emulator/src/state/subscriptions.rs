@@ -172,6 +172,17 @@ impl Subscriptions {
         *grant
     }
 
+    /// One more one-time grant of `template_id` for each of `openids` (the benchmark's input).
+    pub fn grant_many(&mut self, appid: &str, openids: &[String], template_id: &str) {
+        self.grants.reserve(openids.len());
+        for openid in openids {
+            self.grants
+                .entry((appid.to_owned(), openid.clone(), template_id.to_owned()))
+                .or_default()
+                .one_time += 1;
+        }
+    }
+
     /// A user's grants by template.
     pub fn grants(&self, appid: &str, openid: &str) -> Map<String, Value> {
         self.grants
