@@ -13,8 +13,10 @@ pub mod open_data;
 pub mod security;
 pub mod session;
 pub mod store;
+pub mod subscriptions;
 pub mod time;
 pub mod token;
+mod ttl_cache;
 pub mod user;
 pub mod webhooks;
 
@@ -31,6 +33,7 @@ pub use official_account::{FollowerStore, OfficialAccountError, OfficialAccountS
 pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};
 pub use store::{LoginRecord, NewLogin, Store, StoreError};
+pub use subscriptions::{SubscriptionService, SubscriptionStore};
 pub use time::Timestamp;
 pub use token::{StoredToken, TokenError, TokenManager, TokenMode, TokenSettings, TokenStore};
 pub use user::{KeyedUser, Phone, Profile, User, UserId, UserUpdate};

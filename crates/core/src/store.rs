@@ -10,6 +10,7 @@ use crate::console::ConsoleStore;
 use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
+use crate::subscriptions::SubscriptionStore;
 use crate::token::TokenStore;
 use crate::webhooks::WebhookStore;
 use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
@@ -70,6 +71,7 @@ pub trait Store:
     + CodeStore
     + ConsoleStore
     + WebhookStore
+    + SubscriptionStore
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -63,6 +63,16 @@ impl utoipa::PartialSchema for Timestamp {
 
 impl utoipa::ToSchema for Timestamp {}
 
+impl Timestamp {
+    /// Reads an RFC 3339 time (`2026-11-24T10:00:00Z`, any offset).
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let instant = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        i64::try_from(instant.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Self)
+    }
+}
+
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_rfc3339())

@@ -7,7 +7,8 @@
 //! WeChat endpoints: `GET /sns/jscode2session`, `GET /cgi-bin/token`,
 //! `POST /cgi-bin/stable_token`, `POST /wxa/business/getuserphonenumber?access_token=`,
 //! `POST /cgi-bin/message/custom/send` (and `/custom/business/send`),
-//! `POST /cgi-bin/message/custom/business/typing`; for the official account `GET /cgi-bin/user/info`,
+//! `POST /cgi-bin/message/custom/business/typing`, `POST /cgi-bin/message/subscribe/send`,
+//! `GET /wxaapi/newtmpl/gettemplate`; for the official account `GET /cgi-bin/user/info`,
 //! `GET /cgi-bin/user/get`, `POST /cgi-bin/user/info/batchget`; `POST /wxa/msg_sec_check`,
 //! `POST /wxa/getwxacodeunlimit` (a PNG), `POST /wxa/generate_urllink`,
 //! `POST /wxa/generatescheme`; and the push sender, which
@@ -40,6 +41,14 @@
 //! - `POST /__emulator/security/risky-words` `{"words", "reviewWords"?}` → the words in force
 //! - `GET /__emulator/links/{id}` → `{"kind", "appid", "path", "query", "envVersion",
 //!   "expiresAt", "expired"}`
+//! - `POST /__emulator/subscribe/grant` `{"user", "templateIds", "result"?, "kind"?, "appid"?}`
+//!   and `POST /__emulator/subscribe/change` (the same, long-term, default `reject`) →
+//!   `{"user", "openid", "grants", "push"}` (the popup or change event's delivery report)
+//! - `GET|POST /__emulator/subscribe/templates` `{"title", "content", "id"?, "type"?}` → the
+//!   templates / the template added
+//! - `GET /__emulator/subscribe/messages/{user}?appid=` → `{"openid", "messages", "grants"}`
+//! - `POST /__emulator/subscribe/grants` `{"prefix", "count", "templateId"}` → openids, one per
+//!   line, each given a one-time grant (no push; for load tests)
 //!
 //! Its parts, one folder each:
 //! - `wechat_api/`: WeChat's API, the routes above that wxbase calls, one module per module of

@@ -20,7 +20,7 @@ use wxbase_core::codes::CodeService;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
-    OpenDataService, TokenManager, WebhookService,
+    OpenDataService, SubscriptionService, TokenManager, WebhookService,
 };
 use wxbase_wechat::crypto::{EncodingAesKey, MessageCrypto};
 use wxbase_wechat::push::PushReceiver;
@@ -51,6 +51,8 @@ pub struct AppState {
     pub codes: Arc<CodeService>,
     /// Customer-service messages: recording pushes, rules, the outbox.
     pub messages: Arc<MessageService>,
+    /// Subscribe messages: grants, templates, sends and campaigns.
+    pub subscriptions: Arc<SubscriptionService>,
     /// The WeChat push endpoint; `None` when `push.token` is not set.
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
@@ -109,6 +111,8 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::rules::router())
         .merge(routes::conversations::router())
         .merge(routes::outbox::router())
+        .merge(routes::subscriptions::router())
+        .merge(routes::subscribe_messages::router())
         .merge(routes::collections::router())
         .merge(routes::admin_collections::router())
         .merge(routes::files::router())

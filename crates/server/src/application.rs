@@ -25,7 +25,8 @@ use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
     AuthService, CollectionService, Config, ConsoleService, FileService, MessageService,
-    OfficialAccountService, OpenDataService, Store, TokenManager, WebhookError, WebhookService,
+    OfficialAccountService, OpenDataService, Store, SubscriptionService, TokenManager,
+    WebhookError, WebhookService,
 };
 use wxbase_wechat::ClientBuildError;
 
@@ -243,6 +244,13 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         app.app_id.clone(),
         config.push.messages.clone(),
     ));
+    let subscriptions = Arc::new(SubscriptionService::new(
+        store.clone(),
+        tokens.clone(),
+        wechat.clone(),
+        app.app_id.clone(),
+        messages.clone(),
+    ));
     let push = config.push.token.as_ref().map(|token| {
         Arc::new(PushEndpoint::new(
             &config.push.path,
@@ -300,6 +308,7 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         open_data,
         admin_token: config.admin_token.clone().map(Arc::new),
         messages,
+        subscriptions,
         push,
         official_account,
     })

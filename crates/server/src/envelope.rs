@@ -7,6 +7,7 @@ use serde::Serialize;
 use wxbase_core::codes::CodeError;
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextCheckError;
+use wxbase_core::subscriptions::SubscriptionError;
 use wxbase_core::{
     AuthError, CollectionError, FileError, OfficialAccountError, OpenDataError, TokenError,
     WebhookError,
@@ -244,6 +245,20 @@ impl From<MessageError> for ApiError {
             }
             MessageError::ReplyConflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),
             MessageError::Store(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<SubscriptionError> for ApiError {
+    fn from(error: SubscriptionError) -> Self {
+        match &error {
+            SubscriptionError::BadRequest(_) => Self::bad_request(error.to_string()),
+            SubscriptionError::NoGrant { .. } => Self::new(ErrorCode::Forbidden, error.to_string()),
+            SubscriptionError::CampaignNotFound(_) => {
+                Self::new(ErrorCode::NotFound, error.to_string())
+            }
+            SubscriptionError::Upstream(cause) => Self::from_token_error(cause),
+            SubscriptionError::Store(cause) => Self::internal(cause),
         }
     }
 }

@@ -14,6 +14,7 @@ mod migrations;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;

@@ -1,5 +1,6 @@
 //! Customer-service messages: recording pushes (de-duplicated in the database), auto-reply
-//! rules, and the durable outbox that sends replies through `/cgi-bin/message/custom/send`.
+//! rules, and the durable outbox that sends replies through `/cgi-bin/message/custom/send`
+//! and subscribe messages through `/cgi-bin/message/subscribe/send`.
 
 mod model;
 mod outbox;
@@ -10,7 +11,7 @@ mod store;
 
 pub use model::{
     ClaimedOutbound, Delivery, Direction, MessageId, NewInbound, NewOutbound, OutboundContent,
-    OutboxRefusal, OutboxStats, SendOutcome, SendStatus, StoredMessage,
+    OutboxRefusal, OutboxStats, SendOutcome, SendStatus, StoredMessage, SUBSCRIBE_MSG_TYPE,
 };
 pub use rules::{
     example_rule, pick, NewRule, ReplyAction, ReplyRule, RuleError, RuleId, RuleMatch,

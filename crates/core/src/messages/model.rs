@@ -3,6 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 use wxbase_wechat::api::custom_message::CustomMessage;
+use wxbase_wechat::api::subscribe_message::SubscribeMessage;
+use wxbase_wechat::push::InboundMessage;
 use wxbase_wechat::{AppId, OpenId};
 
 use crate::Timestamp;
@@ -97,6 +99,22 @@ pub struct NewInbound {
     pub received_at: Timestamp,
 }
 
+impl NewInbound {
+    /// The record of an accepted push of `app_id`: its typed fields, the document as received,
+    /// and the key its retries share.
+    pub fn from_push(app_id: &AppId, message: &InboundMessage, raw: &str, now: Timestamp) -> Self {
+        Self {
+            app_id: app_id.clone(),
+            openid: message.from_user.clone(),
+            msg_type: message.msg_type().to_owned(),
+            content: message.content_json(),
+            raw: raw.to_owned(),
+            dedup_key: message.dedup_key(),
+            received_at: now,
+        }
+    }
+}
+
 /// What an outbound message is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboundContent {
@@ -104,6 +122,24 @@ pub enum OutboundContent {
     Custom(CustomMessage),
     /// The passive `transfer_customer_service` answer: sent with the acknowledgement.
     Transfer,
+    /// A subscribe message for `/cgi-bin/message/subscribe/send`, queued in the outbox.
+    Subscribe(SubscribeMessage),
+}
+
+/// The stored type of a subscribe message.
+pub const SUBSCRIBE_MSG_TYPE: &str = "subscribe";
+
+impl OutboundContent {
+    /// Reads a queued message's stored content: a subscribe message names its `template_id`,
+    /// a custom message its `msgtype`.
+    pub fn from_stored(content: &str) -> Result<Self, serde_json::Error> {
+        let value: Value = serde_json::from_str(content)?;
+        if value.get("template_id").is_some() {
+            serde_json::from_value(value).map(Self::Subscribe)
+        } else {
+            serde_json::from_value(value).map(Self::Custom)
+        }
+    }
 }
 
 /// An outbound message, to record.
@@ -125,23 +161,25 @@ impl NewOutbound {
         match &self.content {
             OutboundContent::Custom(message) => message.msg_type(),
             OutboundContent::Transfer => "transfer_customer_service",
+            OutboundContent::Subscribe(_) => SUBSCRIBE_MSG_TYPE,
         }
     }
 
-    /// The stored content: the custom message's JSON (`{"msgtype", …}`), or `{}`.
+    /// The stored content: the custom message's JSON (`{"msgtype", …}`), the subscribe
+    /// message's (`{"template_id", "data", …}`), or `{}`.
     pub fn content_json(&self) -> String {
-        match &self.content {
-            OutboundContent::Custom(message) => {
-                serde_json::to_string(message).unwrap_or_else(|_| "{}".to_owned())
-            }
-            OutboundContent::Transfer => "{}".to_owned(),
-        }
+        let json = match &self.content {
+            OutboundContent::Custom(message) => serde_json::to_string(message),
+            OutboundContent::Subscribe(message) => serde_json::to_string(message),
+            OutboundContent::Transfer => return "{}".to_owned(),
+        };
+        json.unwrap_or_else(|_| "{}".to_owned())
     }
 
-    /// The status it starts in: a transfer is already sent, a custom message is pending.
+    /// The status it starts in: a transfer is already sent, the others are pending.
     pub fn initial_status(&self) -> SendStatus {
         match self.content {
-            OutboundContent::Custom(_) => SendStatus::Pending,
+            OutboundContent::Custom(_) | OutboundContent::Subscribe(_) => SendStatus::Pending,
             OutboundContent::Transfer => SendStatus::Sent,
         }
     }

@@ -1,6 +1,9 @@
 //! The outbox worker: claims due outbound messages (a lease, so on many instances only one
-//! sends a given message), sends each through `/cgi-bin/message/custom/send` with the central
-//! access_token, and records the outcome at once.
+//! sends a given message), sends each through `/cgi-bin/message/custom/send` (a reply) or
+//! `/cgi-bin/message/subscribe/send` (a subscribe message) with the central access_token, and
+//! records the outcome at once. An errcode of the send endpoint is final (for a subscribe
+//! message 43101 no grant, 47003 bad data, 40003 bad openid, 40037 bad template, recorded with
+//! their meaning); `-1` and network failures are retried.
 //!
 //! Each instance sends up to `send_concurrency` replies at once. A claim leases at most one
 //! reply per user (the user's first pending one), so the replies in flight all go to
@@ -23,10 +26,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
-use wxbase_wechat::api::custom_message::CustomMessage;
+use wxbase_wechat::api::subscribe_message;
 use wxbase_wechat::{ErrCode, WechatError};
 
-use super::model::{ClaimedOutbound, SendOutcome};
+use super::model::{ClaimedOutbound, OutboundContent, SendOutcome};
 use super::service::{MessageError, MessageService};
 use crate::token::TokenError;
 use crate::Timestamp;
@@ -167,8 +170,42 @@ impl MessageService {
     }
 
     async fn attempt(&self, job: &ClaimedOutbound) -> SendOutcome {
-        let message: CustomMessage = match serde_json::from_str(&job.content) {
-            Ok(message) => message,
+        let (result, endpoint) = match OutboundContent::from_stored(&job.content) {
+            Ok(OutboundContent::Custom(message)) => {
+                self.show_typing(job).await;
+                let sent = self
+                    .tokens
+                    .call_once(|token| {
+                        let (openid, message) = (job.openid.clone(), message.clone());
+                        async move {
+                            self.wechat
+                                .send_custom_message(&token, &openid, &message)
+                                .await
+                        }
+                    })
+                    .await;
+                (sent, SEND_ENDPOINT)
+            }
+            Ok(OutboundContent::Subscribe(message)) => {
+                let sent = self
+                    .tokens
+                    .call_once(|token| {
+                        let (openid, message) = (job.openid.clone(), message.clone());
+                        async move {
+                            self.wechat
+                                .send_subscribe_message(&token, &openid, &message)
+                                .await
+                        }
+                    })
+                    .await;
+                (sent, subscribe_message::SEND_ENDPOINT)
+            }
+            Ok(OutboundContent::Transfer) => {
+                return SendOutcome::Failed {
+                    errcode: None,
+                    error: "a transfer is answered with its push, never queued".to_owned(),
+                }
+            }
             Err(error) => {
                 return SendOutcome::Failed {
                     errcode: None,
@@ -176,51 +213,58 @@ impl MessageService {
                 }
             }
         };
-        if self.settings.typing {
-            let typing = self
-                .tokens
-                .call_once(|token| {
-                    let openid = job.openid.clone();
-                    async move { self.wechat.set_typing(&token, &openid, true).await }
-                })
-                .await;
-            if let Err(error) = typing {
-                tracing::info!(message_id = job.id.0, %error, "typing indicator refused; sending anyway");
-            }
-        }
-        let result = self
-            .tokens
-            .call_once(|token| {
-                let (openid, message) = (job.openid.clone(), message.clone());
-                async move {
-                    self.wechat
-                        .send_custom_message(&token, &openid, &message)
-                        .await
-                }
-            })
-            .await;
         match result {
             Ok(()) => SendOutcome::Sent {
                 at: Timestamp::now(),
             },
-            Err(error) => self.failure(job, &error),
+            Err(error) => self.failure(job, &error, endpoint),
         }
     }
 
-    /// Final for an errcode of the send itself (45015 outside the window, 45047 too many,
-    /// 40003 bad openid, …); retried later for `-1`, transport errors and token trouble.
-    fn failure(&self, job: &ClaimedOutbound, error: &TokenError) -> SendOutcome {
-        let errcode = match error {
-            TokenError::Wechat(wechat) => wechat.errcode().map(ErrCode::value),
+    /// Shows "typing" before a reply when configured; a refusal is logged and the reply sent
+    /// anyway.
+    async fn show_typing(&self, job: &ClaimedOutbound) {
+        if !self.settings.typing {
+            return;
+        }
+        let typing = self
+            .tokens
+            .call_once(|token| {
+                let openid = job.openid.clone();
+                async move { self.wechat.set_typing(&token, &openid, true).await }
+            })
+            .await;
+        if let Err(error) = typing {
+            tracing::info!(message_id = job.id.0, %error, "typing indicator refused; sending anyway");
+        }
+    }
+
+    /// Final for an errcode of the send endpoint itself (45015 outside the window, 45047 too
+    /// many, 43101 no grant, 40003 bad openid, …; a subscribe message's error says what its
+    /// code means); retried later for `-1`, transport errors and token trouble.
+    fn failure(
+        &self,
+        job: &ClaimedOutbound,
+        error: &TokenError,
+        send_endpoint: &str,
+    ) -> SendOutcome {
+        let code = match error {
+            TokenError::Wechat(wechat) => wechat.errcode(),
             _ => None,
         };
+        let errcode = code.map(ErrCode::value);
         let final_answer = matches!(
             error,
             TokenError::Wechat(WechatError::Api { endpoint, code, .. })
-                if *endpoint == SEND_ENDPOINT && *code != ErrCode::BUSY && !code.is_stale_token()
+                if *endpoint == send_endpoint && *code != ErrCode::BUSY && !code.is_stale_token()
         );
         let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-        let text = error.to_string();
+        let text = match code.and_then(subscribe_message::meaning) {
+            Some(meaning) if send_endpoint == subscribe_message::SEND_ENDPOINT => {
+                format!("{meaning}: {error}")
+            }
+            _ => error.to_string(),
+        };
         if final_answer || attempts >= self.settings.send_attempts {
             return SendOutcome::Failed {
                 errcode,

@@ -134,6 +134,11 @@ impl MessageService {
         &self.app_id
     }
 
+    /// Wakes the outbox worker: a message was queued outside this service.
+    pub fn wake_outbox(&self) {
+        self.wake.notify_one();
+    }
+
     /// Records an accepted push and the reply its rule decides, then wakes the outbox worker.
     /// A retried push is recognised by its dedup key and changes nothing; it gets the same
     /// answer as the first delivery.
@@ -154,15 +159,7 @@ impl MessageService {
             },
             created_at: now,
         });
-        let inbound = NewInbound {
-            app_id: self.app_id.clone(),
-            openid: message.from_user.clone(),
-            msg_type: message.msg_type().to_owned(),
-            content: message.content_json(),
-            raw: raw.to_owned(),
-            dedup_key: message.dedup_key(),
-            received_at: now,
-        };
+        let inbound = NewInbound::from_push(&self.app_id, message, raw, now);
         let replies: Vec<NewOutbound> = reply.into_iter().collect();
         let recorded = self.store.record_inbound(&inbound, &replies).await?;
         let transfer = action == Some(ReplyAction::TransferCustomerService);

@@ -7,7 +7,8 @@
 //! binding), [`faults`] (injected faults), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
 //! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
 //! followers and its push-config), [`security`] (the text check's words), [`links`] (where a
-//! generated link leads).
+//! generated link leads), [`subscribe`] (subscribe-message grants, templates, what a user
+//! received).
 
 mod bulk;
 mod conversations;
@@ -19,6 +20,7 @@ mod push;
 mod security;
 mod session;
 mod settings;
+mod subscribe;
 
 use std::sync::Arc;
 
@@ -44,6 +46,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(faults::router())
         .merge(security::router())
         .merge(links::router())
+        .merge(subscribe::router())
 }
 
 /// A control-API failure: HTTP 400 with `{"error": "..."}`.

@@ -106,7 +106,7 @@ async fn change(state: &EmulatorState, body: &Bytes, kind: FollowKind) -> Contro
         )));
     }
     let push = match outgoing {
-        Some(outgoing) => outgoing.deliver().await,
+        Some(outgoing) => outgoing.deliver(&state.push_client).await,
         None => Value::Null,
     };
     Ok(Json(json!({

@@ -54,7 +54,7 @@ async fn push(State(state): State<Arc<EmulatorState>>, body: Bytes) -> ControlRe
         .tables()
         .conversations
         .user_sent(&app.appid, &openid, entry, now);
-    let mut report = outgoing.deliver().await;
+    let mut report = outgoing.deliver(&state.push_client).await;
     report["openid"] = json!(openid);
     report["msgId"] = json!(document.get("MsgId"));
     Ok(Json(report))

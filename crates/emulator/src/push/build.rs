@@ -101,6 +101,31 @@ pub fn message_document(
     })
 }
 
+/// A subscribe-message event (`subscribe_msg_popup_event`, `…_change_event`, `…_sent_event`)
+/// from `openid` at `now`, its items under `key` as `{"List": …}`: one item an object, several
+/// an array (so XML repeats `<List>`).
+pub fn subscribe_event_document(
+    appid: &str,
+    openid: &str,
+    event: &str,
+    key: &str,
+    mut items: Vec<serde_json::Value>,
+    now: u64,
+) -> PushDocument {
+    let list = if items.len() == 1 {
+        items.remove(0)
+    } else {
+        serde_json::Value::Array(items)
+    };
+    PushDocument::new()
+        .text("ToUserName", original_id(appid))
+        .text("FromUserName", openid)
+        .number("CreateTime", now)
+        .text("MsgType", "event")
+        .text("Event", event)
+        .structure(key, &serde_json::json!({ "List": list }))
+}
+
 /// A push request: query string pairs and body.
 #[derive(Debug, Clone)]
 pub struct PushRequest {

@@ -45,15 +45,12 @@ impl Attempt {
 
 /// Sends `request` to the target until it is acknowledged, refused, or the deliveries run out.
 pub async fn deliver(
+    client: &reqwest::Client,
     target: &PushTarget,
     url: &str,
     request: &PushRequest,
     crypto: Option<&MessageCrypto>,
 ) -> Vec<Attempt> {
-    let client = match reqwest::Client::builder().timeout(target.timeout).build() {
-        Ok(client) => client,
-        Err(_) => return Vec::new(),
-    };
     let content_type = match target.format {
         PushFormat::Xml => "text/xml",
         PushFormat::Json => "application/json",
@@ -63,6 +60,7 @@ pub async fn deliver(
         let started = Instant::now();
         let sent = client
             .post(url)
+            .timeout(target.timeout)
             .query(&request.query)
             .header("content-type", content_type)
             .body(request.body.clone())

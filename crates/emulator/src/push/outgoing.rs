@@ -59,10 +59,17 @@ impl Outgoing {
         self
     }
 
-    /// Delivers it until answered, refused or out of deliveries; reports every attempt and the
-    /// request sent.
-    pub async fn deliver(self) -> Value {
-        let attempts = deliver(&self.target, &self.url, &self.request, self.crypto.as_ref()).await;
+    /// Delivers it with `client` until answered, refused or out of deliveries; reports every
+    /// attempt and the request sent.
+    pub async fn deliver(self, client: &reqwest::Client) -> Value {
+        let attempts = deliver(
+            client,
+            &self.target,
+            &self.url,
+            &self.request,
+            self.crypto.as_ref(),
+        )
+        .await;
         let last = attempts.last();
         let query: Map<String, Value> = self
             .request

@@ -1,8 +1,8 @@
 //! The state: everything the emulator remembers, and the rules that change it, without HTTP.
-//! Codes, session keys, tokens, quotas, chats, followers, faults, call counts, bindings, the
-//! text check's words and generated links
-//! live in [`Tables`], behind one lock so each request sees and changes them atomically;
-//! the clock and the test people's identities are derived, not stored.
+//! Codes, session keys, tokens, quotas, chats, followers, subscriptions, faults, call counts,
+//! bindings, the text check's words and generated links live in [`Tables`], behind one lock so
+//! each request sees and changes them atomically; the clock and the test people's identities
+//! are derived, not stored.
 //!
 //! The WeChat API and the control API read and change it; no route is here.
 
@@ -14,6 +14,7 @@ pub mod links;
 pub mod people;
 pub mod quota;
 pub mod security;
+pub mod subscriptions;
 pub mod tokens;
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,6 +31,7 @@ use self::followers::Followers;
 use self::links::Links;
 use self::quota::DailyQuotas;
 use self::security::TextRules;
+use self::subscriptions::Subscriptions;
 use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
 use crate::push::PushTarget;
@@ -85,6 +87,8 @@ pub struct Tables {
     pub text_rules: TextRules,
     /// URL links and schemes generated.
     pub links: Links,
+    /// Subscribe-message templates, grants and received messages.
+    pub subscriptions: Subscriptions,
 }
 
 /// The emulator's state, shared by its handlers.
@@ -94,6 +98,9 @@ pub struct EmulatorState {
     /// The apps and the official account: whoever may get an access_token.
     token_holders: Vec<EmulatedApp>,
     pub clock: Clock,
+    /// The HTTP client pushes go out with (one for all: building one per push costs more
+    /// than the push).
+    pub push_client: reqwest::Client,
     tables: Mutex<Tables>,
 }
 
@@ -115,6 +122,7 @@ impl EmulatorState {
             bindings: HashMap::new(),
             text_rules: TextRules::default(),
             links: Links::default(),
+            subscriptions: Subscriptions::default(),
         };
         let token_holders = config
             .apps
@@ -126,6 +134,7 @@ impl EmulatorState {
             token_holders,
             config,
             clock: Clock::default(),
+            push_client: reqwest::Client::new(),
             tables: Mutex::new(tables),
         }
     }

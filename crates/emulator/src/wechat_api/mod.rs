@@ -5,8 +5,9 @@
 //! [`token`] (`/cgi-bin/token`, `/cgi-bin/stable_token`), [`phone`]
 //! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing),
 //! [`user`] (the official account's user/info, user/get and batchget), [`security`]
-//! (msg_sec_check), [`wxacode`] (getwxacodeunlimit) and [`links`] (generate_urllink,
-//! generatescheme). Beside them what they
+//! (msg_sec_check), [`wxacode`] (getwxacodeunlimit), [`links`] (generate_urllink,
+//! generatescheme), [`subscribe_message`] (subscribe/send, then the sent event) and
+//! [`subscribe_template`] (gettemplate). Beside them what they
 //! share: [`reply`] (the errcodes), [`request`] (bodies), [`caller`] (the `access_token`
 //! check), and the middleware ahead of every route: [`counting`] (each call counted for the
 //! stats), then [`faults`] (the injected faults applied).
@@ -21,6 +22,8 @@ mod phone;
 pub mod reply;
 mod request;
 mod security;
+mod subscribe_message;
+mod subscribe_template;
 mod token;
 mod user;
 mod wxacode;
@@ -42,4 +45,6 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .merge(security::router())
         .merge(wxacode::router())
         .merge(links::router())
+        .merge(subscribe_message::router())
+        .merge(subscribe_template::router())
 }

@@ -92,6 +92,12 @@ pub const NO_RECENT_INTERACTION: WxError =
     WxError::new(45080, "has not sent message to user in 30 seconds");
 /// 45081: already typing.
 pub const ALREADY_TYPING: WxError = WxError::new(45081, "you are already typing");
+/// 43101: a subscribe message to a user holding no grant for the template.
+pub const NO_SUBSCRIPTION: WxError = WxError::new(43101, "user refuse to accept the msg");
+/// 47003: a subscribe message's data does not fit the template.
+pub const INVALID_ARGUMENT: WxError = WxError::new(47003, "argument invalid! data.value invalid");
+/// 40037: no such template.
+pub const INVALID_TEMPLATE: WxError = WxError::new(40037, "invalid template_id");
 
 /// 40097: invalid arguments (a code's width, page or scene).
 pub const INVALID_ARGS: WxError = WxError::new(40097, "invalid args");
@@ -111,6 +117,9 @@ const KNOWN: &[WxError] = &[
     SCENE_TOO_LONG,
     INVALID_PAGE,
     EXPIRY_OUT_OF_RANGE,
+    NO_SUBSCRIPTION,
+    INVALID_ARGUMENT,
+    INVALID_TEMPLATE,
     INVALID_OPENID,
     INVALID_OPENID_LIST,
     API_UNAUTHORIZED,

@@ -18,4 +18,6 @@ pub mod outbox;
 pub mod push;
 pub mod rules;
 pub mod security;
+pub mod subscribe_messages;
+pub mod subscriptions;
 pub mod webhooks;

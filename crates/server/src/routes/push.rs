@@ -1,5 +1,6 @@
 //! The WeChat push endpoint (default `/message/check`): `GET` answers the URL check with
-//! `echostr`, `POST` records a push and its reply before acknowledging.
+//! `echostr`, `POST` records a push and its reply (a subscribe-message event: its grant
+//! changes) before acknowledging.
 //!
 //! It speaks WeChat's protocol, not the envelope: plain-text bodies, `success` or the passive
 //! `transfer_customer_service` reply (encrypted when the push was). Every refusal is logged
@@ -17,6 +18,7 @@ use axum::Router;
 use wxbase_core::Timestamp;
 use wxbase_wechat::push::{
     transfer_customer_service, InboundMessage, OpenedPush, PushError, PushFormat, PushQuery,
+    SubscribeEvent,
 };
 
 use crate::app::{AppState, PushEndpoint};
@@ -111,6 +113,9 @@ async fn receive(
             return plain(StatusCode::BAD_REQUEST, "malformed push");
         }
     };
+    if let Some(event) = SubscribeEvent::from_document(&opened.document) {
+        return receive_subscribe_event(&state, &message, event, &opened.plaintext).await;
+    }
     let ack = match state.messages.receive(&message, &opened.plaintext).await {
         Ok(ack) => ack,
         Err(error) => {
@@ -130,6 +135,33 @@ async fn receive(
         PushFormat::Json => "application/json; charset=utf-8",
     };
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// A subscribe-message event: recorded (de-duplicated) with its grant changes, then `success`.
+async fn receive_subscribe_event(
+    state: &AppState,
+    message: &InboundMessage,
+    event: Result<SubscribeEvent, wxbase_wechat::push::MessageError>,
+    raw: &str,
+) -> Response {
+    let event = match event {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::warn!(reason = %error, "push refused: a malformed subscribe-message event");
+            return plain(StatusCode::BAD_REQUEST, "malformed push");
+        }
+    };
+    match state
+        .subscriptions
+        .receive_event(message, &event, raw)
+        .await
+    {
+        Ok(_) => plain(StatusCode::OK, "success"),
+        Err(error) => {
+            tracing::error!(%error, "subscribe event not recorded; WeChat will retry it");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded")
+        }
+    }
 }
 
 /// A refused push: the status and the plain-text answer WeChat gets. Logged when made.

@@ -25,6 +25,7 @@ mod push_logs;
 mod push_support;
 mod rules;
 mod security;
+mod subscribe;
 mod tokens;
 mod webhook_support;
 mod webhooks;

@@ -20,13 +20,16 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::subscriptions::{
+    CampaignId, CampaignReport, Grant, GrantChange, NewCampaign, SentReceipt,
+};
 use wxbase_core::webhooks::{
     ClaimedDelivery, Delivery, DeliveryId, DeliveryOutcome, Endpoint, EndpointId, EndpointSpec,
     Event, EventType, RetryRefusal, SigningSecret,
 };
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
+    SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -38,6 +41,7 @@ use crate::console::queries as console;
 use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
+use crate::subscriptions::queries as subscriptions;
 use crate::webhooks::queries as webhooks;
 use crate::webhooks::LOGIN_EVENTS;
 use crate::{backend, tokens, users};
@@ -817,5 +821,53 @@ impl WebhookStore for PostgresStore {
         now: Timestamp,
     ) -> Result<Result<(), RetryRefusal>, StoreError> {
         webhooks::retry_delivery(&self.pool, endpoint, delivery, now).await
+    }
+}
+
+#[async_trait]
+impl SubscriptionStore for PostgresStore {
+    async fn record_subscribe_event(
+        &self,
+        inbound: &NewInbound,
+        changes: &[GrantChange],
+        receipts: &[SentReceipt],
+    ) -> Result<Option<MessageId>, StoreError> {
+        subscriptions::record_subscribe_event(&self.pool, inbound, changes, receipts).await
+    }
+
+    async fn change_grants(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        changes: &[GrantChange],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        subscriptions::change_grants(&self.pool, app_id, openid, changes, now).await
+    }
+
+    async fn grants(&self, app_id: &AppId, openid: &OpenId) -> Result<Vec<Grant>, StoreError> {
+        subscriptions::grants(&self.pool, app_id, openid).await
+    }
+
+    async fn queue_subscribe(
+        &self,
+        outbound: &NewOutbound,
+        template_id: &str,
+        long_term: bool,
+        send_at: Timestamp,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        subscriptions::queue_subscribe(&self.pool, outbound, template_id, long_term, send_at).await
+    }
+
+    async fn create_campaign(&self, campaign: &NewCampaign) -> Result<CampaignId, StoreError> {
+        subscriptions::create_campaign(&self.pool, campaign).await
+    }
+
+    async fn campaign(
+        &self,
+        app_id: &AppId,
+        id: CampaignId,
+    ) -> Result<Option<CampaignReport>, StoreError> {
+        subscriptions::campaign(&self.pool, app_id, id).await
     }
 }

@@ -22,13 +22,16 @@ use wxbase_core::official_account::{
     EventOutcome, Follower, FollowerCounts, ListedFollower, NewFollowEvent, SyncDue, SyncProgress,
     SyncRun, SyncStatus,
 };
+use wxbase_core::subscriptions::{
+    CampaignId, CampaignReport, Grant, GrantChange, NewCampaign, SentReceipt,
+};
 use wxbase_core::webhooks::{
     ClaimedDelivery, Delivery, DeliveryId, DeliveryOutcome, Endpoint, EndpointId, EndpointSpec,
     Event, EventType, RetryRefusal, SigningSecret,
 };
 use wxbase_core::{
     FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
+    SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -42,6 +45,7 @@ use crate::files::queries as files;
 use crate::followers::queries as followers;
 use crate::messages::queries as messages;
 use crate::sql::{Dialect, Statement};
+use crate::subscriptions::queries as subscriptions;
 use crate::webhooks::queries as webhooks;
 use crate::webhooks::LOGIN_EVENTS;
 use crate::{backend, tokens, users};
@@ -877,5 +881,54 @@ impl WebhookStore for SqliteStore {
         now: Timestamp,
     ) -> Result<Result<(), RetryRefusal>, StoreError> {
         webhooks::retry_delivery(&self.writer, endpoint, delivery, now).await
+    }
+}
+
+#[async_trait]
+impl SubscriptionStore for SqliteStore {
+    async fn record_subscribe_event(
+        &self,
+        inbound: &NewInbound,
+        changes: &[GrantChange],
+        receipts: &[SentReceipt],
+    ) -> Result<Option<MessageId>, StoreError> {
+        subscriptions::record_subscribe_event(&self.writer, inbound, changes, receipts).await
+    }
+
+    async fn change_grants(
+        &self,
+        app_id: &AppId,
+        openid: &OpenId,
+        changes: &[GrantChange],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        subscriptions::change_grants(&self.writer, app_id, openid, changes, now).await
+    }
+
+    async fn grants(&self, app_id: &AppId, openid: &OpenId) -> Result<Vec<Grant>, StoreError> {
+        subscriptions::grants(&self.readers, app_id, openid).await
+    }
+
+    async fn queue_subscribe(
+        &self,
+        outbound: &NewOutbound,
+        template_id: &str,
+        long_term: bool,
+        send_at: Timestamp,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        subscriptions::queue_subscribe(&self.writer, outbound, template_id, long_term, send_at)
+            .await
+    }
+
+    async fn create_campaign(&self, campaign: &NewCampaign) -> Result<CampaignId, StoreError> {
+        subscriptions::create_campaign(&self.writer, campaign).await
+    }
+
+    async fn campaign(
+        &self,
+        app_id: &AppId,
+        id: CampaignId,
+    ) -> Result<Option<CampaignReport>, StoreError> {
+        subscriptions::campaign(&self.readers, app_id, id).await
     }
 }

@@ -5,6 +5,8 @@ pub mod custom_message;
 pub mod links;
 pub mod phone;
 pub mod security;
+pub mod subscribe_message;
+pub mod subscribe_template;
 pub mod token;
 pub mod user;
 pub mod wxacode;

@@ -1,5 +1,8 @@
-//! A push document: the flat XML (`<xml><Name>value</Name>…</xml>`) or JSON object WeChat
-//! posts, read into ordered fields and written back in either format.
+//! A push document: the XML (`<xml><Name>value</Name>…</xml>`) or JSON object WeChat posts,
+//! read into ordered fields and written back in either format. Most fields are text; a field
+//! holding elements (XML) or an object or array (JSON), as the subscribe-message events'
+//! item lists do, is a structure, kept as JSON: in XML an element named once is an object
+//! and an element repeated is an array, as WeChat's JSON writes them.
 //!
 //! Reading is defensive: no DTD (so no entity expansion), only the five predefined entities
 //! and character references, bounded depth and field count. The caller bounds the size.
@@ -13,6 +16,8 @@ use crate::crypto::message::{cdata, json_string};
 const MAX_FIELDS: usize = 256;
 /// Deepest XML nesting accepted (`<xml>` is level 1).
 const MAX_DEPTH: usize = 8;
+/// Most XML elements a document may have, nested ones included.
+const MAX_ELEMENTS: usize = 1024;
 
 /// The two data formats of the push settings (`docs/wechat-protocol.md`, "Push settings").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -67,14 +72,24 @@ pub enum DocumentError {
     TooComplex,
 }
 
-/// One field's value. `numeric` fields render bare (`CreateTime`, `MsgId`), the others as
-/// strings (CDATA in XML).
+/// What a field holds, which decides how it renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A string: CDATA in XML, a JSON string.
+    Text,
+    /// A number, rendered bare (`CreateTime`, `MsgId`).
+    Number,
+    /// Nested elements or a JSON object or array; the value is its JSON text.
+    Structure,
+}
+
+/// One field's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
-    /// The value as text (integers in decimal).
+    /// The value as text (integers in decimal, structures as JSON).
     pub value: String,
-    /// Whether the value renders as a number.
-    pub numeric: bool,
+    /// How it renders.
+    pub kind: FieldKind,
 }
 
 /// The fields of a push document, in document order.
@@ -91,18 +106,25 @@ impl PushDocument {
 
     /// Adds (or replaces) a string field.
     pub fn text(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.set(name, value.into(), false);
+        self.set(name, value.into(), FieldKind::Text);
         self
     }
 
     /// Adds (or replaces) a numeric field.
     pub fn number(mut self, name: &str, value: impl ToString) -> Self {
-        self.set(name, value.to_string(), true);
+        self.set(name, value.to_string(), FieldKind::Number);
         self
     }
 
-    fn set(&mut self, name: &str, value: String, numeric: bool) {
-        let field = Field { value, numeric };
+    /// Adds (or replaces) a structured field: in XML an object's keys become elements, an
+    /// array's items repeat their element.
+    pub fn structure(mut self, name: &str, value: &serde_json::Value) -> Self {
+        self.set(name, value.to_string(), FieldKind::Structure);
+        self
+    }
+
+    fn set(&mut self, name: &str, value: String, kind: FieldKind) {
+        let field = Field { value, kind };
         match self.fields.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = field,
             None => self.fields.push((name.to_owned(), field)),
@@ -115,6 +137,14 @@ impl PushDocument {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, f)| f.value.as_str())
+    }
+
+    /// The value of a structured field, as JSON; `None` when absent or text.
+    pub fn get_structure(&self, name: &str) -> Option<serde_json::Value> {
+        self.fields
+            .iter()
+            .find(|(n, f)| n == name && f.kind == FieldKind::Structure)
+            .and_then(|(_, f)| serde_json::from_str(&f.value).ok())
     }
 
     /// Every field, in order.
@@ -145,12 +175,17 @@ impl PushDocument {
     pub fn to_xml(&self) -> String {
         let mut out = String::from("<xml>");
         for (name, field) in &self.fields {
-            let value = if field.numeric {
-                field.value.clone()
-            } else {
-                cdata(&field.value)
-            };
-            out.push_str(&format!("<{name}>{value}</{name}>"));
+            match field.kind {
+                FieldKind::Number => out.push_str(&format!("<{name}>{}</{name}>", field.value)),
+                FieldKind::Text => {
+                    out.push_str(&format!("<{name}>{}</{name}>", cdata(&field.value)))
+                }
+                FieldKind::Structure => {
+                    let value = serde_json::from_str(&field.value)
+                        .unwrap_or(serde_json::Value::String(field.value.clone()));
+                    write_xml_element(&mut out, name, &value);
+                }
+            }
         }
         out.push_str("</xml>");
         out
@@ -162,15 +197,37 @@ impl PushDocument {
             .fields
             .iter()
             .map(|(name, field)| {
-                let value = if field.numeric && is_integer(&field.value) {
-                    field.value.clone()
-                } else {
-                    json_string(&field.value)
+                let value = match field.kind {
+                    FieldKind::Number if is_integer(&field.value) => field.value.clone(),
+                    FieldKind::Structure => field.value.clone(),
+                    _ => json_string(&field.value),
                 };
                 format!("{}:{value}", json_string(name))
             })
             .collect();
         format!("{{{}}}", parts.join(","))
+    }
+}
+
+/// `<name>…</name>` for a JSON value: an array repeats the element, an object's keys are child
+/// elements, a string is CDATA, anything else its JSON text.
+fn write_xml_element(out: &mut String, name: &str, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                write_xml_element(out, name, item);
+            }
+        }
+        Value::Object(children) => {
+            out.push_str(&format!("<{name}>"));
+            for (child, value) in children {
+                write_xml_element(out, child, value);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Value::String(text) => out.push_str(&format!("<{name}>{}</{name}>", cdata(text))),
+        other => out.push_str(&format!("<{name}>{other}</{name}>")),
     }
 }
 
@@ -183,13 +240,57 @@ fn xml_error(error: impl std::fmt::Display) -> DocumentError {
     DocumentError::Xml(error.to_string())
 }
 
-/// Reads `<xml>` and its child elements' text; deeper elements are checked but not kept.
+/// An element below a field being read: its name, its text, and its children so far.
+struct Open {
+    name: String,
+    text: String,
+    children: Vec<(String, serde_json::Value)>,
+}
+
+impl Open {
+    fn new(name: String) -> Self {
+        Self {
+            name,
+            text: String::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Its text when it has no child elements, else an object of its children (a name
+    /// repeated becomes an array, in order).
+    fn into_value(self) -> (String, serde_json::Value) {
+        use serde_json::{Map, Value};
+        if self.children.is_empty() {
+            return (self.name, Value::String(self.text));
+        }
+        let mut object = Map::new();
+        for (name, value) in self.children {
+            match object.get_mut(&name) {
+                // A value read from XML is text or an object, so an array here is a name
+                // already repeated.
+                Some(Value::Array(items)) => items.push(value),
+                Some(existing) => {
+                    let first = existing.take();
+                    *existing = Value::Array(vec![first, value]);
+                }
+                None => {
+                    object.insert(name, value);
+                }
+            }
+        }
+        (self.name, Value::Object(object))
+    }
+}
+
+/// Reads `<xml>` and its fields: a field's text, or, for a field holding elements, the
+/// structure of those elements.
 fn parse_xml(text: &str) -> Result<PushDocument, DocumentError> {
     let mut reader = Reader::from_str(text);
     let mut document = PushDocument::new();
     let mut depth = 0usize;
     let mut root_done = false;
-    let mut current: Option<(String, String)> = None;
+    let mut open: Vec<Open> = Vec::new();
+    let mut elements = 0usize;
     loop {
         match reader.read_event().map_err(xml_error)? {
             Event::Start(start) => {
@@ -197,30 +298,44 @@ fn parse_xml(text: &str) -> Result<PushDocument, DocumentError> {
                     return Err(xml_error("content after the root element"));
                 }
                 depth += 1;
-                if depth > MAX_DEPTH {
+                elements += 1;
+                if depth > MAX_DEPTH || elements > MAX_ELEMENTS {
                     return Err(DocumentError::TooComplex);
                 }
                 let name = start.name();
                 if depth == 1 && name.as_ref() != "xml" {
                     return Err(xml_error("the root element must be <xml>"));
                 }
-                if depth == 2 {
-                    current = Some((name.as_ref().to_owned(), String::new()));
+                if depth >= 2 {
+                    open.push(Open::new(name.as_ref().to_owned()));
                 }
             }
-            Event::Empty(empty) => match depth {
-                0 => return Err(xml_error("the root element is empty")),
-                1 => push_field(
-                    &mut document,
-                    empty.name().as_ref().to_owned(),
-                    String::new(),
-                )?,
-                _ => {}
-            },
+            Event::Empty(empty) => {
+                let name = empty.name().as_ref().to_owned();
+                match open.last_mut() {
+                    _ if depth == 0 => return Err(xml_error("the root element is empty")),
+                    None => push_field(&mut document, name, String::new(), FieldKind::Text)?,
+                    Some(parent) => parent
+                        .children
+                        .push((name, serde_json::Value::String(String::new()))),
+                }
+            }
             Event::End(_) => {
-                if depth == 2 {
-                    if let Some((name, value)) = current.take() {
-                        push_field(&mut document, name, value)?;
+                if let Some(element) = open.pop() {
+                    let (name, value) = element.into_value();
+                    match open.last_mut() {
+                        Some(parent) => parent.children.push((name, value)),
+                        None => match value {
+                            serde_json::Value::String(text) => {
+                                push_field(&mut document, name, text, FieldKind::Text)?
+                            }
+                            structure => push_field(
+                                &mut document,
+                                name,
+                                structure.to_string(),
+                                FieldKind::Structure,
+                            )?,
+                        },
                     }
                 }
                 depth = depth.saturating_sub(1);
@@ -229,10 +344,10 @@ fn parse_xml(text: &str) -> Result<PushDocument, DocumentError> {
                 }
             }
             Event::Text(content) => {
-                append_text(depth, &mut current, &content)?;
+                append_text(depth, &mut open, &content)?;
             }
             Event::CData(content) => {
-                append_text(depth, &mut current, &content.into_inner())?;
+                append_text(depth, &mut open, &content.into_inner())?;
             }
             Event::GeneralRef(reference) => {
                 let resolved = match reference.resolve_char_ref().map_err(xml_error)? {
@@ -240,7 +355,7 @@ fn parse_xml(text: &str) -> Result<PushDocument, DocumentError> {
                     None => predefined_entity(&reference)
                         .ok_or_else(|| xml_error(format!("unknown entity &{};", &*reference)))?,
                 };
-                append_text(depth, &mut current, resolved.encode_utf8(&mut [0; 4]))?;
+                append_text(depth, &mut open, resolved.encode_utf8(&mut [0; 4]))?;
             }
             Event::DocType(_) => return Err(DocumentError::Doctype),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
@@ -264,21 +379,17 @@ fn predefined_entity(name: &str) -> Option<char> {
     }
 }
 
-/// Text belongs to the current field; outside fields only whitespace is allowed.
-fn append_text(
-    depth: usize,
-    current: &mut Option<(String, String)>,
-    text: &str,
-) -> Result<(), DocumentError> {
-    match (depth, current) {
-        (2, Some((_, value))) => {
-            value.push_str(text);
+/// Text belongs to the innermost open element; outside fields only whitespace is allowed.
+fn append_text(depth: usize, open: &mut [Open], text: &str) -> Result<(), DocumentError> {
+    match open.last_mut() {
+        Some(element) => {
+            element.text.push_str(text);
             Ok(())
         }
-        (0 | 1, _) if !text.chars().all(char::is_whitespace) => {
+        None if depth <= 1 && !text.chars().all(char::is_whitespace) => {
             Err(xml_error("text outside of a field"))
         }
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -286,17 +397,12 @@ fn push_field(
     document: &mut PushDocument,
     name: String,
     value: String,
+    kind: FieldKind,
 ) -> Result<(), DocumentError> {
     if document.fields.len() >= MAX_FIELDS {
         return Err(DocumentError::TooComplex);
     }
-    document.fields.push((
-        name,
-        Field {
-            value,
-            numeric: false,
-        },
-    ));
+    document.fields.push((name, Field { value, kind }));
     Ok(())
 }
 
@@ -316,15 +422,19 @@ fn parse_json(text: &str) -> Result<PushDocument, DocumentError> {
         let field = match value {
             serde_json::Value::String(text) => Field {
                 value: text,
-                numeric: false,
+                kind: FieldKind::Text,
             },
             serde_json::Value::Number(number) => Field {
                 value: number.to_string(),
-                numeric: true,
+                kind: FieldKind::Number,
+            },
+            structure @ (serde_json::Value::Object(_) | serde_json::Value::Array(_)) => Field {
+                value: structure.to_string(),
+                kind: FieldKind::Structure,
             },
             other => Field {
                 value: other.to_string(),
-                numeric: false,
+                kind: FieldKind::Text,
             },
         };
         document.fields.push((name, field));
