@@ -310,9 +310,8 @@ fn file_event(kind: EventType, bucket: &str, id: &str, data: Value, at: Timestam
     )
 }
 
-/// `subscription.changed`: a user accepted, refused or used up a subscribe message template.
-/// The subscribe message feature calls this and records the event with the write that stores
-/// the change.
+/// `subscription.changed`: a user's answer to a subscribe message template changed (WeChat's
+/// popup or change event, or the mini-program's report); recorded with the grant's write.
 pub fn subscription_changed(
     openid: &OpenId,
     template_id: &str,

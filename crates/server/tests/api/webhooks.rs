@@ -682,6 +682,55 @@ async fn user_file_and_follower_events_reach_subscribed_endpoints_only(app: Test
     assert!(receiver.received("documents").await.is_empty());
 }
 
+/// A user's answers to two templates, reported by the mini-program, reach the endpoint that
+/// takes `subscription.changed` (one event per template) and not one that takes logins.
+async fn subscription_changes_reach_subscribed_endpoints_only(app: TestApp) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    endpoint_for(&app, &receiver, "grants", &["subscription.changed"], None).await;
+    endpoint_for(&app, &receiver, "logins", &["user.login"], None).await;
+    let token = app.login_as("carol").await;
+    let report = app
+        .post_as(
+            &app.base_url,
+            "/api/me/subscriptions",
+            &token,
+            json!({"errMsg": "requestSubscribeMessage:ok", "tmpl-shipped": "accept", "tmpl-news": "reject"}),
+        )
+        .await;
+    assert_eq!(report["code"], 1, "{report}");
+
+    let received = receiver.wait_for("grants", 2).await;
+    assert_all_verified_with(&received, 0);
+    let openid = app.emulator_user("carol").await["openid"].clone();
+    let mut answers: Vec<(String, String)> = received
+        .iter()
+        .map(|r| {
+            let data = &r["payload"]["data"];
+            assert_eq!(r["type"], "subscription.changed", "{r}");
+            assert_eq!(data["openid"], openid, "{data}");
+            (
+                data["templateId"].as_str().unwrap_or_default().to_owned(),
+                data["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    answers.sort();
+    assert_eq!(
+        answers,
+        [
+            ("tmpl-news".to_owned(), "reject".to_owned()),
+            ("tmpl-shipped".to_owned(), "accept".to_owned())
+        ]
+    );
+    let logins = receiver.wait_for("logins", 1).await;
+    assert!(
+        logins.iter().all(|r| r["type"] == "user.login"),
+        "{logins:?}"
+    );
+}
+
 async fn logins_reach_subscribed_endpoints_only(app: TestApp) {
     let Some(receiver) = Receiver::start() else {
         return;
@@ -735,6 +784,7 @@ async fn logins_reach_subscribed_endpoints_only(app: TestApp) {
 wxbase_store::on_both_backends!(
     setup = crate::helpers::TestApp::spawn;
     logins_reach_subscribed_endpoints_only,
+    subscription_changes_reach_subscribed_endpoints_only,
     user_file_and_follower_events_reach_subscribed_endpoints_only,
     document_events_reach_subscribed_endpoints_only,
     a_failing_endpoint_gets_the_event_again_in_order,

@@ -8,6 +8,7 @@ use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus, Stor
 use wxbase_core::subscriptions::{
     Audience, CampaignId, CampaignReport, Grant, GrantChange, NewCampaign, SentReceipt,
 };
+use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::{StoreError, Timestamp};
 use wxbase_wechat::{AppId, OpenId};
 
@@ -39,7 +40,21 @@ async fn apply_changes<DB: Backend>(
             .execute(&mut *tx)
             .await?;
     }
-    Ok(())
+    // `subscription.changed` for webhook endpoints that take it, in the same transaction.
+    crate::webhooks::queries::record_if_subscribed(tx, EventType::SubscriptionChanged, now, || {
+        changes
+            .iter()
+            .map(|change| {
+                event::subscription_changed(
+                    openid,
+                    &change.template_id,
+                    change.answer.as_str(),
+                    now,
+                )
+            })
+            .collect()
+    })
+    .await
 }
 
 /// Records the event push unless its dedup key is known, then its changes and receipts.
