@@ -18,12 +18,14 @@ use crate::token::TokenSettings;
 mod error;
 mod files;
 mod official_account;
+mod operations;
 mod push;
 mod raw;
 mod settings;
 
 pub use error::ConfigError;
 pub use official_account::OfficialAccountSettings;
+pub use operations::{BackupSettings, MetricsSettings};
 pub use push::PushSettings;
 pub use raw::RawSettings;
 pub use settings::{Origin, Setting, SETTINGS};
@@ -79,6 +81,10 @@ pub struct Config {
     pub files: FileSettings,
     /// The linked official account (`[official_account]`), when configured.
     pub official_account: Option<OfficialAccountSettings>,
+    /// `[metrics]`: where Prometheus scrapes.
+    pub metrics: MetricsSettings,
+    /// `[backup]`: scheduled backups.
+    pub backup: BackupSettings,
 }
 
 impl Config {

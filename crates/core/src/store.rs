@@ -56,11 +56,41 @@ pub struct LoginRecord {
     pub is_new: bool,
 }
 
+/// The connections of one database pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Which pool (`writer`, `readers`, `main`).
+    pub pool: &'static str,
+    /// Connections open now.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool may open.
+    pub max: u32,
+}
+
+impl PoolUsage {
+    /// The usage of an sqlx-style pool from its open and idle counts and its limit.
+    pub fn new(pool: &'static str, open: u32, idle: usize, max: u32) -> Self {
+        Self {
+            pool,
+            open,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX).min(open),
+            max,
+        }
+    }
+}
+
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
 pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + FileStore {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The connections each of the backend's pools holds now, for metrics.
+    fn pool_usage(&self) -> Vec<PoolUsage> {
+        Vec::new()
+    }
 
     /// Creates or updates the user and creates the session, in one transaction. Concurrent
     /// logins of one new user create exactly one user, and exactly one of them reports `is_new`.

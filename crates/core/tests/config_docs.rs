@@ -142,6 +142,22 @@ const MEANINGS: &[(&str, &str)] = &[
         "official_account.sync_interval_seconds",
         "Run the full follower sync every this many seconds: 0 turns the periodic sync off, otherwise at least 60 (e.g. 86400). One instance syncs at a time.",
     ),
+    (
+        "metrics.listen",
+        "A separate address serving `GET /metrics` (Prometheus text format) without authentication, e.g. `127.0.0.1:9090`; empty: no separate listener. Keep it off the public network. See [operations](operations.md).",
+    ),
+    (
+        "metrics.admin_route",
+        "`true` also serves `GET /metrics` on the main address, behind the admin token. Metrics are recorded only when this or `metrics.listen` is on.",
+    ),
+    (
+        "backup.interval_seconds",
+        "Back the SQLite database and the local files up every this many seconds into `<data_dir>/backups` (0: off). PostgreSQL deployments use `pg_dump` instead.",
+    ),
+    (
+        "backup.keep",
+        "How many scheduled backups to keep in `<data_dir>/backups`; the oldest beyond this are deleted.",
+    ),
 ];
 
 /// The lines around the generated table in the page.

@@ -24,6 +24,7 @@ use wxbase_wechat::push::PushReceiver;
 use wxbase_wechat::{AppId, Secret};
 
 use crate::envelope::{ApiError, ErrorCode};
+use crate::metrics::{self, Telemetry};
 use crate::routes;
 
 /// What handlers share: every service of one instance, built once by
@@ -48,6 +49,8 @@ pub struct AppState {
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
     pub official_account: Option<Arc<OfficialAccount>>,
+    /// The Prometheus recorder; `None` when metrics are off.
+    pub telemetry: Option<Arc<Telemetry>>,
 }
 
 /// The linked official account: its followers and its push endpoint.
@@ -108,6 +111,10 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::official_account::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
+    let router = match &state.telemetry {
+        Some(telemetry) if telemetry.admin_route() => router.merge(metrics::admin_router()),
+        _ => router,
+    };
     let router = match &state.push {
         Some(push) => router.merge(routes::push::router(&push.path, push.max_body_bytes)),
         None => router,
@@ -130,16 +137,21 @@ pub fn with_middleware(
     body_limit_bytes: usize,
 ) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    routes
-        .layer(DefaultBodyLimit::max(body_limit_bytes))
-        .with_state(state)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(CatchPanicLayer::custom(panic_response)),
-        )
+    let routes = routes.layer(DefaultBodyLimit::max(body_limit_bytes));
+    let routes = match &state.telemetry {
+        Some(telemetry) => routes.layer(axum::middleware::from_fn_with_state(
+            telemetry.clone(),
+            metrics::record_request,
+        )),
+        None => routes,
+    };
+    routes.with_state(state).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(panic_response)),
+    )
 }
 
 /// Makes a random UUID (v4) per request from the thread-local generator: `Uuid::new_v4`

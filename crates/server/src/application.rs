@@ -29,6 +29,7 @@ use wxbase_wechat::ClientBuildError;
 
 use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
 use crate::housekeeping::purge_expired_sessions;
+use crate::metrics::Telemetry;
 use crate::shutdown;
 
 /// How often file bytes that no row names are looked for.
@@ -56,6 +57,15 @@ pub enum BuildError {
     /// File storage or the URL key could not be opened.
     #[error("cannot open file storage ([files])")]
     Files(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The metrics address is taken or not ours.
+    #[error("cannot listen on {addr} (metrics.listen)")]
+    BindMetrics {
+        /// `metrics.listen`.
+        addr: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The listen address is taken or not ours.
     #[error("cannot listen on {addr} (server.listen)")]
     Bind {
@@ -75,6 +85,8 @@ pub struct Application {
     addr: SocketAddr,
     body_limit_bytes: usize,
     outbox_worker: bool,
+    /// The separate `metrics.listen` listener, when set.
+    metrics_listener: Option<(TcpListener, SocketAddr)>,
 }
 
 impl Application {
@@ -93,7 +105,20 @@ impl Application {
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        let metrics_listener = match config.metrics.listen {
+            Some(metrics_addr) => {
+                let bind_error = |source| BuildError::BindMetrics {
+                    addr: metrics_addr,
+                    source,
+                };
+                let listener = TcpListener::bind(metrics_addr).await.map_err(bind_error)?;
+                let bound = listener.local_addr().map_err(bind_error)?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
         Ok(Self {
+            metrics_listener,
             routes: api_router(&state),
             state,
             listener,
@@ -135,6 +160,11 @@ impl Application {
         self.addr
     }
 
+    /// Where the separate metrics listener (`metrics.listen`) listens, when set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|(_, addr)| *addr)
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.local_addr().port()
@@ -148,10 +178,18 @@ impl Application {
     /// Serves and runs the background tasks until `stop` completes, then finishes the
     /// requests in flight and stops the tasks. Dropping the future stops them too.
     pub async fn run_until(
-        self,
+        mut self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let mut background = self.spawn_background_tasks();
+        if let Some((listener, _)) = self.metrics_listener.take() {
+            let scrape = crate::metrics::open_router(self.state.clone());
+            background.spawn(async move {
+                if let Err(error) = axum::serve(listener, scrape).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            });
+        }
         let router = with_middleware(self.routes, self.state, self.body_limit_bytes);
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(stop)
@@ -183,6 +221,9 @@ impl Application {
             self.state.auth.store().clone(),
             SESSION_PURGE_INTERVAL,
         ));
+        if let Some(telemetry) = &self.state.telemetry {
+            tasks.spawn(telemetry.clone().run_upkeep());
+        }
         tasks
     }
 }
@@ -191,7 +232,16 @@ impl Application {
 /// access_token manager.
 fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildError> {
     let app = config.app.clone().ok_or(BuildError::MissingApp)?;
+    let telemetry = Telemetry::from_settings(&config.metrics);
+    let metrics = telemetry
+        .as_ref()
+        .map(|t| t.metrics.clone())
+        .unwrap_or_default();
     let wechat = config.wechat_client().map_err(BuildError::WechatClient)?;
+    let wechat = match &telemetry {
+        Some(_) => wechat.with_observer(metrics.wechat_observer()),
+        None => wechat,
+    };
     let tokens = Arc::new(TokenManager::new(
         store.clone(),
         wechat.clone(),
@@ -204,13 +254,16 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         wechat.clone(),
         app.app_id.clone(),
     ));
-    let messages = Arc::new(MessageService::new(
-        store.clone(),
-        tokens.clone(),
-        wechat.clone(),
-        app.app_id.clone(),
-        config.push.messages.clone(),
-    ));
+    let messages = Arc::new(
+        MessageService::new(
+            store.clone(),
+            tokens.clone(),
+            wechat.clone(),
+            app.app_id.clone(),
+            config.push.messages.clone(),
+        )
+        .with_metrics(metrics),
+    );
     let push = config.push.token.as_ref().map(|token| {
         Arc::new(PushEndpoint::new(
             &config.push.path,
@@ -253,5 +306,6 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         messages,
         push,
         official_account,
+        telemetry,
     })
 }

@@ -7,6 +7,7 @@ mod application;
 pub mod envelope;
 mod extract;
 mod housekeeping;
+mod metrics;
 mod routes;
 mod shutdown;
 
@@ -14,4 +15,5 @@ pub use app::{AppState, OfficialAccount, PushEndpoint};
 pub use application::{Application, BuildError};
 pub use envelope::{ApiError, ApiResult, ErrorCode, Success};
 pub use extract::{Admin, ApiJson, CurrentUser, CurrentUserWithKey};
+pub use metrics::Telemetry;
 pub use shutdown::signal as shutdown_signal;

@@ -166,6 +166,8 @@ impl RawSettings {
             },
             files: self.files(&data_dir)?,
             official_account: self.official_account(&push.path)?,
+            metrics: self.metrics()?,
+            backup: self.backup()?,
             push,
             data_dir,
         })

@@ -62,6 +62,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "official_account.token", env: "WXBASE_OA_TOKEN", default: "" },
     Setting { name: "official_account.encoding_aes_key", env: "WXBASE_OA_ENCODING_AES_KEY", default: "" },
     Setting { name: "official_account.sync_interval_seconds", env: "WXBASE_OA_SYNC_INTERVAL_SECONDS", default: "0" },
+    Setting { name: "metrics.listen", env: "WXBASE_METRICS_LISTEN", default: "" },
+    Setting { name: "metrics.admin_route", env: "WXBASE_METRICS_ADMIN_ROUTE", default: "false" },
+    Setting { name: "backup.interval_seconds", env: "WXBASE_BACKUP_INTERVAL_SECONDS", default: "0" },
+    Setting { name: "backup.keep", env: "WXBASE_BACKUP_KEEP", default: "7" },
 ];
 
 /// Where a setting's value came from, for error messages.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
 use crate::extract::{ApiJson, BearerToken};
+use wxbase_core::telemetry;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,7 +43,11 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<LoginResponse> {
-    let outcome = state.auth.login(&request.code).await?;
+    let outcome = state.auth.login(&request.code).await.inspect_err(|_| {
+        state.count(telemetry::LOGINS, &[("outcome", "failed")]);
+    })?;
+    let counted = if outcome.is_new { "new" } else { "existing" };
+    state.count(telemetry::LOGINS, &[("outcome", counted)]);
     Ok(Success(LoginResponse {
         token: outcome.token.expose().to_owned(),
         expires_at: outcome.expires_at.to_rfc3339(),

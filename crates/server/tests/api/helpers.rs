@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::task::JoinHandle;
 use wxbase_core::collections::DocumentLimits;
-use wxbase_core::config::RawSettings;
+use wxbase_core::config::{MetricsSettings, RawSettings};
 use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
 use wxbase_core::{AppCredentials, Config, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
@@ -52,6 +52,8 @@ pub struct Options {
     /// Keep files in S3 (a fresh bucket of the server at `WXBASE_TEST_S3_ENDPOINT`) rather
     /// than in a local directory.
     pub s3: bool,
+    /// `[metrics]`: off unless a test turns it on.
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Options {
@@ -72,6 +74,7 @@ impl Default for Options {
             unionid_bound: true,
             max_upload_bytes: 256 * 1024,
             s3: false,
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -94,6 +97,8 @@ pub struct TestApp {
     pub files_dir: tempfile::TempDir,
     /// `[files]` of its instances.
     pub files: FileSettings,
+    /// The separate metrics listener's URL, when `metrics.listen` is set.
+    pub metrics_url: Option<String>,
     _emulator: RunningEmulator,
 }
 
@@ -135,7 +140,7 @@ impl TestApp {
         let wechat_base_url = options
             .wechat_base_url
             .unwrap_or_else(|| emulator.base_url());
-        let (base_url, server) = serve(
+        let (base_url, server, metrics_url) = serve(
             db.store.clone(),
             Instance {
                 app_id: options.app_id,
@@ -148,6 +153,7 @@ impl TestApp {
                 push: options.push.as_ref(),
                 official_account: options.official_account.as_ref(),
                 files: &files,
+                metrics: options.metrics.clone(),
             },
         )
         .await;
@@ -171,6 +177,7 @@ impl TestApp {
             server,
             files_dir,
             files,
+            metrics_url,
             _emulator: emulator,
         })
     }
@@ -184,7 +191,7 @@ impl TestApp {
     /// setup; returns its URL and task.
     pub async fn instance_with(&self, push: Option<&PushSetup>) -> (String, JoinHandle<()>) {
         let store = self.db.connect_again().await;
-        serve(
+        let (url, task, _) = serve(
             store,
             Instance {
                 app_id: self.app_id,
@@ -197,9 +204,11 @@ impl TestApp {
                 push,
                 official_account: self.official_account.as_ref(),
                 files: &self.files,
+                metrics: MetricsSettings::default(),
             },
         )
-        .await
+        .await;
+        (url, task)
     }
 }
 
@@ -250,6 +259,7 @@ struct Instance<'a> {
     push: Option<&'a PushSetup>,
     official_account: Option<&'a OaSetup>,
     files: &'a FileSettings,
+    metrics: MetricsSettings,
 }
 
 impl Instance<'_> {
@@ -280,14 +290,18 @@ impl Instance<'_> {
         }
         config.official_account = self.official_account.map(OaSetup::settings);
         config.files = self.files.clone();
+        config.metrics = self.metrics.clone();
         config
     }
 }
 
 /// Serves wxbase over `store` on a free port, built by `Application::build` as `wxbase serve`
-/// builds it; returns its base URL and the task serving it (abort it to kill the instance
-/// and its background tasks).
-async fn serve(store: Arc<dyn Store>, instance: Instance<'_>) -> (String, JoinHandle<()>) {
+/// builds it; returns its base URL, the task serving it (abort it to kill the instance
+/// and its background tasks) and its separate metrics URL if any.
+async fn serve(
+    store: Arc<dyn Store>,
+    instance: Instance<'_>,
+) -> (String, JoinHandle<()>, Option<String>) {
     let mut app = Application::build(&instance.config(), store)
         .await
         .expect("wxbase builds")
@@ -296,8 +310,9 @@ async fn serve(store: Arc<dyn Store>, instance: Instance<'_>) -> (String, JoinHa
         app = push_layer(app, push);
     }
     let base_url = format!("http://{}", app.local_addr());
+    let metrics_url = app.metrics_addr().map(|addr| format!("http://{addr}"));
     let task = tokio::spawn(async move {
         let _ = app.run_until(std::future::pending()).await;
     });
-    (base_url, task)
+    (base_url, task, metrics_url)
 }

@@ -9,6 +9,7 @@ mod errors;
 mod files;
 mod helpers;
 mod login;
+mod metrics;
 mod middleware;
 mod oa_push;
 mod oa_support;

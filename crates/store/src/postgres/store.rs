@@ -16,8 +16,8 @@ use wxbase_core::official_account::{
     SyncRun, SyncStatus,
 };
 use wxbase_core::{
-    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, PoolUsage, Store, StoreError,
+    StoredToken, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -33,6 +33,10 @@ use crate::{backend, tokens, users};
 impl Store for PostgresStore {
     async fn ping(&self) -> Result<(), StoreError> {
         backend::ping(&self.pool).await
+    }
+
+    fn pool_usage(&self) -> Vec<PoolUsage> {
+        vec![backend::pool_usage("main", &self.pool)]
     }
 
     /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a

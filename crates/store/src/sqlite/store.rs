@@ -18,8 +18,8 @@ use wxbase_core::official_account::{
     SyncRun, SyncStatus,
 };
 use wxbase_core::{
-    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, PoolUsage, Store, StoreError,
+    StoredToken, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -37,6 +37,13 @@ use crate::{backend, tokens, users};
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         backend::ping(&self.readers).await
+    }
+
+    fn pool_usage(&self) -> Vec<PoolUsage> {
+        vec![
+            backend::pool_usage("writer", &self.writer),
+            backend::pool_usage("readers", &self.readers),
+        ]
     }
 
     async fn record_login(&self, login: &NewLogin) -> Result<LoginRecord, StoreError> {
