@@ -1,10 +1,11 @@
 //! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, sync the official
-//! account's followers, print config.
+//! account's followers, import from MongoDB and export, print config.
 
 mod args;
 mod database;
 mod dev;
 mod emulator_cmd;
+mod import_cmd;
 mod logging;
 mod oa_cmd;
 mod serve;
@@ -43,6 +44,8 @@ fn main() -> ExitCode {
             Command::Oa {
                 command: OaCommand::Status(args),
             } => oa_cmd::status(args).await,
+            Command::Import(args) => import_cmd::import(*args).await,
+            Command::Export(args) => import_cmd::export(args).await,
             Command::Config {
                 command: ConfigCommand::Example,
             } => {

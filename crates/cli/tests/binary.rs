@@ -414,3 +414,191 @@ fn config_check_redacts_the_app_secret() {
     assert!(stdout.contains("wx1234567890abcdef"));
     assert!(!stdout.contains("very-secret-value"), "{stdout}");
 }
+
+/// The egg.js users collection as `mongoexport` writes it (relaxed and canonical lines).
+const EGG_USERS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/egg-users.mongoexport.json"
+);
+
+/// The development app, named so `import --users` and `serve --dev` share it.
+const DEV_APP: [(&str, &str); 2] = [
+    ("WXBASE_APP_ID", "wxd000000000000001"),
+    ("WXBASE_APP_SECRET", "dev-secret-0123456789abcdef0000"),
+];
+
+/// Runs `wxbase ARGS --data-dir DIR` with the development app; its output.
+fn wxbase_in(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BINARY)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .envs(DEV_APP)
+        .env_remove("WXBASE_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("wxbase runs")
+}
+
+fn succeeded(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_egg_users_log_in_as_existing_users() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let imported = succeeded(&wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--users",
+            EGG_USERS,
+            "--openid-field",
+            "openid",
+            "--unionid-field",
+            "unionid",
+            "--phone-field",
+            "phone",
+        ],
+    ));
+    assert!(imported.contains("imported 3 users"), "{imported}");
+    let again = succeeded(&wxbase_in(data.path(), &["import", "--users", EGG_USERS]));
+    assert!(again.contains("imported 0 users"), "{again}");
+
+    let server = DevServer::start_with(data.path(), &DEV_APP);
+    let alice = login(&server, "alice").await;
+    assert_eq!(alice["data"]["user"]["isNew"], false, "{alice}");
+    assert_eq!(
+        alice["data"]["user"]["openid"],
+        "ohIqexFqUJ0xC1qTVjoaJnSrVJ32"
+    );
+    let me = get_as(
+        format!("{}/api/me", server.api),
+        alice["data"]["token"].as_str().expect("a token"),
+    )
+    .await;
+    assert_eq!(me["data"]["nickname"], "Alice", "{me}");
+    assert_eq!(me["data"]["createdAt"], "2019-07-01T08:00:00Z", "{me}");
+    assert_eq!(
+        me["data"]["phone"]["purePhoneNumber"], "13800138001",
+        "{me}"
+    );
+    let dave = login(&server, "dave").await;
+    assert_eq!(dave["data"]["user"]["isNew"], true, "{dave}");
+}
+
+#[test]
+fn a_mongoexport_collection_is_imported_typed_and_exported_back() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let checked = succeeded(&wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--collection",
+            "legacy_users",
+            EGG_USERS,
+            "--dry-run",
+        ],
+    ));
+    assert!(checked.contains("3 documents checked"), "{checked}");
+    let nothing = wxbase_in(data.path(), &["export", "--collection", "legacy_users"]);
+    assert!(!nothing.status.success(), "a dry run creates nothing");
+
+    let imported = succeeded(&wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--collection",
+            "legacy_users",
+            EGG_USERS,
+            "--permission",
+            "admin_only",
+        ],
+    ));
+    assert!(imported.contains("imported 3 documents"), "{imported}");
+    let exported = succeeded(&wxbase_in(
+        data.path(),
+        &["export", "--collection", "legacy_users"],
+    ));
+    let documents: Vec<Value> = exported
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(documents.len(), 3);
+    let by_mongo_id = |id: &str| {
+        documents
+            .iter()
+            .find(|d| d["mongoId"] == id)
+            .unwrap_or_else(|| panic!("no document {id}: {documents:?}"))
+    };
+    let alice = by_mongo_id("5d19c0a2e4b0c3a1f0a1b001");
+    assert_eq!(alice["createdAt"], "2019-07-01T08:00:00Z");
+    assert_eq!(
+        alice["wallet"], "9007199254740993",
+        "beyond 2^53: exact text"
+    );
+    assert_eq!(alice["balance"], "12.50");
+    assert_eq!(alice["points"], 120);
+    assert!(alice.get("__v").is_none());
+    assert!(alice["_id"].is_string(), "a new document id");
+    let bob = by_mongo_id("5d19c0a2e4b0c3a1f0a1b002");
+    assert_eq!(bob["avatarThumb"], "iVBORw0KGgo=");
+    assert_eq!(bob["wallet"], -42);
+    let carol = by_mongo_id("5d19c0a2e4b0c3a1f0a1b003");
+    assert_eq!(carol["points"], 7);
+    assert_eq!(carol["wallet"], "-9223372036854775808");
+    assert_eq!(carol["score"], 4.75);
+    assert_eq!(carol["lastSeen"], "2021-01-01T00:00:00Z");
+}
+
+#[test]
+fn a_file_with_bad_lines_imports_nothing_and_names_each_line() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let good = std::fs::read_to_string(EGG_USERS).expect("the fixture");
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(
+        1,
+        r#"{"_id":{"$oid":"x"},"points":{"$numberLong":"twelve"}}"#,
+    );
+    lines.push(r#"{"_id":{"$oid":"y"},"_secret":1}"#);
+    lines.push("{not json");
+    let file = data.path().join("broken.json");
+    std::fs::write(&file, lines.join("\n")).expect("written");
+    let file = file.to_str().expect("a UTF-8 path");
+
+    let output = wxbase_in(data.path(), &["import", "--collection", "broken", file]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "rejected line 2: field \"points\": $numberLong",
+        "rejected line 5:",
+        "rejected line 6: not JSON",
+        "3 of 6 documents rejected; nothing was imported",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "{expected:?} missing from {stderr}"
+        );
+    }
+    let export = wxbase_in(data.path(), &["export", "--collection", "broken"]);
+    assert!(!export.status.success(), "the collection was never created");
+
+    let array = data.path().join("array.json");
+    std::fs::write(&array, format!("[{}, 7]", lines[0])).expect("written");
+    let output = wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--collection",
+            "broken",
+            array.to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rejected element 2"), "{stderr}");
+}

@@ -26,7 +26,7 @@ pub use messages::{MessageService, MessageSettings, MessageStore};
 pub use official_account::{FollowerStore, OfficialAccountError, OfficialAccountService};
 pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};
-pub use store::{LoginRecord, NewLogin, PoolUsage, Store, StoreError};
+pub use store::{ImportedUser, LoginRecord, NewLogin, PoolUsage, Store, StoreError};
 pub use time::Timestamp;
 pub use token::{StoredToken, TokenError, TokenManager, TokenMode, TokenSettings, TokenStore};
 pub use user::{KeyedUser, Phone, Profile, User, UserId, UserUpdate};

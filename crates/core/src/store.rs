@@ -9,7 +9,7 @@ use crate::files::FileStore;
 use crate::messages::MessageStore;
 use crate::official_account::FollowerStore;
 use crate::token::TokenStore;
-use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
+use crate::{KeyedUser, Phone, Profile, Timestamp, TokenHash, User, UserId, UserUpdate};
 
 /// A boxed error from a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -54,6 +54,23 @@ pub struct LoginRecord {
     pub user: User,
     /// Whether this login created the user.
     pub is_new: bool,
+}
+
+/// A user brought over from another backend (`wxbase import --users`).
+#[derive(Debug, Clone)]
+pub struct ImportedUser {
+    /// The mini-program.
+    pub app_id: AppId,
+    /// The user's openid.
+    pub openid: OpenId,
+    /// The user's unionid, if the old backend knew it.
+    pub unionid: Option<UnionId>,
+    /// The phone number, if known.
+    pub phone: Option<Phone>,
+    /// Nickname and avatar, if known.
+    pub profile: Profile,
+    /// When the old backend created the user.
+    pub created_at: Timestamp,
 }
 
 /// The connections of one database pool at one moment.
@@ -123,6 +140,10 @@ pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + F
 
     /// Applies one change to a user and returns the user as stored after it.
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError>;
+
+    /// Inserts users brought over from another backend (they have no session yet), all or
+    /// none; an openid already known is left as it is. Returns how many were inserted.
+    async fn import_users(&self, users: &[ImportedUser]) -> Result<u64, StoreError>;
 
     /// Closes every connection (SQLite also checkpoints its WAL). Later calls fail.
     async fn close(&self);

@@ -16,8 +16,8 @@ use wxbase_core::official_account::{
     SyncRun, SyncStatus,
 };
 use wxbase_core::{
-    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, PoolUsage, Store, StoreError,
-    StoredToken, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
+    FollowerStore, ImportedUser, KeyedUser, LoginRecord, MessageStore, NewLogin, PoolUsage, Store,
+    StoreError, StoredToken, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -76,6 +76,10 @@ impl Store for PostgresStore {
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
         users::update_user(&self.pool, user, update).await
+    }
+
+    async fn import_users(&self, imported: &[ImportedUser]) -> Result<u64, StoreError> {
+        users::import_users(&self.pool, imported).await
     }
 
     async fn close(&self) {
