@@ -38,6 +38,10 @@ pub enum Command {
     Import(Box<ImportArgs>),
     /// Write a collection's documents as JSON lines to standard output.
     Export(ExportArgs),
+    /// Back up a running SQLite deployment (database and local files) into one archive.
+    Backup(BackupArgs),
+    /// Restore a backup archive into an empty data directory.
+    Restore(RestoreArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -195,4 +199,22 @@ pub struct ExportArgs {
     /// The collection to export.
     #[arg(long, value_name = "NAME")]
     pub collection: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The archive to write (a tar file).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The archive `wxbase backup` wrote.
+    #[arg(value_name = "FILE")]
+    pub archive: PathBuf,
 }

@@ -1,7 +1,8 @@
 //! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, sync the official
-//! account's followers, import from MongoDB and export, print config.
+//! account's followers, import from MongoDB and export, back up and restore, print config.
 
 mod args;
+mod backup_cmd;
 mod database;
 mod dev;
 mod emulator_cmd;
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
             } => oa_cmd::status(args).await,
             Command::Import(args) => import_cmd::import(*args).await,
             Command::Export(args) => import_cmd::export(args).await,
+            Command::Backup(args) => backup_cmd::backup(args).await,
+            Command::Restore(args) => backup_cmd::restore(args).await,
             Command::Config {
                 command: ConfigCommand::Example,
             } => {

@@ -602,3 +602,116 @@ fn a_file_with_bad_lines_imports_nothing_and_names_each_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("rejected element 2"), "{stderr}");
 }
+
+/// Logins of new users run while `wxbase backup` copies the serving deployment; the archive,
+/// restored into an empty data directory, holds every user whose login was answered before
+/// the backup started. Restoring over a non-empty directory is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_load_restores_every_write_acknowledged_before_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = DevServer::start_with(data.path(), &DEV_APP);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let load = {
+        let (api, emulator) = (server.api.clone(), server.emulator.clone());
+        let (stop, acknowledged) = (stop.clone(), acknowledged.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && n < 2000 {
+                let user = format!("loaded-{n}");
+                let code: Value = client
+                    .post(format!("{emulator}/__emulator/login-code"))
+                    .json(&json!({ "user": user }))
+                    .send()
+                    .await
+                    .expect("emulator answers")
+                    .json()
+                    .await
+                    .expect("JSON");
+                let answer: Value = client
+                    .post(format!("{api}/api/auth/login"))
+                    .json(&json!({ "code": code["code"] }))
+                    .send()
+                    .await
+                    .expect("wxbase answers")
+                    .json()
+                    .await
+                    .expect("JSON");
+                assert_eq!(answer["code"], 1, "{answer}");
+                acknowledged.lock().expect("lock").push(user);
+                n += 1;
+            }
+        })
+    };
+    while acknowledged.lock().expect("lock").len() < 50 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before: Vec<String> = acknowledged.lock().expect("lock").clone();
+    let archive = data.path().join("manual.tar");
+    let backup = tokio::task::spawn_blocking({
+        let (dir, archive) = (data.path().to_owned(), archive.clone());
+        move || {
+            wxbase_in(
+                &dir,
+                &["backup", "--output", archive.to_str().expect("utf-8")],
+            )
+        }
+    })
+    .await
+    .expect("the backup ran");
+    let printed = succeeded(&backup);
+    assert!(printed.contains("backup written"), "{printed}");
+    let during = acknowledged.lock().expect("lock").len();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    load.await.expect("the load ran");
+    assert!(during > before.len(), "writes went on while the backup ran");
+    drop(server);
+
+    let refused = wxbase_in(data.path(), &["restore", archive.to_str().expect("utf-8")]);
+    assert!(
+        !refused.status.success(),
+        "a used data directory is refused"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+
+    let restored_dir = tempfile::tempdir().expect("temp dir");
+    let target = restored_dir.path().join("data");
+    let printed = succeeded(&wxbase_in(
+        &target,
+        &["restore", archive.to_str().expect("utf-8")],
+    ));
+    assert!(printed.contains("restored"), "{printed}");
+    assert_eq!(integrity_check(&target.join("wxbase.db")), "ok");
+    let server = DevServer::start_with(&target, &DEV_APP);
+    for user in &before {
+        let answer = login(&server, user).await;
+        assert_eq!(
+            answer["data"]["user"]["isNew"], false,
+            "{user} was lost: {answer}"
+        );
+    }
+}
+
+/// `PRAGMA integrity_check` of an SQLite file: `ok` when sound.
+fn integrity_check(path: &Path) -> String {
+    let db = rusqlite::Connection::open(path).expect("the database opens");
+    db.query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("integrity_check runs")
+}
+
+#[test]
+fn backup_of_a_postgresql_deployment_points_to_pg_dump() {
+    let output = Command::new(BINARY)
+        .args(["backup", "--output", "never.tar"])
+        .args(["--database-url", "postgres://postgres@127.0.0.1:1/none"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pg_dump") && stderr.contains("docs/operations.md"),
+        "{stderr}"
+    );
+    assert!(!Path::new("never.tar").exists());
+}

@@ -2,6 +2,7 @@
 //! trait that the storage backends implement. No HTTP and no SQL live here.
 
 pub mod auth;
+pub mod backup;
 pub mod collections;
 pub mod config;
 pub mod files;

@@ -104,6 +104,14 @@ pub trait Store: TokenStore + MessageStore + CollectionStore + FollowerStore + F
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Writes a consistent copy of the whole database to `path` (which must not exist) while
+    /// it keeps serving. Returns `false` when the backend does not copy itself (PostgreSQL:
+    /// `pg_dump` does).
+    async fn backup_into(&self, path: &std::path::Path) -> Result<bool, StoreError> {
+        let _ = path;
+        Ok(false)
+    }
+
     /// The connections each of the backend's pools holds now, for metrics.
     fn pool_usage(&self) -> Vec<PoolUsage> {
         Vec::new()

@@ -15,6 +15,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use wxbase_core::backup::BackupService;
 use wxbase_core::{
     AuthService, CollectionService, FileService, MessageService, OfficialAccountService,
     OpenDataService, TokenManager,
@@ -49,6 +50,8 @@ pub struct AppState {
     pub push: Option<Arc<PushEndpoint>>,
     /// The linked official account; `None` without `[official_account]`.
     pub official_account: Option<Arc<OfficialAccount>>,
+    /// Backups into `<data_dir>/backups`.
+    pub backups: Arc<BackupService>,
     /// The Prometheus recorder; `None` when metrics are off.
     pub telemetry: Option<Arc<Telemetry>>,
 }
@@ -109,6 +112,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(routes::files::router())
         .merge(routes::admin_buckets::router())
         .merge(routes::official_account::router())
+        .merge(routes::backups::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = match &state.telemetry {

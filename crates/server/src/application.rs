@@ -20,6 +20,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tower::{Layer, Service};
+use wxbase_core::backup::BackupService;
 use wxbase_core::messages::MessageError;
 use wxbase_core::{
     AuthService, CollectionService, Config, FileService, MessageService, OfficialAccountService,
@@ -85,6 +86,7 @@ pub struct Application {
     addr: SocketAddr,
     body_limit_bytes: usize,
     outbox_worker: bool,
+    backup_interval: Option<Duration>,
     /// The separate `metrics.listen` listener, when set.
     metrics_listener: Option<(TcpListener, SocketAddr)>,
 }
@@ -125,6 +127,7 @@ impl Application {
             addr,
             body_limit_bytes: config.body_limit_bytes,
             outbox_worker: config.push.worker,
+            backup_interval: config.backup.interval,
         })
     }
 
@@ -224,6 +227,9 @@ impl Application {
         if let Some(telemetry) = &self.state.telemetry {
             tasks.spawn(telemetry.clone().run_upkeep());
         }
+        if let Some(interval) = self.backup_interval {
+            tasks.spawn(self.state.backups.clone().run_scheduled(interval));
+        }
         tasks
     }
 }
@@ -296,7 +302,14 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
     });
     let files = FileService::open(store.clone(), config.files.clone(), &config.data_dir)
         .map_err(BuildError::Files)?;
+    let backups = Arc::new(BackupService::new(
+        store.clone(),
+        &config.data_dir,
+        &config.files,
+        config.backup.keep,
+    ));
     Ok(AppState {
+        backups,
         files: Arc::new(files),
         collections: Arc::new(CollectionService::new(store.clone(), config.collections)),
         auth: Arc::new(AuthService::new(store, wechat, app, config.session_ttl)),

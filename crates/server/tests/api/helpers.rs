@@ -99,6 +99,8 @@ pub struct TestApp {
     pub files: FileSettings,
     /// The separate metrics listener's URL, when `metrics.listen` is set.
     pub metrics_url: Option<String>,
+    /// `server.data_dir` of its instances (backups go under it).
+    pub data_dir: tempfile::TempDir,
     _emulator: RunningEmulator,
 }
 
@@ -126,6 +128,7 @@ impl TestApp {
             .await
             .expect("emulator starts");
         let files_dir = tempfile::tempdir().expect("a temporary directory");
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
         let storage = if options.s3 {
             test_s3_bucket().await?
         } else {
@@ -153,6 +156,7 @@ impl TestApp {
                 push: options.push.as_ref(),
                 official_account: options.official_account.as_ref(),
                 files: &files,
+                data_dir: data_dir.path(),
                 metrics: options.metrics.clone(),
             },
         )
@@ -178,6 +182,7 @@ impl TestApp {
             files_dir,
             files,
             metrics_url,
+            data_dir,
             _emulator: emulator,
         })
     }
@@ -204,6 +209,7 @@ impl TestApp {
                 push,
                 official_account: self.official_account.as_ref(),
                 files: &self.files,
+                data_dir: self.data_dir.path(),
                 metrics: MetricsSettings::default(),
             },
         )
@@ -259,6 +265,7 @@ struct Instance<'a> {
     push: Option<&'a PushSetup>,
     official_account: Option<&'a OaSetup>,
     files: &'a FileSettings,
+    data_dir: &'a std::path::Path,
     metrics: MetricsSettings,
 }
 
@@ -291,6 +298,7 @@ impl Instance<'_> {
         config.official_account = self.official_account.map(OaSetup::settings);
         config.files = self.files.clone();
         config.metrics = self.metrics.clone();
+        config.data_dir = self.data_dir.to_owned();
         config
     }
 }

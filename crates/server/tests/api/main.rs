@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_collections;
+mod backups;
 mod collections;
 mod embedding;
 mod errors;

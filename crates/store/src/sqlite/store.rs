@@ -39,6 +39,18 @@ impl Store for SqliteStore {
         backend::ping(&self.readers).await
     }
 
+    /// `VACUUM INTO` on a reader: one read transaction's snapshot, so writers go on.
+    async fn backup_into(&self, path: &std::path::Path) -> Result<bool, StoreError> {
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Backend(format!("backup path {} is not UTF-8", path.display()).into())
+        })?;
+        Statement::new("VACUUM INTO ?1")
+            .bind(target)
+            .execute(&self.readers)
+            .await?;
+        Ok(true)
+    }
+
     fn pool_usage(&self) -> Vec<PoolUsage> {
         vec![
             backend::pool_usage("writer", &self.writer),
