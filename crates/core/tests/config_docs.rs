@@ -98,6 +98,10 @@ const MEANINGS: &[(&str, &str)] = &[
         "Replies this instance sends at once, each to a different user (1 to 1024). A user's replies still go out one at a time, in order; instances share the outbox.",
     ),
     (
+        "push.lease_seconds",
+        "How long a worker holds a reply it is sending. A reply whose worker died (a crash, a kill) is sent again once this runs out: the one window in which a reply can reach a user twice. Longer than the slowest send (`wechat.timeout_ms`).",
+    ),
+    (
         "collections.max_document_bytes",
         "Largest document body, in bytes of compact JSON (1 KiB to 16 MiB). A document must also fit in `server.body_limit_bytes`.",
     ),

@@ -41,6 +41,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "push.send_attempts", env: "WXBASE_PUSH_SEND_ATTEMPTS", default: "5" },
     Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
     Setting { name: "push.send_concurrency", env: "WXBASE_PUSH_SEND_CONCURRENCY", default: "128" },
+    Setting { name: "push.lease_seconds", env: "WXBASE_PUSH_LEASE_SECONDS", default: "120" },
     Setting { name: "collections.max_document_bytes", env: "WXBASE_COLLECTIONS_MAX_DOCUMENT_BYTES", default: "262144" },
     Setting { name: "collections.max_depth", env: "WXBASE_COLLECTIONS_MAX_DEPTH", default: "32" },
     Setting { name: "files.storage", env: "WXBASE_FILES_STORAGE", default: "local" },
