@@ -4,7 +4,8 @@
 //! open data, messages, collections, the official account), binds the listener and
 //! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
 //! the background tasks (the outbox worker, the periodic follower sync, the expired-session
-//! purge, the sweep of orphaned file bytes) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! purge, the sweep of orphaned file bytes, scheduled backups, the metrics listener) until
+//! Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
 //! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
 
 use std::convert::Infallible;
