@@ -10,7 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(appid) = AppId::parse("wxfuzz0000000001") else {
         return;
     };
-    let Ok(crypto) = MessageCrypto::new("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", appid) else {
+    let Ok(crypto) = MessageCrypto::new("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", appid)
+    else {
         return;
     };
     let text = String::from_utf8_lossy(data);
