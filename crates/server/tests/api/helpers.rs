@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::task::JoinHandle;
 use wxbase_core::collections::DocumentLimits;
-use wxbase_core::config::{MetricsSettings, RawSettings};
+use wxbase_core::config::{BackupSettings, MetricsSettings, RawSettings};
 use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
 use wxbase_core::{AppCredentials, Config, Store, TokenSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
@@ -54,6 +54,8 @@ pub struct Options {
     pub s3: bool,
     /// `[metrics]`: off unless a test turns it on.
     pub metrics: MetricsSettings,
+    /// `[backup]`: scheduled backups, off unless a test turns them on.
+    pub backup: Option<BackupSettings>,
 }
 
 impl Default for Options {
@@ -75,6 +77,7 @@ impl Default for Options {
             max_upload_bytes: 256 * 1024,
             s3: false,
             metrics: MetricsSettings::default(),
+            backup: None,
         }
     }
 }
@@ -158,6 +161,7 @@ impl TestApp {
                 files: &files,
                 data_dir: data_dir.path(),
                 metrics: options.metrics.clone(),
+                backup: options.backup,
             },
         )
         .await;
@@ -211,6 +215,7 @@ impl TestApp {
                 files: &self.files,
                 data_dir: self.data_dir.path(),
                 metrics: MetricsSettings::default(),
+                backup: None,
             },
         )
         .await;
@@ -267,6 +272,7 @@ struct Instance<'a> {
     files: &'a FileSettings,
     data_dir: &'a std::path::Path,
     metrics: MetricsSettings,
+    backup: Option<BackupSettings>,
 }
 
 impl Instance<'_> {
@@ -299,6 +305,9 @@ impl Instance<'_> {
         config.files = self.files.clone();
         config.metrics = self.metrics.clone();
         config.data_dir = self.data_dir.to_owned();
+        if let Some(backup) = self.backup {
+            config.backup = backup;
+        }
         config
     }
 }
