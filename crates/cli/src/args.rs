@@ -38,6 +38,15 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Import `mongoexport` output (JSON lines or a JSON array, Extended JSON v2) into a
+    /// collection, or users into the mini-program; all or nothing.
+    Import(Box<ImportArgs>),
+    /// Write a collection's documents as JSON lines to standard output.
+    Export(ExportArgs),
+    /// Back up a running SQLite deployment (database and local files) into one archive.
+    Backup(BackupArgs),
+    /// Restore a backup archive into an empty data directory.
+    Restore(RestoreArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -160,4 +169,78 @@ pub struct EmulatorArgs {
         hide_env_values = true
     )]
     pub app_secret: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The `mongoexport` file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The collection to import into (created if missing).
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "users",
+        conflicts_with = "users"
+    )]
+    pub collection: Option<String>,
+    /// The permission mode of a collection created by the import (default read_all_write_own).
+    #[arg(long, value_name = "MODE")]
+    pub permission: Option<String>,
+    /// A field holding the openid of each document's owner (default: owned by the admin).
+    #[arg(long, value_name = "FIELD")]
+    pub owner_field: Option<String>,
+    /// Import the old backend's users instead, so their logins find them (`isNew: false`).
+    #[arg(long)]
+    pub users: bool,
+    /// The users' openid field.
+    #[arg(long, value_name = "FIELD", default_value = "openid")]
+    pub openid_field: String,
+    /// The users' unionid field, if any.
+    #[arg(long, value_name = "FIELD")]
+    pub unionid_field: Option<String>,
+    /// The users' phone number field, if any.
+    #[arg(long, value_name = "FIELD")]
+    pub phone_field: Option<String>,
+    /// The users' nickname field.
+    #[arg(long, value_name = "FIELD", default_value = "nickName")]
+    pub nickname_field: String,
+    /// The users' avatar URL field.
+    #[arg(long, value_name = "FIELD", default_value = "avatarUrl")]
+    pub avatar_field: String,
+    /// The users' creation date field.
+    #[arg(long, value_name = "FIELD", default_value = "createdAt")]
+    pub created_field: String,
+    /// Check every document and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The collection to export.
+    #[arg(long, value_name = "NAME")]
+    pub collection: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The archive to write (a tar file).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The archive `wxbase backup` wrote.
+    #[arg(value_name = "FILE")]
+    pub archive: PathBuf,
 }

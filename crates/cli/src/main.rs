@@ -1,11 +1,14 @@
 //! The `wxbase` binary: serve the backend, run the WeChat emulator, migrate, sync the official
-//! account's followers, manage console admins, print config.
+//! account's followers, manage console admins, import from MongoDB and export, back up and
+//! restore, print config.
 
 mod admin_cmd;
 mod args;
+mod backup_cmd;
 mod database;
 mod dev;
 mod emulator_cmd;
+mod import_cmd;
 mod logging;
 mod oa_cmd;
 mod serve;
@@ -50,6 +53,10 @@ fn main() -> ExitCode {
                 AdminCommand::List(args) => admin_cmd::list(args).await,
                 AdminCommand::Delete(args) => admin_cmd::delete(args).await,
             },
+            Command::Import(args) => import_cmd::import(*args).await,
+            Command::Export(args) => import_cmd::export(args).await,
+            Command::Backup(args) => backup_cmd::backup(args).await,
+            Command::Restore(args) => backup_cmd::restore(args).await,
             Command::Config {
                 command: ConfigCommand::Example,
             } => {

@@ -465,3 +465,304 @@ fn admin_accounts_are_managed_from_the_command_line() {
     let (missing, out) = admin_command(dir.path(), &["passwd", "ops"], "another-long-password\n");
     assert!(!missing && out.contains("no admin named"), "{out}");
 }
+
+/// The egg.js users collection as `mongoexport` writes it (relaxed and canonical lines).
+const EGG_USERS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/egg-users.mongoexport.json"
+);
+
+/// The development app, named so `import --users` and `serve --dev` share it.
+const DEV_APP: [(&str, &str); 2] = [
+    ("WXBASE_APP_ID", "wxd000000000000001"),
+    ("WXBASE_APP_SECRET", "dev-secret-0123456789abcdef0000"),
+];
+
+/// Runs `wxbase ARGS --data-dir DIR` with the development app; its output.
+fn wxbase_in(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BINARY)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .envs(DEV_APP)
+        .env_remove("WXBASE_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("wxbase runs")
+}
+
+fn succeeded(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_egg_users_log_in_as_existing_users() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let imported = succeeded(&wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--users",
+            EGG_USERS,
+            "--openid-field",
+            "openid",
+            "--unionid-field",
+            "unionid",
+            "--phone-field",
+            "phone",
+        ],
+    ));
+    assert!(imported.contains("imported 3 users"), "{imported}");
+    let again = succeeded(&wxbase_in(data.path(), &["import", "--users", EGG_USERS]));
+    assert!(again.contains("imported 0 users"), "{again}");
+
+    let server = DevServer::start_with(data.path(), &DEV_APP);
+    let alice = login(&server, "alice").await;
+    assert_eq!(alice["data"]["user"]["isNew"], false, "{alice}");
+    assert_eq!(
+        alice["data"]["user"]["openid"],
+        "ohIqexFqUJ0xC1qTVjoaJnSrVJ32"
+    );
+    let me = get_as(
+        format!("{}/api/me", server.api),
+        alice["data"]["token"].as_str().expect("a token"),
+    )
+    .await;
+    assert_eq!(me["data"]["nickname"], "Alice", "{me}");
+    assert_eq!(me["data"]["createdAt"], "2019-07-01T08:00:00Z", "{me}");
+    assert_eq!(
+        me["data"]["phone"]["purePhoneNumber"], "13800138001",
+        "{me}"
+    );
+    let dave = login(&server, "dave").await;
+    assert_eq!(dave["data"]["user"]["isNew"], true, "{dave}");
+}
+
+#[test]
+fn a_mongoexport_collection_is_imported_typed_and_exported_back() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let checked = succeeded(&wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--collection",
+            "legacy_users",
+            EGG_USERS,
+            "--dry-run",
+        ],
+    ));
+    assert!(checked.contains("3 documents checked"), "{checked}");
+    let nothing = wxbase_in(data.path(), &["export", "--collection", "legacy_users"]);
+    assert!(!nothing.status.success(), "a dry run creates nothing");
+
+    let imported = succeeded(&wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--collection",
+            "legacy_users",
+            EGG_USERS,
+            "--permission",
+            "admin_only",
+        ],
+    ));
+    assert!(imported.contains("imported 3 documents"), "{imported}");
+    let exported = succeeded(&wxbase_in(
+        data.path(),
+        &["export", "--collection", "legacy_users"],
+    ));
+    let documents: Vec<Value> = exported
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(documents.len(), 3);
+    let by_mongo_id = |id: &str| {
+        documents
+            .iter()
+            .find(|d| d["mongoId"] == id)
+            .unwrap_or_else(|| panic!("no document {id}: {documents:?}"))
+    };
+    let alice = by_mongo_id("5d19c0a2e4b0c3a1f0a1b001");
+    assert_eq!(alice["createdAt"], "2019-07-01T08:00:00Z");
+    assert_eq!(
+        alice["wallet"], "9007199254740993",
+        "beyond 2^53: exact text"
+    );
+    assert_eq!(alice["balance"], "12.50");
+    assert_eq!(alice["points"], 120);
+    assert!(alice.get("__v").is_none());
+    assert!(alice["_id"].is_string(), "a new document id");
+    let bob = by_mongo_id("5d19c0a2e4b0c3a1f0a1b002");
+    assert_eq!(bob["avatarThumb"], "iVBORw0KGgo=");
+    assert_eq!(bob["wallet"], -42);
+    let carol = by_mongo_id("5d19c0a2e4b0c3a1f0a1b003");
+    assert_eq!(carol["points"], 7);
+    assert_eq!(carol["wallet"], "-9223372036854775808");
+    assert_eq!(carol["score"], 4.75);
+    assert_eq!(carol["lastSeen"], "2021-01-01T00:00:00Z");
+}
+
+#[test]
+fn a_file_with_bad_lines_imports_nothing_and_names_each_line() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let good = std::fs::read_to_string(EGG_USERS).expect("the fixture");
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(
+        1,
+        r#"{"_id":{"$oid":"x"},"points":{"$numberLong":"twelve"}}"#,
+    );
+    lines.push(r#"{"_id":{"$oid":"y"},"_secret":1}"#);
+    lines.push("{not json");
+    let file = data.path().join("broken.json");
+    std::fs::write(&file, lines.join("\n")).expect("written");
+    let file = file.to_str().expect("a UTF-8 path");
+
+    let output = wxbase_in(data.path(), &["import", "--collection", "broken", file]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "rejected line 2: field \"points\": $numberLong",
+        "rejected line 5:",
+        "rejected line 6: not JSON",
+        "3 of 6 documents rejected; nothing was imported",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "{expected:?} missing from {stderr}"
+        );
+    }
+    let export = wxbase_in(data.path(), &["export", "--collection", "broken"]);
+    assert!(!export.status.success(), "the collection was never created");
+
+    let array = data.path().join("array.json");
+    std::fs::write(&array, format!("[{}, 7]", lines[0])).expect("written");
+    let output = wxbase_in(
+        data.path(),
+        &[
+            "import",
+            "--collection",
+            "broken",
+            array.to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rejected element 2"), "{stderr}");
+}
+
+/// Logins of new users run while `wxbase backup` copies the serving deployment; the archive,
+/// restored into an empty data directory, holds every user whose login was answered before
+/// the backup started. Restoring over a non-empty directory is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_load_restores_every_write_acknowledged_before_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = DevServer::start_with(data.path(), &DEV_APP);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let load = {
+        let (api, emulator) = (server.api.clone(), server.emulator.clone());
+        let (stop, acknowledged) = (stop.clone(), acknowledged.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && n < 2000 {
+                let user = format!("loaded-{n}");
+                let code: Value = client
+                    .post(format!("{emulator}/__emulator/login-code"))
+                    .json(&json!({ "user": user }))
+                    .send()
+                    .await
+                    .expect("emulator answers")
+                    .json()
+                    .await
+                    .expect("JSON");
+                let answer: Value = client
+                    .post(format!("{api}/api/auth/login"))
+                    .json(&json!({ "code": code["code"] }))
+                    .send()
+                    .await
+                    .expect("wxbase answers")
+                    .json()
+                    .await
+                    .expect("JSON");
+                assert_eq!(answer["code"], 1, "{answer}");
+                acknowledged.lock().expect("lock").push(user);
+                n += 1;
+            }
+        })
+    };
+    while acknowledged.lock().expect("lock").len() < 50 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before: Vec<String> = acknowledged.lock().expect("lock").clone();
+    let archive = data.path().join("manual.tar");
+    let backup = tokio::task::spawn_blocking({
+        let (dir, archive) = (data.path().to_owned(), archive.clone());
+        move || {
+            wxbase_in(
+                &dir,
+                &["backup", "--output", archive.to_str().expect("utf-8")],
+            )
+        }
+    })
+    .await
+    .expect("the backup ran");
+    let printed = succeeded(&backup);
+    assert!(printed.contains("backup written"), "{printed}");
+    let during = acknowledged.lock().expect("lock").len();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    load.await.expect("the load ran");
+    assert!(during > before.len(), "writes went on while the backup ran");
+    drop(server);
+
+    let refused = wxbase_in(data.path(), &["restore", archive.to_str().expect("utf-8")]);
+    assert!(
+        !refused.status.success(),
+        "a used data directory is refused"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+
+    let restored_dir = tempfile::tempdir().expect("temp dir");
+    let target = restored_dir.path().join("data");
+    let printed = succeeded(&wxbase_in(
+        &target,
+        &["restore", archive.to_str().expect("utf-8")],
+    ));
+    assert!(printed.contains("restored"), "{printed}");
+    assert_eq!(integrity_check(&target.join("wxbase.db")), "ok");
+    let server = DevServer::start_with(&target, &DEV_APP);
+    for user in &before {
+        let answer = login(&server, user).await;
+        assert_eq!(
+            answer["data"]["user"]["isNew"], false,
+            "{user} was lost: {answer}"
+        );
+    }
+}
+
+/// `PRAGMA integrity_check` of an SQLite file: `ok` when sound.
+fn integrity_check(path: &Path) -> String {
+    let db = rusqlite::Connection::open(path).expect("the database opens");
+    db.query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("integrity_check runs")
+}
+
+#[test]
+fn backup_of_a_postgresql_deployment_points_to_pg_dump() {
+    let output = Command::new(BINARY)
+        .args(["backup", "--output", "never.tar"])
+        .args(["--database-url", "postgres://postgres@127.0.0.1:1/none"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pg_dump") && stderr.contains("docs/operations.md"),
+        "{stderr}"
+    );
+    assert!(!Path::new("never.tar").exists());
+}

@@ -21,6 +21,7 @@ use crate::webhooks::WebhookSettings;
 mod error;
 mod files;
 mod official_account;
+mod operations;
 mod push;
 mod raw;
 mod settings;
@@ -28,6 +29,7 @@ mod webhooks;
 
 pub use error::ConfigError;
 pub use official_account::OfficialAccountSettings;
+pub use operations::{BackupSettings, MetricsSettings};
 pub use push::PushSettings;
 pub use raw::RawSettings;
 pub use settings::{Origin, Setting, SETTINGS};
@@ -89,6 +91,10 @@ pub struct Config {
     pub official_account: Option<OfficialAccountSettings>,
     /// Webhook delivery and the config file's endpoints (`[webhooks]`).
     pub webhooks: WebhookSettings,
+    /// `[metrics]`: where Prometheus scrapes.
+    pub metrics: MetricsSettings,
+    /// `[backup]`: scheduled backups.
+    pub backup: BackupSettings,
 }
 
 impl Config {

@@ -2,6 +2,7 @@
 //! trait that the storage backends implement. No HTTP and no SQL live here.
 
 pub mod auth;
+pub mod backup;
 pub mod codes;
 pub mod collections;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod security;
 pub mod session;
 pub mod store;
 pub mod subscriptions;
+pub mod telemetry;
 pub mod time;
 pub mod token;
 mod ttl_cache;
@@ -32,7 +34,7 @@ pub use messages::{MessageService, MessageSettings, MessageStore};
 pub use official_account::{FollowerStore, OfficialAccountError, OfficialAccountService};
 pub use open_data::{OpenDataError, OpenDataService};
 pub use session::{SessionToken, TokenHash};
-pub use store::{LoginRecord, NewLogin, Store, StoreError};
+pub use store::{ImportedUser, LoginRecord, NewLogin, PoolUsage, Store, StoreError};
 pub use subscriptions::{SubscriptionService, SubscriptionStore};
 pub use time::Timestamp;
 pub use token::{StoredToken, TokenError, TokenManager, TokenMode, TokenSettings, TokenStore};

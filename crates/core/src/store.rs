@@ -13,7 +13,7 @@ use crate::official_account::FollowerStore;
 use crate::subscriptions::SubscriptionStore;
 use crate::token::TokenStore;
 use crate::webhooks::WebhookStore;
-use crate::{KeyedUser, Timestamp, TokenHash, User, UserId, UserUpdate};
+use crate::{KeyedUser, Phone, Profile, Timestamp, TokenHash, User, UserId, UserUpdate};
 
 /// A boxed error from a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -60,6 +60,48 @@ pub struct LoginRecord {
     pub is_new: bool,
 }
 
+/// A user brought over from another backend (`wxbase import --users`).
+#[derive(Debug, Clone)]
+pub struct ImportedUser {
+    /// The mini-program.
+    pub app_id: AppId,
+    /// The user's openid.
+    pub openid: OpenId,
+    /// The user's unionid, if the old backend knew it.
+    pub unionid: Option<UnionId>,
+    /// The phone number, if known.
+    pub phone: Option<Phone>,
+    /// Nickname and avatar, if known.
+    pub profile: Profile,
+    /// When the old backend created the user.
+    pub created_at: Timestamp,
+}
+
+/// The connections of one database pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Which pool (`writer`, `readers`, `main`).
+    pub pool: &'static str,
+    /// Connections open now.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool may open.
+    pub max: u32,
+}
+
+impl PoolUsage {
+    /// The usage of an sqlx-style pool from its open and idle counts and its limit.
+    pub fn new(pool: &'static str, open: u32, idle: usize, max: u32) -> Self {
+        Self {
+            pool,
+            open,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX).min(open),
+            max,
+        }
+    }
+}
+
 /// Storage for wxbase. Every method is atomic.
 #[async_trait]
 pub trait Store:
@@ -75,6 +117,19 @@ pub trait Store:
 {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the whole database to `path` (which must not exist) while
+    /// it keeps serving. Returns `false` when the backend does not copy itself (PostgreSQL:
+    /// `pg_dump` does).
+    async fn backup_into(&self, path: &std::path::Path) -> Result<bool, StoreError> {
+        let _ = path;
+        Ok(false)
+    }
+
+    /// The connections each of the backend's pools holds now, for metrics.
+    fn pool_usage(&self) -> Vec<PoolUsage> {
+        Vec::new()
+    }
 
     /// Creates or updates the user and creates the session, in one transaction. Concurrent
     /// logins of one new user create exactly one user, and exactly one of them reports `is_new`.
@@ -107,6 +162,10 @@ pub trait Store:
 
     /// Applies one change to a user and returns the user as stored after it.
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError>;
+
+    /// Inserts users brought over from another backend (they have no session yet), all or
+    /// none; an openid already known is left as it is. Returns how many were inserted.
+    async fn import_users(&self, users: &[ImportedUser]) -> Result<u64, StoreError>;
 
     /// Closes every connection (SQLite also checkpoints its WAL). Later calls fail.
     async fn close(&self);

@@ -106,6 +106,10 @@ const MEANINGS: &[(&str, &str)] = &[
         "Replies this instance sends at once, each to a different user (1 to 1024). A user's replies still go out one at a time, in order; instances share the outbox.",
     ),
     (
+        "push.lease_seconds",
+        "How long a worker holds a reply it is sending. A reply whose worker died (a crash, a kill) is sent again once this runs out: the one window in which a reply can reach a user twice. Longer than the slowest send (`wechat.timeout_ms`).",
+    ),
+    (
         "collections.max_document_bytes",
         "Largest document body, in bytes of compact JSON (1 KiB to 16 MiB). A document must also fit in `server.body_limit_bytes`.",
     ),
@@ -171,6 +175,22 @@ const MEANINGS: &[(&str, &str)] = &[
     (
         "webhooks.worker",
         "Whether this instance runs the webhook delivery worker.",
+    ),
+    (
+        "metrics.listen",
+        "A separate address serving `GET /metrics` (Prometheus text format) without authentication, e.g. `127.0.0.1:9090`; empty: no separate listener. Keep it off the public network. See [operations](operations.md).",
+    ),
+    (
+        "metrics.admin_route",
+        "`true` also serves `GET /metrics` on the main address, behind the admin token. Metrics are recorded only when this or `metrics.listen` is on.",
+    ),
+    (
+        "backup.interval_seconds",
+        "Back the SQLite database and the local files up every this many seconds into `<data_dir>/backups` (0: off). PostgreSQL deployments use `pg_dump` instead.",
+    ),
+    (
+        "backup.keep",
+        "How many scheduled backups to keep in `<data_dir>/backups`; the oldest beyond this are deleted.",
     ),
 ];
 

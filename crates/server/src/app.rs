@@ -16,6 +16,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
+use wxbase_core::backup::BackupService;
 use wxbase_core::codes::CodeService;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
@@ -27,6 +28,7 @@ use wxbase_wechat::push::PushReceiver;
 use wxbase_wechat::{AppId, Secret};
 
 use crate::envelope::{ApiError, ErrorCode};
+use crate::metrics::{self, Telemetry};
 use crate::{openapi, routes};
 
 /// What handlers share: every service of one instance, built once by
@@ -61,6 +63,10 @@ pub struct AppState {
     pub console: Arc<crate::console::Console>,
     /// Webhook endpoints, their deliveries and the delivery worker.
     pub webhooks: Arc<WebhookService>,
+    /// Backups into `<data_dir>/backups`.
+    pub backups: Arc<BackupService>,
+    /// The Prometheus recorder; `None` when metrics are off.
+    pub telemetry: Option<Arc<Telemetry>>,
 }
 
 /// The linked official account: its followers and its push endpoint.
@@ -121,6 +127,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::security::router())
         .merge(routes::codes::router())
         .merge(routes::webhooks::router())
+        .merge(routes::backups::router())
 }
 
 /// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`
@@ -135,6 +142,10 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(crate::console::router(state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
+    let router = match &state.telemetry {
+        Some(telemetry) if telemetry.admin_route() => router.merge(metrics::admin_router()),
+        _ => router,
+    };
     let router = match &state.push {
         Some(push) => router.merge(routes::push::router(&push.path, push.max_body_bytes)),
         None => router,
@@ -157,16 +168,21 @@ pub fn with_middleware(
     body_limit_bytes: usize,
 ) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    routes
-        .layer(DefaultBodyLimit::max(body_limit_bytes))
-        .with_state(state)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(CatchPanicLayer::custom(panic_response)),
-        )
+    let routes = routes.layer(DefaultBodyLimit::max(body_limit_bytes));
+    let routes = match &state.telemetry {
+        Some(telemetry) => routes.layer(axum::middleware::from_fn_with_state(
+            telemetry.clone(),
+            metrics::record_request,
+        )),
+        None => routes,
+    };
+    routes.with_state(state).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(panic_response)),
+    )
 }
 
 /// Makes a random UUID (v4) per request from the thread-local generator: `Uuid::new_v4`

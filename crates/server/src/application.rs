@@ -4,7 +4,8 @@
 //! open data, messages, collections, the official account), binds the listener and
 //! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
 //! the background tasks (the outbox worker, the periodic follower sync, the expired-session
-//! purge, the sweep of orphaned file bytes, the webhook delivery worker) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! purge, the sweep of orphaned file bytes, the webhook delivery worker, scheduled backups,
+//! the metrics listener) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
 //! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
 
 use std::convert::Infallible;
@@ -20,6 +21,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tower::{Layer, Service};
+use wxbase_core::backup::BackupService;
 use wxbase_core::codes::CodeService;
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
@@ -33,6 +35,7 @@ use wxbase_wechat::ClientBuildError;
 use crate::app::{api_router, with_middleware, AppState, OfficialAccount, PushEndpoint};
 use crate::console::Console;
 use crate::housekeeping::{purge_console, purge_expired_sessions};
+use crate::metrics::Telemetry;
 use crate::shutdown;
 
 /// How often file bytes that no row names are looked for.
@@ -70,6 +73,15 @@ pub enum BuildError {
     /// File storage or the URL key could not be opened.
     #[error("cannot open file storage ([files])")]
     Files(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The metrics address is taken or not ours.
+    #[error("cannot listen on {addr} (metrics.listen)")]
+    BindMetrics {
+        /// `metrics.listen`.
+        addr: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The listen address is taken or not ours.
     #[error("cannot listen on {addr} (server.listen)")]
     Bind {
@@ -89,6 +101,9 @@ pub struct Application {
     addr: SocketAddr,
     body_limit_bytes: usize,
     outbox_worker: bool,
+    backup_interval: Option<Duration>,
+    /// The separate `metrics.listen` listener, when set.
+    metrics_listener: Option<(TcpListener, SocketAddr)>,
 }
 
 impl Application {
@@ -112,13 +127,27 @@ impl Application {
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        let metrics_listener = match config.metrics.listen {
+            Some(metrics_addr) => {
+                let bind_error = |source| BuildError::BindMetrics {
+                    addr: metrics_addr,
+                    source,
+                };
+                let listener = TcpListener::bind(metrics_addr).await.map_err(bind_error)?;
+                let bound = listener.local_addr().map_err(bind_error)?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
         Ok(Self {
+            metrics_listener,
             routes: api_router(&state),
             state,
             listener,
             addr,
             body_limit_bytes: config.body_limit_bytes,
             outbox_worker: config.push.worker,
+            backup_interval: config.backup.interval,
         })
     }
 
@@ -154,6 +183,11 @@ impl Application {
         self.addr
     }
 
+    /// Where the separate metrics listener (`metrics.listen`) listens, when set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|(_, addr)| *addr)
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.local_addr().port()
@@ -167,10 +201,18 @@ impl Application {
     /// Serves and runs the background tasks until `stop` completes, then finishes the
     /// requests in flight and stops the tasks. Dropping the future stops them too.
     pub async fn run_until(
-        self,
+        mut self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let mut background = self.spawn_background_tasks();
+        if let Some((listener, _)) = self.metrics_listener.take() {
+            let scrape = crate::metrics::open_router(self.state.clone());
+            background.spawn(async move {
+                if let Err(error) = axum::serve(listener, scrape).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            });
+        }
         let router = with_middleware(self.routes, self.state, self.body_limit_bytes);
         let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, router)
@@ -216,6 +258,12 @@ impl Application {
             self.state.console.service.clone(),
             SESSION_PURGE_INTERVAL,
         ));
+        if let Some(telemetry) = &self.state.telemetry {
+            tasks.spawn(telemetry.clone().run_upkeep());
+        }
+        if let Some(interval) = self.backup_interval {
+            tasks.spawn(self.state.backups.clone().run_scheduled(interval));
+        }
         tasks
     }
 }
@@ -224,7 +272,16 @@ impl Application {
 /// access_token manager.
 fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildError> {
     let app = config.app.clone().ok_or(BuildError::MissingApp)?;
+    let telemetry = Telemetry::from_settings(&config.metrics);
+    let metrics = telemetry
+        .as_ref()
+        .map(|t| t.metrics.clone())
+        .unwrap_or_default();
     let wechat = config.wechat_client().map_err(BuildError::WechatClient)?;
+    let wechat = match &telemetry {
+        Some(_) => wechat.with_observer(metrics.wechat_observer()),
+        None => wechat,
+    };
     let tokens = Arc::new(TokenManager::new(
         store.clone(),
         wechat.clone(),
@@ -237,13 +294,16 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         wechat.clone(),
         app.app_id.clone(),
     ));
-    let messages = Arc::new(MessageService::new(
-        store.clone(),
-        tokens.clone(),
-        wechat.clone(),
-        app.app_id.clone(),
-        config.push.messages.clone(),
-    ));
+    let messages = Arc::new(
+        MessageService::new(
+            store.clone(),
+            tokens.clone(),
+            wechat.clone(),
+            app.app_id.clone(),
+            config.push.messages.clone(),
+        )
+        .with_metrics(metrics),
+    );
     let subscriptions = Arc::new(SubscriptionService::new(
         store.clone(),
         tokens.clone(),
@@ -296,7 +356,14 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
     let console = ConsoleService::new(store.clone(), app.app_id.clone(), config.console.clone());
     let webhooks = WebhookService::new(store.clone(), config.webhooks.clone())
         .map_err(|e| BuildError::WebhookClient(Box::new(e)))?;
+    let backups = Arc::new(BackupService::new(
+        store.clone(),
+        &config.data_dir,
+        &config.files,
+        config.backup.keep,
+    ));
     Ok(AppState {
+        backups,
         webhooks: Arc::new(webhooks),
         codes,
         console: Arc::new(Console::new(console, config)),
@@ -311,5 +378,6 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         subscriptions,
         push,
         official_account,
+        telemetry,
     })
 }

@@ -18,7 +18,7 @@ use sqlx::{
     ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Postgres, Row, Sqlite,
     Transaction, Type,
 };
-use wxbase_core::StoreError;
+use wxbase_core::{PoolUsage, StoreError};
 
 use crate::errors::SqlxResultExt;
 use crate::sql::{Dialect, SqlValue, Statement};
@@ -201,4 +201,14 @@ impl ReadRow for PgRow {
 pub async fn ping<DB: Backend>(pool: &Pool<DB>) -> Result<(), StoreError> {
     Statement::new("SELECT 1").execute(pool).await?;
     Ok(())
+}
+
+/// The connections `pool` holds now, as `name`.
+pub fn pool_usage<DB: Backend>(name: &'static str, pool: &Pool<DB>) -> PoolUsage {
+    PoolUsage::new(
+        name,
+        pool.size(),
+        pool.num_idle(),
+        pool.options().get_max_connections(),
+    )
 }

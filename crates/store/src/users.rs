@@ -5,8 +5,8 @@
 use sqlx::Pool;
 use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::{
-    LoginRecord, NewLogin, Phone, Profile, StoreError, Timestamp, TokenHash, User, UserId,
-    UserUpdate,
+    ImportedUser, LoginRecord, NewLogin, Phone, Profile, StoreError, Timestamp, TokenHash, User,
+    UserId, UserUpdate,
 };
 use wxbase_wechat::{AppId, OpenId, UnionId};
 
@@ -235,4 +235,36 @@ pub async fn record_login_with_events<DB: Backend>(
     .await?;
     tx.commit().await.or_store_error()?;
     Ok(LoginRecord { user, is_new })
+}
+
+/// An imported user: no session key until the first login replaces the empty one.
+const INSERT_IMPORTED: &str = "INSERT INTO users (app_id, openid, unionid, session_key, \
+     created_at, updated_at, last_login_at, phone_number, pure_phone_number, country_code, \
+     nickname, avatar_url) VALUES (?1, ?2, ?3, '', ?4, ?4, ?4, ?5, ?6, ?7, ?8, ?9) \
+     ON CONFLICT (app_id, openid) DO NOTHING";
+
+/// Inserts imported users in one transaction; returns how many were new.
+pub async fn import_users<DB: Backend>(
+    writer: &Pool<DB>,
+    users: &[ImportedUser],
+) -> Result<u64, StoreError> {
+    let mut tx = writer.begin().await.or_store_error()?;
+    let mut inserted = 0;
+    for user in users {
+        let phone = user.phone.as_ref();
+        inserted += Statement::new(INSERT_IMPORTED)
+            .bind(user.app_id.as_str())
+            .bind(user.openid.as_str())
+            .bind(user.unionid.as_ref().map(|u| u.as_str()))
+            .bind(user.created_at.as_millis())
+            .bind(phone.map(|p| p.phone_number.as_str()))
+            .bind(phone.map(|p| p.pure_phone_number.as_str()))
+            .bind(phone.map(|p| p.country_code.as_str()))
+            .bind(user.profile.nickname.as_deref())
+            .bind(user.profile.avatar_url.as_deref())
+            .execute(&mut tx)
+            .await?;
+    }
+    tx.commit().await.or_store_error()?;
+    Ok(inserted)
 }

@@ -528,6 +528,42 @@ mod cases {
             .await
             .is_err());
     }
+
+    pub async fn imported_users_are_found_by_their_first_login_and_known_ones_are_kept(
+        db: TestDatabase,
+    ) {
+        let store = db.store.clone();
+        let now = Timestamp::now();
+        let (known, _) = login("wxapp", "o-known", None, now);
+        store.record_login(&known).await.expect("an earlier login");
+        let created = Timestamp::from_millis(1_561_968_000_000);
+        let imported = |openid: &str| wxbase_core::ImportedUser {
+            app_id: app("wxapp"),
+            openid: OpenId::parse(openid).expect("openid"),
+            unionid: Some(UnionId::parse(format!("u-{openid}")).expect("unionid")),
+            phone: None,
+            profile: Profile {
+                nickname: Some("Old friend".into()),
+                avatar_url: None,
+            },
+            created_at: created,
+        };
+        let inserted = store
+            .import_users(&[imported("o-old"), imported("o-known"), imported("o-old")])
+            .await
+            .expect("imported");
+        assert_eq!(inserted, 1, "a known openid and a repeat are left alone");
+        assert_eq!(store.count_users(&app("wxapp")).await.expect("count"), 2);
+        let (first, _) = login("wxapp", "o-old", None, now);
+        let record = store.record_login(&first).await.expect("login");
+        assert!(!record.is_new, "the imported user is found");
+        assert_eq!(record.user.created_at, created);
+        assert_eq!(record.user.profile.nickname.as_deref(), Some("Old friend"));
+        assert_eq!(
+            record.user.unionid.map(|u| u.to_string()).as_deref(),
+            Some("u-o-old")
+        );
+    }
 }
 
 use cases::*;
@@ -550,6 +586,7 @@ wxbase_store::on_both_backends!(
     a_token_is_discarded_only_if_it_is_still_the_failed_one,
     force_refreshes_are_limited_to_twenty_a_day_thirty_seconds_apart,
     the_latest_session_key_is_kept_and_users_can_be_updated,
+    imported_users_are_found_by_their_first_login_and_known_ones_are_kept,
 );
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The HTTP client every WeChat API module uses: base URL, timeout and the errcode rule.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use serde::de::DeserializeOwned;
@@ -27,12 +28,42 @@ impl Default for ClientConfig {
 }
 
 /// A typed WeChat API client. Cheap to clone; clones share one connection pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WechatClient {
     http: reqwest::Client,
     /// The base URL, parsed once: each call copies it and sets the path and query, instead of
     /// formatting a string and parsing it again (a few percent of a login's CPU, profiled).
     base: Url,
+    /// Told about every call, for metrics.
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl std::fmt::Debug for WechatClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatClient")
+            .field("base", &self.base.as_str())
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
+}
+
+/// How a call ended, as an observer sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallResult {
+    /// WeChat answered without an errcode (or with 0).
+    Ok,
+    /// WeChat answered with this errcode.
+    Errcode(i64),
+    /// No answer: connection failure or timeout.
+    Unavailable,
+    /// An answer that is not WeChat's JSON, or a redirect.
+    BadResponse,
+}
+
+/// Told about each call a [`WechatClient`] makes (metrics); it must not block.
+pub trait CallObserver: Send + Sync {
+    /// `endpoint` (the API path) ended with `result` after `elapsed`.
+    fn observe(&self, endpoint: &'static str, result: CallResult, elapsed: Duration);
 }
 
 /// Why a [`WechatClient`] could not be built.
@@ -92,7 +123,17 @@ impl WechatClient {
             .connect_timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { http, base })
+        Ok(Self {
+            http,
+            base,
+            observer: None,
+        })
+    }
+
+    /// The same client, telling `observer` about every call.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The base URL this client calls, without a trailing `/`.
@@ -171,6 +212,26 @@ impl WechatClient {
     }
 
     async fn send<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, WechatError> {
+        let Some(observer) = &self.observer else {
+            return self.send_unobserved(endpoint, request).await;
+        };
+        let started = Instant::now();
+        let result = self.send_unobserved(endpoint, request).await;
+        let seen = match &result {
+            Ok(_) => CallResult::Ok,
+            Err(WechatError::Api { code, .. }) => CallResult::Errcode(code.0),
+            Err(WechatError::Unavailable { .. }) => CallResult::Unavailable,
+            Err(_) => CallResult::BadResponse,
+        };
+        observer.observe(endpoint, seen, started.elapsed());
+        result
+    }
+
+    async fn send_unobserved<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         request: reqwest::RequestBuilder,

@@ -10,7 +10,7 @@ pub mod ids;
 pub mod push;
 pub mod secret;
 
-pub use client::{ClientBuildError, ClientConfig, WechatClient};
+pub use client::{CallObserver, CallResult, ClientBuildError, ClientConfig, WechatClient};
 pub use errcode::ErrCode;
 pub use error::WechatError;
 pub use ids::{AppId, IdError, OpenId, UnionId};

@@ -25,7 +25,7 @@ const PATCH_ATTEMPTS: u32 = 32;
 pub struct CollectionService {
     pub(super) store: Arc<dyn Store>,
     pub(super) limits: DocumentLimits,
-    ids: IdGenerator,
+    pub(super) ids: IdGenerator,
     schemas: SchemaCache,
     pub(super) text_security: Option<Arc<TextSecurity>>,
 }
@@ -87,7 +87,11 @@ impl CollectionService {
     }
 
     /// A validated body for `collection`: limits, then its schema.
-    fn body(&self, collection: &Collection, value: Value) -> Result<Body, CollectionError> {
+    pub(super) fn body(
+        &self,
+        collection: &Collection,
+        value: Value,
+    ) -> Result<Body, CollectionError> {
         let body = Body::new(value, self.limits)?;
         if let Some(schema) = &collection.schema {
             self.schemas.validate(&collection.name, schema, &body)?;

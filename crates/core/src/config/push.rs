@@ -60,6 +60,7 @@ impl RawSettings {
                 )?),
                 typing: self.boolean("push.typing")?,
                 send_concurrency: self.number("push.send_concurrency", 1, 1024)?,
+                lease: Duration::from_secs(self.number("push.lease_seconds", 1, 3600)?),
                 ..MessageSettings::default()
             },
             rules: self.rules()?,

@@ -181,6 +181,8 @@ impl RawSettings {
             },
             official_account: self.official_account(&push.path)?,
             webhooks: self.webhooks()?,
+            metrics: self.metrics()?,
+            backup: self.backup()?,
             push,
             data_dir,
         })

@@ -43,6 +43,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "push.send_attempts", env: "WXBASE_PUSH_SEND_ATTEMPTS", default: "5" },
     Setting { name: "push.retry_backoff_ms", env: "WXBASE_PUSH_RETRY_BACKOFF_MS", default: "1000" },
     Setting { name: "push.send_concurrency", env: "WXBASE_PUSH_SEND_CONCURRENCY", default: "128" },
+    Setting { name: "push.lease_seconds", env: "WXBASE_PUSH_LEASE_SECONDS", default: "120" },
     Setting { name: "collections.max_document_bytes", env: "WXBASE_COLLECTIONS_MAX_DOCUMENT_BYTES", default: "262144" },
     Setting { name: "collections.max_depth", env: "WXBASE_COLLECTIONS_MAX_DEPTH", default: "32" },
     Setting { name: "files.storage", env: "WXBASE_FILES_STORAGE", default: "local" },
@@ -71,6 +72,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "webhooks.retry_schedule", env: "WXBASE_WEBHOOKS_RETRY_SCHEDULE", default: "5s,1m,5m,30m,2h,5h,8h,8h" },
     Setting { name: "webhooks.send_concurrency", env: "WXBASE_WEBHOOKS_SEND_CONCURRENCY", default: "32" },
     Setting { name: "webhooks.worker", env: "WXBASE_WEBHOOKS_WORKER", default: "true" },
+    Setting { name: "metrics.listen", env: "WXBASE_METRICS_LISTEN", default: "" },
+    Setting { name: "metrics.admin_route", env: "WXBASE_METRICS_ADMIN_ROUTE", default: "false" },
+    Setting { name: "backup.interval_seconds", env: "WXBASE_BACKUP_INTERVAL_SECONDS", default: "0" },
+    Setting { name: "backup.keep", env: "WXBASE_BACKUP_KEEP", default: "7" },
 ];
 
 /// Where a setting's value came from, for error messages.

@@ -143,6 +143,13 @@ impl MessageService {
         };
         let outcome = self.attempt(job).await;
         log_outcome(job, &outcome);
+        let counted = match outcome {
+            SendOutcome::Sent { .. } => "sent",
+            SendOutcome::Retry { .. } => "retry",
+            SendOutcome::Failed { .. } => "failed",
+        };
+        self.metrics
+            .increment(crate::telemetry::SENDS, &[("outcome", counted)]);
         if !self.store.finish_outbound(job.id, lease, &outcome).await? {
             tracing::warn!(
                 message_id = job.id.0,

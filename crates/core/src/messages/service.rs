@@ -15,6 +15,7 @@ use super::model::{
 use super::rules::{pick, NewRule, ReplyAction, ReplyRule, RuleError, RuleId};
 use super::rules_cache::RulesCache;
 use crate::store::{Store, StoreError};
+use crate::telemetry::Metrics;
 use crate::token::TokenManager;
 use crate::Timestamp;
 
@@ -106,6 +107,7 @@ pub struct MessageService {
     pub(super) app_id: AppId,
     pub(super) settings: MessageSettings,
     pub(super) wake: tokio::sync::Notify,
+    pub(super) metrics: Metrics,
     rules_cache: RulesCache,
 }
 
@@ -125,8 +127,15 @@ impl MessageService {
             app_id,
             settings,
             wake: tokio::sync::Notify::new(),
+            metrics: Metrics::disabled(),
             rules_cache: RulesCache::new(RULES_CACHE_TTL),
         }
+    }
+
+    /// The same service, counting its sends in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The app's id.

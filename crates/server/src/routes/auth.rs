@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::envelope::{ApiResult, Success};
 use crate::extract::{ApiJson, BearerToken};
+use wxbase_core::telemetry;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -46,7 +47,11 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<LoginResponse> {
-    let outcome = state.auth.login(&request.code).await?;
+    let outcome = state.auth.login(&request.code).await.inspect_err(|_| {
+        state.count(telemetry::LOGINS, &[("outcome", "failed")]);
+    })?;
+    let counted = if outcome.is_new { "new" } else { "existing" };
+    state.count(telemetry::LOGINS, &[("outcome", counted)]);
     Ok(Success(LoginResponse {
         token: outcome.token.expose().to_owned(),
         expires_at: outcome.expires_at.to_rfc3339(),

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod admin_buckets;
 pub mod admin_collections;
 pub mod auth;
+pub mod backups;
 pub mod codes;
 pub mod collections;
 pub mod conversations;

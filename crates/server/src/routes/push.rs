@@ -15,7 +15,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use wxbase_core::Timestamp;
+use wxbase_core::{telemetry, Timestamp};
 use wxbase_wechat::push::{
     transfer_customer_service, InboundMessage, OpenedPush, PushError, PushFormat, PushQuery,
     SubscribeEvent,
@@ -102,14 +102,19 @@ async fn receive(
     let Some(push) = endpoint(&state) else {
         return not_configured();
     };
+    let refused = |reason: &str| state.count(telemetry::PUSHES_REFUSED, &[("reason", reason)]);
     let opened = match open(push, &query, body) {
         Ok(opened) => opened,
-        Err(refused) => return refused.into_response(),
+        Err(refusal) => {
+            refused(refusal.reason());
+            return refusal.into_response();
+        }
     };
     let message = match InboundMessage::from_document(&opened.document) {
         Ok(message) => message,
         Err(error) => {
             tracing::warn!(reason = %error, "push refused: not a customer-service message");
+            refused("malformed");
             return plain(StatusCode::BAD_REQUEST, "malformed push");
         }
     };
@@ -120,9 +125,14 @@ async fn receive(
         Ok(ack) => ack,
         Err(error) => {
             tracing::error!(%error, "push not recorded; WeChat will retry it");
+            refused("not_recorded");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded");
         }
     };
+    state.count(telemetry::PUSHES_RECEIVED, &[]);
+    if ack.duplicate {
+        state.count(telemetry::PUSHES_DUPLICATE, &[]);
+    }
     if !ack.transfer {
         return plain(StatusCode::OK, "success");
     }
@@ -166,6 +176,17 @@ async fn receive_subscribe_event(
 
 /// A refused push: the status and the plain-text answer WeChat gets. Logged when made.
 pub(crate) struct Refused(StatusCode, &'static str);
+
+impl Refused {
+    /// The metrics label of this refusal: `body`, `malformed` or `unauthentic`.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self.0 {
+            StatusCode::BAD_REQUEST => "malformed",
+            StatusCode::UNAUTHORIZED => "unauthentic",
+            _ => "body",
+        }
+    }
+}
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {

@@ -7,7 +7,7 @@ use axum::Router;
 use tokio::task::JoinHandle;
 use wxbase_core::codes::CodeSettings;
 use wxbase_core::collections::DocumentLimits;
-use wxbase_core::config::RawSettings;
+use wxbase_core::config::{BackupSettings, MetricsSettings, RawSettings};
 use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
 use wxbase_core::{AppCredentials, Config, Store, TokenSettings, WebhookSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
@@ -57,6 +57,10 @@ pub struct Options {
     pub wxacode: CodeSettings,
     /// `[webhooks]`: by default [`test_webhooks`].
     pub webhooks: WebhookSettings,
+    /// `[metrics]`: off unless a test turns it on.
+    pub metrics: MetricsSettings,
+    /// `[backup]`: scheduled backups, off unless a test turns them on.
+    pub backup: Option<BackupSettings>,
 }
 
 /// Webhook settings for tests: receivers on 127.0.0.1 over http, retries and polls in
@@ -91,6 +95,8 @@ impl Default for Options {
             s3: false,
             wxacode: CodeSettings::default(),
             webhooks: test_webhooks(),
+            metrics: MetricsSettings::default(),
+            backup: None,
         }
     }
 }
@@ -115,6 +121,10 @@ pub struct TestApp {
     pub files: FileSettings,
     /// `[webhooks]` of its instances.
     pub webhooks: WebhookSettings,
+    /// The separate metrics listener's URL, when `metrics.listen` is set.
+    pub metrics_url: Option<String>,
+    /// `server.data_dir` of its instances (backups go under it).
+    pub data_dir: tempfile::TempDir,
     _emulator: RunningEmulator,
 }
 
@@ -142,6 +152,7 @@ impl TestApp {
             .await
             .expect("emulator starts");
         let files_dir = tempfile::tempdir().expect("a temporary directory");
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
         let storage = if options.s3 {
             test_s3_bucket().await?
         } else {
@@ -156,7 +167,7 @@ impl TestApp {
         let wechat_base_url = options
             .wechat_base_url
             .unwrap_or_else(|| emulator.base_url());
-        let (base_url, server) = serve(
+        let (base_url, server, metrics_url) = serve(
             db.store.clone(),
             Instance {
                 app_id: options.app_id,
@@ -171,6 +182,9 @@ impl TestApp {
                 files: &files,
                 wxacode: options.wxacode,
                 webhooks: &options.webhooks,
+                data_dir: data_dir.path(),
+                metrics: options.metrics.clone(),
+                backup: options.backup,
             },
         )
         .await;
@@ -195,6 +209,8 @@ impl TestApp {
             files_dir,
             files,
             webhooks: options.webhooks,
+            metrics_url,
+            data_dir,
             _emulator: emulator,
         })
     }
@@ -218,7 +234,7 @@ impl TestApp {
         webhooks: &WebhookSettings,
     ) -> (String, JoinHandle<()>) {
         let store = self.db.connect_again().await;
-        serve(
+        let (url, task, _) = serve(
             store,
             Instance {
                 app_id: self.app_id,
@@ -233,9 +249,13 @@ impl TestApp {
                 files: &self.files,
                 wxacode: CodeSettings::default(),
                 webhooks,
+                data_dir: self.data_dir.path(),
+                metrics: MetricsSettings::default(),
+                backup: None,
             },
         )
-        .await
+        .await;
+        (url, task)
     }
 }
 
@@ -288,6 +308,9 @@ struct Instance<'a> {
     files: &'a FileSettings,
     wxacode: CodeSettings,
     webhooks: &'a WebhookSettings,
+    data_dir: &'a std::path::Path,
+    metrics: MetricsSettings,
+    backup: Option<BackupSettings>,
 }
 
 impl Instance<'_> {
@@ -320,14 +343,22 @@ impl Instance<'_> {
         config.files = self.files.clone();
         config.wxacode = self.wxacode;
         config.webhooks = self.webhooks.clone();
+        config.metrics = self.metrics.clone();
+        config.data_dir = self.data_dir.to_owned();
+        if let Some(backup) = self.backup {
+            config.backup = backup;
+        }
         config
     }
 }
 
 /// Serves wxbase over `store` on a free port, built by `Application::build` as `wxbase serve`
-/// builds it; returns its base URL and the task serving it (abort it to kill the instance
-/// and its background tasks).
-async fn serve(store: Arc<dyn Store>, instance: Instance<'_>) -> (String, JoinHandle<()>) {
+/// builds it; returns its base URL, the task serving it (abort it to kill the instance
+/// and its background tasks) and its separate metrics URL if any.
+async fn serve(
+    store: Arc<dyn Store>,
+    instance: Instance<'_>,
+) -> (String, JoinHandle<()>, Option<String>) {
     let mut app = Application::build(&instance.config(), store)
         .await
         .expect("wxbase builds")
@@ -336,8 +367,9 @@ async fn serve(store: Arc<dyn Store>, instance: Instance<'_>) -> (String, JoinHa
         app = push_layer(app, push);
     }
     let base_url = format!("http://{}", app.local_addr());
+    let metrics_url = app.metrics_addr().map(|addr| format!("http://{addr}"));
     let task = tokio::spawn(async move {
         let _ = app.run_until(std::future::pending()).await;
     });
-    (base_url, task)
+    (base_url, task, metrics_url)
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_collections;
+mod backups;
 mod codes;
 mod collections;
 mod console;
@@ -11,6 +12,7 @@ mod errors;
 mod files;
 mod helpers;
 mod login;
+mod metrics;
 mod middleware;
 mod oa_push;
 mod oa_support;

@@ -28,8 +28,9 @@ use wxbase_core::webhooks::{
     Event, EventType, RetryRefusal, SigningSecret,
 };
 use wxbase_core::{
-    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
+    FollowerStore, ImportedUser, KeyedUser, LoginRecord, MessageStore, NewLogin, PoolUsage, Store,
+    StoreError, StoredToken, SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId,
+    UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -50,6 +51,10 @@ use crate::{backend, tokens, users};
 impl Store for PostgresStore {
     async fn ping(&self) -> Result<(), StoreError> {
         backend::ping(&self.pool).await
+    }
+
+    fn pool_usage(&self) -> Vec<PoolUsage> {
+        vec![backend::pool_usage("main", &self.pool)]
     }
 
     /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
@@ -94,6 +99,10 @@ impl Store for PostgresStore {
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
         users::update_user(&self.pool, user, update).await
+    }
+
+    async fn import_users(&self, imported: &[ImportedUser]) -> Result<u64, StoreError> {
+        users::import_users(&self.pool, imported).await
     }
 
     async fn close(&self) {

@@ -30,8 +30,9 @@ use wxbase_core::webhooks::{
     Event, EventType, RetryRefusal, SigningSecret,
 };
 use wxbase_core::{
-    FollowerStore, KeyedUser, LoginRecord, MessageStore, NewLogin, Store, StoreError, StoredToken,
-    SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId, UserUpdate, WebhookStore,
+    FollowerStore, ImportedUser, KeyedUser, LoginRecord, MessageStore, NewLogin, PoolUsage, Store,
+    StoreError, StoredToken, SubscriptionStore, Timestamp, TokenHash, TokenStore, User, UserId,
+    UserUpdate, WebhookStore,
 };
 use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 
@@ -54,6 +55,25 @@ use crate::{backend, tokens, users};
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         backend::ping(&self.readers).await
+    }
+
+    /// `VACUUM INTO` on a reader: one read transaction's snapshot, so writers go on.
+    async fn backup_into(&self, path: &std::path::Path) -> Result<bool, StoreError> {
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Backend(format!("backup path {} is not UTF-8", path.display()).into())
+        })?;
+        Statement::new("VACUUM INTO ?1")
+            .bind(target)
+            .execute(&self.readers)
+            .await?;
+        Ok(true)
+    }
+
+    fn pool_usage(&self) -> Vec<PoolUsage> {
+        vec![
+            backend::pool_usage("writer", &self.writer),
+            backend::pool_usage("readers", &self.readers),
+        ]
     }
 
     /// On the writer thread; while an endpoint takes `user.created` or `user.login`, in a
@@ -95,6 +115,10 @@ impl Store for SqliteStore {
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<User, StoreError> {
         users::update_user(&self.writer, user, update).await
+    }
+
+    async fn import_users(&self, imported: &[ImportedUser]) -> Result<u64, StoreError> {
+        users::import_users(&self.writer, imported).await
     }
 
     async fn close(&self) {
