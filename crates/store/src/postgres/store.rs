@@ -54,7 +54,10 @@ impl Store for PostgresStore {
     }
 
     fn pool_usage(&self) -> Vec<PoolUsage> {
-        vec![backend::pool_usage("main", &self.pool)]
+        vec![
+            backend::pool_usage("main", &self.pool),
+            backend::pool_usage("outbox", &self.outbox),
+        ]
     }
 
     /// One statement (batched with concurrent logins): upsert the user (`xmax = 0` marks a
