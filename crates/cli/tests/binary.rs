@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 mod webhook_support;
 
 use webhook_support::{assert_all_verified_with, Receiver};
+use wxbase_store::testing::TestDatabase;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wxbase");
 
@@ -30,9 +31,11 @@ impl DevServer {
         Self::start_with(data_dir, &[])
     }
 
-    /// `serve --dev` with extra environment variables.
+    /// `serve --dev` with extra environment variables (`WXBASE_DATABASE_URL` among them picks
+    /// the database; without it, SQLite in the data directory).
     fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
+            .env_remove("WXBASE_DATABASE_URL")
             .envs(env.iter().copied())
             .args([
                 "serve",
@@ -44,7 +47,6 @@ impl DevServer {
             ])
             .arg("--data-dir")
             .arg(data_dir)
-            .env_remove("WXBASE_DATABASE_URL")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -522,17 +524,19 @@ async fn wait_for_delivery(
     }
 }
 
+wxbase_store::on_both_backends!(a_webhook_event_outlives_a_sigkill_and_arrives_after_the_restart);
+
 /// A committed write's event is recorded with it: when the server is SIGKILLed after the
 /// write was acknowledged and before the event was delivered, the next server on the same
 /// database delivers it, signed (checked with the `standardwebhooks` package).
-#[tokio::test]
-async fn a_webhook_event_outlives_a_sigkill_and_arrives_after_the_restart() {
+async fn a_webhook_event_outlives_a_sigkill_and_arrives_after_the_restart(database: TestDatabase) {
     let Some(receiver) = Receiver::start() else {
         return;
     };
     let data = tempfile::tempdir().expect("temp dir");
     // Retries a second apart, so the restarted server does not wait minutes for its turn.
     let env = [
+        ("WXBASE_DATABASE_URL", database.url.as_str()),
         ("WXBASE_ADMIN_TOKEN", ADMIN_TOKEN),
         (
             "WXBASE_WEBHOOKS_RETRY_SCHEDULE",
