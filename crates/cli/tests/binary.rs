@@ -1,12 +1,21 @@
 //! The `wxbase` binary as a user runs it: `serve --dev`, a restart on the same data directory,
 //! `oa sync` and `oa status` against a standalone emulator, configuration errors,
-//! `config example`.
+//! `config example`, a webhook event that outlives a SIGKILL.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{json, Value};
+
+// The server's API tests' receiver (Node, checking signatures with the `standardwebhooks`
+// package); this file uses part of its helpers.
+#[allow(dead_code)]
+#[path = "../../server/tests/api/webhook_support.rs"]
+mod webhook_support;
+
+use webhook_support::{assert_all_verified_with, Receiver};
+use wxbase_store::testing::TestDatabase;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wxbase");
 
@@ -22,9 +31,11 @@ impl DevServer {
         Self::start_with(data_dir, &[])
     }
 
-    /// `serve --dev` with extra environment variables.
+    /// `serve --dev` with extra environment variables (`WXBASE_DATABASE_URL` among them picks
+    /// the database; without it, SQLite in the data directory).
     fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
+            .env_remove("WXBASE_DATABASE_URL")
             .envs(env.iter().copied())
             .args([
                 "serve",
@@ -36,7 +47,6 @@ impl DevServer {
             ])
             .arg("--data-dir")
             .arg(data_dir)
-            .env_remove("WXBASE_DATABASE_URL")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -765,4 +775,130 @@ fn backup_of_a_postgresql_deployment_points_to_pg_dump() {
         "{stderr}"
     );
     assert!(!Path::new("never.tar").exists());
+}
+
+/// The admin token the webhook test's servers share across the restart.
+const ADMIN_TOKEN: &str = "binary-test-admin-token-0123456789";
+
+/// An admin API call (`POST` with a body, `GET` without); the JSON answer.
+async fn admin(server: &DevServer, path: &str, body: Option<Value>) -> Value {
+    let client = reqwest::Client::new();
+    let url = format!("{}{path}", server.api);
+    let request = match body {
+        Some(body) => client.post(url).json(&body),
+        None => client.get(url),
+    };
+    request
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// Polls the endpoint's deliveries until the newest satisfies `done` (10 s at most); it is
+/// returned.
+async fn wait_for_delivery(
+    server: &DevServer,
+    endpoint: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = admin(
+            server,
+            &format!("/admin/api/webhooks/{endpoint}/deliveries"),
+            None,
+        )
+        .await;
+        let newest = page["data"]["deliveries"][0].clone();
+        if done(&newest) {
+            return newest;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the delivery stayed {newest}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+wxbase_store::on_both_backends!(a_webhook_event_outlives_a_sigkill_and_arrives_after_the_restart);
+
+/// A committed write's event is recorded with it: when the server is SIGKILLed after the
+/// write was acknowledged and before the event was delivered, the next server on the same
+/// database delivers it, signed (checked with the `standardwebhooks` package).
+async fn a_webhook_event_outlives_a_sigkill_and_arrives_after_the_restart(database: TestDatabase) {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("temp dir");
+    // Retries a second apart, so the restarted server does not wait minutes for its turn.
+    let env = [
+        ("WXBASE_DATABASE_URL", database.url.as_str()),
+        ("WXBASE_ADMIN_TOKEN", ADMIN_TOKEN),
+        (
+            "WXBASE_WEBHOOKS_RETRY_SCHEDULE",
+            "1s,1s,1s,1s,1s,1s,1s,1s,1s,1s",
+        ),
+    ];
+    let mut server = DevServer::start_with(data.path(), &env);
+    let collection = admin(
+        &server,
+        "/admin/api/collections",
+        Some(json!({"name": "orders"})),
+    )
+    .await;
+    assert_eq!(collection["code"], 1, "{collection}");
+    let endpoint = admin(
+        &server,
+        "/admin/api/webhooks",
+        Some(json!({"url": receiver.hook("orders"), "events": ["document.created"]})),
+    )
+    .await;
+    assert_eq!(endpoint["code"], 1, "{endpoint}");
+    let endpoint_id = endpoint["data"]["id"].to_string();
+    let endpoint_id = endpoint_id.trim_matches('"');
+    let secret = endpoint["data"]["secret"].as_str().expect("the secret");
+    // The receiver is unavailable: every attempt is answered 503.
+    receiver.configure("orders", &[secret], 0, 503).await;
+
+    let created = admin(
+        &server,
+        "/admin/api/collections/orders/docs",
+        Some(json!({"item": "tea", "total": 12})),
+    )
+    .await;
+    assert_eq!(created["code"], 1, "the write is acknowledged: {created}");
+    let refused = wait_for_delivery(&server, endpoint_id, |d| d["lastStatus"] == 503).await;
+    assert_eq!(refused["status"], "pending", "{refused}");
+    // SIGKILL (std's Child::kill, by the child's PID): no shutdown of any kind.
+    server.child.kill().expect("the server is killed");
+    server.child.wait().expect("the server is gone");
+
+    receiver.configure("orders", &[secret], 0, 204).await;
+    server = DevServer::start_with(data.path(), &env);
+    let delivered = wait_for_delivery(&server, endpoint_id, |d| d["status"] == "delivered").await;
+    assert_eq!(delivered["lastStatus"], 204, "{delivered}");
+
+    let received = receiver.received("orders").await;
+    let accepted: Vec<&Value> = received.iter().filter(|r| r["answered"] == 204).collect();
+    assert_eq!(
+        accepted.len(),
+        1,
+        "delivered once after the restart: {received:?}"
+    );
+    let event = accepted[0];
+    assert_eq!(
+        event["id"], received[0]["id"],
+        "the same event as the refused attempt"
+    );
+    assert_eq!(event["type"], "document.created");
+    let document = &event["payload"]["data"]["document"];
+    assert_eq!(document["_id"], created["data"]["_id"], "{event}");
+    assert_eq!(document["item"], "tea");
+    assert_eq!(event["payload"]["data"]["collection"], "orders");
+    assert_all_verified_with(&received, 0);
 }

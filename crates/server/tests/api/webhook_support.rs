@@ -17,8 +17,10 @@ pub struct Receiver {
     http: reqwest::Client,
 }
 
+/// The receiver's directory in the server crate, reached from the crate that includes this
+/// module (the server's API tests and the CLI's binary tests).
 fn receiver_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/webhook-receiver")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../server/tests/webhook-receiver")
 }
 
 impl Receiver {
