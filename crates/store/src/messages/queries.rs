@@ -387,6 +387,24 @@ pub async fn seed_rule_if_none<DB: Backend>(
     Ok(created == 1)
 }
 
+/// Inserts an inbound message in `tx`; `None` when its dedup key is known (a retried push).
+pub async fn insert_inbound_in<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    inbound: &NewInbound,
+) -> Result<Option<MessageId>, StoreError> {
+    let row = Statement::new(sql::insert_inbound())
+        .bind(inbound.app_id.as_str())
+        .bind(inbound.openid.as_str())
+        .bind(inbound.msg_type.as_str())
+        .bind(inbound.content.to_string())
+        .bind(inbound.raw.as_str())
+        .bind(inbound.dedup_key.as_str())
+        .bind(inbound.received_at.as_millis())
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.map(|row| row.read(0).map(MessageId)).transpose()
+}
+
 /// Records an inbound message and its replies, unless its dedup key is known (`None`), in one
 /// transaction with its `message.received` event: what both backends' hot paths give way to
 /// while some endpoint takes that event. Event pushes (`msg_type` `event`) are not messages a
@@ -397,20 +415,9 @@ pub async fn record_inbound_with_events<DB: Backend>(
     replies: &[NewOutbound],
 ) -> Result<Option<MessageId>, StoreError> {
     let mut tx = pool.begin().await.or_store_error()?;
-    let row = Statement::new(sql::insert_inbound())
-        .bind(inbound.app_id.as_str())
-        .bind(inbound.openid.as_str())
-        .bind(inbound.msg_type.as_str())
-        .bind(inbound.content.to_string())
-        .bind(inbound.raw.as_str())
-        .bind(inbound.dedup_key.as_str())
-        .bind(inbound.received_at.as_millis())
-        .fetch_optional(&mut tx)
-        .await?;
-    let Some(row) = row else {
+    let Some(id) = insert_inbound_in(&mut tx, inbound).await? else {
         return Ok(None);
     };
-    let id = MessageId(row.read(0)?);
     for reply in replies {
         let status = reply.initial_status();
         let sent_at = (status == SendStatus::Sent).then(|| reply.created_at.as_millis());

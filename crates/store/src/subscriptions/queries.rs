@@ -15,6 +15,7 @@ use wxbase_wechat::{AppId, OpenId};
 use super::sql;
 use crate::backend::{Backend, ReadRow};
 use crate::errors::SqlxResultExt;
+use crate::messages::queries::insert_inbound_in;
 use crate::messages::rows::message_from_row;
 use crate::messages::sql as messages_sql;
 use crate::sql::Statement;
@@ -65,20 +66,9 @@ pub async fn record_subscribe_event<DB: Backend>(
     receipts: &[SentReceipt],
 ) -> Result<Option<MessageId>, StoreError> {
     let mut tx = pool.begin().await.or_store_error()?;
-    let row = Statement::new(messages_sql::insert_inbound())
-        .bind(inbound.app_id.as_str())
-        .bind(inbound.openid.as_str())
-        .bind(inbound.msg_type.as_str())
-        .bind(inbound.content.to_string())
-        .bind(inbound.raw.as_str())
-        .bind(inbound.dedup_key.as_str())
-        .bind(inbound.received_at.as_millis())
-        .fetch_optional(&mut tx)
-        .await?;
-    let Some(row) = row else {
+    let Some(id) = insert_inbound_in(&mut tx, inbound).await? else {
         return Ok(None);
     };
-    let id = MessageId(row.read::<i64>(0)?);
     apply_changes(
         &mut tx,
         &inbound.app_id,
