@@ -368,10 +368,10 @@ impl ConsoleService {
         Ok(self.store.api_token_scope(&token.hash()).await?)
     }
 
-    /// Per-day counts over the last `days` days (UTC), today included.
+    /// Per-day counts over the last `days` days (UTC), the current day included.
     pub async fn daily_counts(&self, days: u32) -> Result<(i64, DailyCounts), ConsoleError> {
-        let today = Timestamp::now().as_millis().div_euclid(DAY_MILLIS);
-        let first = today - i64::from(days.max(1)) + 1;
+        let current_day = Timestamp::now().as_millis().div_euclid(DAY_MILLIS);
+        let first = current_day - i64::from(days.max(1)) + 1;
         let counts = self
             .store
             .daily_counts(&self.app_id, Timestamp::from_millis(first * DAY_MILLIS))
