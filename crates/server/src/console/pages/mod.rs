@@ -11,3 +11,7 @@ pub mod rules;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod admins;
+pub mod codes;
+pub mod subscriptions;
+pub mod webhooks;
