@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use wxbase_wechat::{CallObserver, CallResult};
 
-use super::store::ConsoleStore;
 use crate::{Store, StoreError, Timestamp};
 
 /// How long the per-minute counts are kept.
@@ -78,12 +77,14 @@ impl WechatErrorLog {
         let pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         pending
             .iter()
-            .map(|((endpoint, errcode), (count, last_seen))| WechatErrorCount {
-                endpoint: endpoint.clone(),
-                errcode: errcode.clone(),
-                count: *count,
-                last_seen: *last_seen,
-            })
+            .map(
+                |((endpoint, errcode), (count, last_seen))| WechatErrorCount {
+                    endpoint: endpoint.clone(),
+                    errcode: errcode.clone(),
+                    count: *count,
+                    last_seen: *last_seen,
+                },
+            )
             .collect()
     }
 
@@ -97,15 +98,21 @@ impl WechatErrorLog {
         }
         let counts: Vec<WechatErrorCount> = taken
             .iter()
-            .map(|((endpoint, errcode), (count, last_seen))| WechatErrorCount {
-                endpoint: endpoint.clone(),
-                errcode: errcode.clone(),
-                count: *count,
-                last_seen: *last_seen,
-            })
+            .map(
+                |((endpoint, errcode), (count, last_seen))| WechatErrorCount {
+                    endpoint: endpoint.clone(),
+                    errcode: errcode.clone(),
+                    count: *count,
+                    last_seen: *last_seen,
+                },
+            )
             .collect();
         let forget_before = Timestamp::now().minus(RETENTION);
-        if let Err(error) = self.store.record_wechat_errors(&counts, forget_before).await {
+        if let Err(error) = self
+            .store
+            .record_wechat_errors(&counts, forget_before)
+            .await
+        {
             for count in counts {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
                 let entry = pending
@@ -136,11 +143,7 @@ impl WechatErrorLog {
                 None => all.push(extra),
             }
         }
-        all.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then(b.last_seen.cmp(&a.last_seen))
-        });
+        all.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_seen.cmp(&a.last_seen)));
         Ok(all)
     }
 

@@ -39,14 +39,21 @@ impl Deadline {
 
     /// Fails the test once the time is up, else waits a little before the next look.
     async fn wait(&self) {
-        assert!(Instant::now() < self.at, "timed out waiting for {}", self.what);
+        assert!(
+            Instant::now() < self.at,
+            "timed out waiting for {}",
+            self.what
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 /// Owned form fields as `Browser::post` takes them.
 fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
-    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 async fn text(response: Response) -> String {
@@ -129,7 +136,12 @@ async fn a_webhook_endpoint_is_managed_and_its_deliveries_retried_from_the_conso
     let refused = browser
         .post(
             "/admin/webhooks",
-            &[("csrf", &csrf), ("url", "not a url"), ("events", "user.login"), ("enabled", "on")],
+            &[
+                ("csrf", &csrf),
+                ("url", "not a url"),
+                ("events", "user.login"),
+                ("enabled", "on"),
+            ],
             &[],
         )
         .await;
@@ -160,7 +172,10 @@ async fn a_webhook_endpoint_is_managed_and_its_deliveries_retried_from_the_conso
     assert!(created[start..].starts_with("whsec_"), "{created}");
     let endpoints = app.admin_api(Method::GET, "/admin/api/webhooks").await;
     let id = endpoints["data"][0]["id"].as_i64().expect("an endpoint");
-    assert_eq!(endpoints["data"][0]["events"], json!(["user.created", "user.login"]));
+    assert_eq!(
+        endpoints["data"][0]["events"],
+        json!(["user.created", "user.login"])
+    );
     let page_path = format!("/admin/webhooks/{id}");
     let page = text(browser.get(&page_path).await).await;
     assert!(!page.contains("whsec_"), "the secret is not shown again");
@@ -172,7 +187,10 @@ async fn a_webhook_endpoint_is_managed_and_its_deliveries_retried_from_the_conso
             .await,
     )
     .await;
-    assert!(pinged.contains("The endpoint accepted the ping."), "{pinged}");
+    assert!(
+        pinged.contains("The endpoint accepted the ping."),
+        "{pinged}"
+    );
     assert!(hook.types().contains(&"ping".to_owned()));
 
     app.login_as("alice").await;
@@ -197,12 +215,19 @@ async fn a_webhook_endpoint_is_managed_and_its_deliveries_retried_from_the_conso
     let saved = browser
         .post(
             &page_path,
-            &[("csrf", &csrf), ("url", &hook.url), ("events", "user.login"), ("description", "only logins")],
+            &[
+                ("csrf", &csrf),
+                ("url", &hook.url),
+                ("events", "user.login"),
+                ("description", "only logins"),
+            ],
             &[],
         )
         .await;
     assert!(location(&saved).contains("notice="));
-    let changed = app.admin_api(Method::GET, &format!("/admin/api/webhooks/{id}")).await;
+    let changed = app
+        .admin_api(Method::GET, &format!("/admin/api/webhooks/{id}"))
+        .await;
     assert_eq!(changed["data"]["enabled"], false, "{changed}");
     assert_eq!(changed["data"]["description"], "only logins");
 
@@ -264,7 +289,10 @@ async fn subscribe_messages_and_campaigns_are_sent_from_the_console(app: TestApp
     )
     .await;
     for keyword in ["character_string1", "thing2", "time3"] {
-        assert!(picked.contains(&format!("name=\"data.{keyword}\"")), "{keyword}");
+        assert!(
+            picked.contains(&format!("name=\"data.{keyword}\"")),
+            "{keyword}"
+        );
     }
     let data = [
         ("data.character_string1", "SF1234567"),
@@ -277,7 +305,11 @@ async fn subscribe_messages_and_campaigns_are_sent_from_the_console(app: TestApp
             ("template".into(), SHIPPED.into()),
         ];
         fields.extend(data.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        fields.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        fields.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         fields
     };
 
@@ -309,7 +341,10 @@ async fn subscribe_messages_and_campaigns_are_sent_from_the_console(app: TestApp
         .post("/admin/subscriptions/campaigns", &pairs(&bad_data), &[])
         .await;
     let back = text(browser.get(&location(&refused)).await).await;
-    assert!(back.contains("thing2"), "the error names the missing keyword: {back}");
+    assert!(
+        back.contains("thing2"),
+        "the error names the missing keyword: {back}"
+    );
     assert_eq!(app.outbox_total().await["pending"], 1, "no campaign queued");
 
     let listed = format!("{fan}\n{stranger}");
@@ -318,7 +353,10 @@ async fn subscribe_messages_and_campaigns_are_sent_from_the_console(app: TestApp
         .post("/admin/subscriptions/campaigns", &pairs(&campaign), &[])
         .await;
     let counts_path = location(&created);
-    assert!(counts_path.starts_with("/admin/subscriptions/campaigns/"), "{counts_path}");
+    assert!(
+        counts_path.starts_with("/admin/subscriptions/campaigns/"),
+        "{counts_path}"
+    );
     let counts = text(browser.get(&counts_path).await).await;
     // The fan's one-time grant went with the single message; the stranger never had one.
     assert!(counts.contains("id=\"count-queued\">0<"), "{counts}");
@@ -329,7 +367,10 @@ async fn subscribe_messages_and_campaigns_are_sent_from_the_console(app: TestApp
         .post("/admin/subscriptions/campaigns", &pairs(&everyone), &[])
         .await;
     let counts = text(browser.get(&location(&created)).await).await;
-    assert!(counts.contains("id=\"count-queued\">1<"), "only second-fan holds a grant still: {counts}");
+    assert!(
+        counts.contains("id=\"count-queued\">1<"),
+        "only second-fan holds a grant still: {counts}"
+    );
     let missing = text(browser.get("/admin/subscriptions/campaigns/999999").await).await;
     assert!(missing.contains("no campaign with id 999999"), "{missing}");
 }
@@ -341,7 +382,11 @@ async fn codes_and_links_are_made_from_the_console(app: TestApp) {
 
     let refused = text(
         browser
-            .post("/admin/codes/code", &[("csrf", &csrf), ("scene", "id=1"), ("width", "wide")], &[])
+            .post(
+                "/admin/codes/code",
+                &[("csrf", &csrf), ("scene", "id=1"), ("width", "wide")],
+                &[],
+            )
             .await,
     )
     .await;
@@ -350,7 +395,13 @@ async fn codes_and_links_are_made_from_the_console(app: TestApp) {
         browser
             .post(
                 "/admin/codes/code",
-                &[("csrf", &csrf), ("scene", "id=1"), ("page", "pages/index/index"), ("env_version", "release"), ("check_path", "on")],
+                &[
+                    ("csrf", &csrf),
+                    ("scene", "id=1"),
+                    ("page", "pages/index/index"),
+                    ("env_version", "release"),
+                    ("check_path", "on"),
+                ],
                 &[],
             )
             .await,
@@ -359,14 +410,24 @@ async fn codes_and_links_are_made_from_the_console(app: TestApp) {
     assert!(made.contains("The code was made"), "{made}");
     let marker = "<img class=\"code\" src=\"";
     let start = made.find(marker).expect("the image") + marker.len();
-    let src = made[start..].split('"').next().expect("src").replace("&amp;", "&");
+    let src = made[start..]
+        .split('"')
+        .next()
+        .expect("src")
+        .replace("&amp;", "&");
     let image = browser.get(&src).await;
     assert_eq!(image.headers()["content-type"], "image/png");
     let again = text(
         browser
             .post(
                 "/admin/codes/code",
-                &[("csrf", &csrf), ("scene", "id=1"), ("page", "pages/index/index"), ("env_version", "release"), ("check_path", "on")],
+                &[
+                    ("csrf", &csrf),
+                    ("scene", "id=1"),
+                    ("page", "pages/index/index"),
+                    ("env_version", "release"),
+                    ("check_path", "on"),
+                ],
                 &[],
             )
             .await,
@@ -378,7 +439,13 @@ async fn codes_and_links_are_made_from_the_console(app: TestApp) {
         browser
             .post(
                 "/admin/codes/link",
-                &[("csrf", &csrf), ("kind", "url_link"), ("path", "pages/index/index"), ("query", "a=1"), ("days", "7")],
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "url_link"),
+                    ("path", "pages/index/index"),
+                    ("query", "a=1"),
+                    ("days", "7"),
+                ],
                 &[],
             )
             .await,
@@ -387,34 +454,50 @@ async fn codes_and_links_are_made_from_the_console(app: TestApp) {
     assert!(link.contains("id=\"new-link\">https://"), "{link}");
     let scheme = text(
         browser
-            .post("/admin/codes/link", &[("csrf", &csrf), ("kind", "scheme"), ("days", "7")], &[])
+            .post(
+                "/admin/codes/link",
+                &[("csrf", &csrf), ("kind", "scheme"), ("days", "7")],
+                &[],
+            )
             .await,
     )
     .await;
     assert!(scheme.contains("id=\"new-link\">weixin://"), "{scheme}");
     let too_long = text(
         browser
-            .post("/admin/codes/link", &[("csrf", &csrf), ("kind", "scheme"), ("days", "31")], &[])
+            .post(
+                "/admin/codes/link",
+                &[("csrf", &csrf), ("kind", "scheme"), ("days", "31")],
+                &[],
+            )
             .await,
     )
     .await;
-    assert!(too_long.contains("class=\"error\"") && !too_long.contains("new-link"), "{too_long}");
+    assert!(
+        too_long.contains("class=\"error\"") && !too_long.contains("new-link"),
+        "{too_long}"
+    );
 }
 
 /// A multipart upload of one file into `bucket`, the CSRF token in the address as the form
 /// sends it.
 async fn upload(browser: &Browser<'_>, bucket: &str, csrf: Option<&str>) -> Response {
-    let form = reqwest::multipart::Form::new().text("bucket", bucket.to_owned()).part(
-        "file",
-        reqwest::multipart::Part::bytes(b"hello from the console".to_vec())
-            .file_name("hello.txt")
-            .mime_str("text/plain")
-            .expect("a type"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("bucket", bucket.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"hello from the console".to_vec())
+                .file_name("hello.txt")
+                .mime_str("text/plain")
+                .expect("a type"),
+        );
     let query = csrf.map(|c| format!("?csrf={c}")).unwrap_or_default();
     browser
         .http
-        .post(format!("{}/admin/files/{bucket}/upload{query}", browser.app.base_url))
+        .post(format!(
+            "{}/admin/files/{bucket}/upload{query}",
+            browser.app.base_url
+        ))
         .header("cookie", browser.cookie_header())
         .multipart(form)
         .send()
@@ -427,7 +510,12 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     let refused = browser
         .post(
             "/admin/files",
-            &[("csrf", &csrf), ("name", "docs"), ("permission", "everyone"), ("max_bytes", "")],
+            &[
+                ("csrf", &csrf),
+                ("name", "docs"),
+                ("permission", "everyone"),
+                ("max_bytes", ""),
+            ],
             &[],
         )
         .await;
@@ -435,7 +523,12 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     let refused = browser
         .post(
             "/admin/files",
-            &[("csrf", &csrf), ("name", "docs"), ("permission", "own_only"), ("max_bytes", "lots")],
+            &[
+                ("csrf", &csrf),
+                ("name", "docs"),
+                ("permission", "own_only"),
+                ("max_bytes", "lots"),
+            ],
             &[],
         )
         .await;
@@ -446,20 +539,36 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     let created = browser
         .post(
             "/admin/files",
-            &[("csrf", &csrf), ("name", "docs"), ("permission", "own_only"), ("max_bytes", "1000"), ("types", "text/*, application/pdf")],
+            &[
+                ("csrf", &csrf),
+                ("name", "docs"),
+                ("permission", "own_only"),
+                ("max_bytes", "1000"),
+                ("types", "text/*, application/pdf"),
+            ],
             &[],
         )
         .await;
-    assert_eq!(location(&created), "/admin/files/docs?notice=files.bucket_created");
+    assert_eq!(
+        location(&created),
+        "/admin/files/docs?notice=files.bucket_created"
+    );
     let bucket = app.admin_api(Method::GET, "/admin/api/buckets/docs").await;
     assert_eq!(bucket["data"]["maxBytes"], 1000, "{bucket}");
-    assert_eq!(bucket["data"]["types"], json!(["text/*", "application/pdf"]));
+    assert_eq!(
+        bucket["data"]["types"],
+        json!(["text/*", "application/pdf"])
+    );
 
     let page = text(browser.get("/admin/files/docs").await).await;
     assert!(page.contains("No file in this bucket."), "{page}");
     assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
     let forged = upload(&browser, "docs", None).await;
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "an upload needs the CSRF token");
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "an upload needs the CSRF token"
+    );
     let uploaded = upload(&browser, "docs", Some(&csrf)).await;
     assert!(location(&uploaded).contains("notice=files.uploaded_notice"));
     let page = text(browser.get("/admin/files/docs").await).await;
@@ -468,7 +577,12 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     let changed = browser
         .post(
             "/admin/files/docs/settings",
-            &[("csrf", &csrf), ("permission", "admin_only"), ("max_bytes", ""), ("types", "")],
+            &[
+                ("csrf", &csrf),
+                ("permission", "admin_only"),
+                ("max_bytes", ""),
+                ("types", ""),
+            ],
             &[],
         )
         .await;
@@ -479,14 +593,21 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     let bad_change = browser
         .post(
             "/admin/files/docs/settings",
-            &[("csrf", &csrf), ("permission", "admin_only"), ("max_bytes", "-5")],
+            &[
+                ("csrf", &csrf),
+                ("permission", "admin_only"),
+                ("max_bytes", "-5"),
+            ],
             &[],
         )
         .await;
     assert!(location(&bad_change).contains("error="));
 
     let delete = form_action(&page, "/delete");
-    assert!(delete.contains("/files/"), "the file's delete comes first: {delete}");
+    assert!(
+        delete.contains("/files/"),
+        "the file's delete comes first: {delete}"
+    );
     let deleted = browser.post(&delete, &[("csrf", &csrf)], &[]).await;
     assert!(location(&deleted).contains("notice=files.deleted"));
     let page = text(browser.get("/admin/files/docs").await).await;
@@ -501,7 +622,12 @@ async fn admins_are_managed_from_the_console(app: TestApp) {
     let differ = browser
         .post(
             "/admin/admins",
-            &[("csrf", &csrf), ("username", "night-shift"), ("password", "first-password-1"), ("again", "other-password-1")],
+            &[
+                ("csrf", &csrf),
+                ("username", "night-shift"),
+                ("password", "first-password-1"),
+                ("again", "other-password-1"),
+            ],
             &[],
         )
         .await;
@@ -509,7 +635,12 @@ async fn admins_are_managed_from_the_console(app: TestApp) {
     let short = browser
         .post(
             "/admin/admins",
-            &[("csrf", &csrf), ("username", "night-shift"), ("password", "short"), ("again", "short")],
+            &[
+                ("csrf", &csrf),
+                ("username", "night-shift"),
+                ("password", "short"),
+                ("again", "short"),
+            ],
             &[],
         )
         .await;
@@ -520,7 +651,12 @@ async fn admins_are_managed_from_the_console(app: TestApp) {
     let created = browser
         .post(
             "/admin/admins",
-            &[("csrf", &csrf), ("username", "night-shift"), ("password", "first-password-1"), ("again", "first-password-1")],
+            &[
+                ("csrf", &csrf),
+                ("username", "night-shift"),
+                ("password", "first-password-1"),
+                ("again", "first-password-1"),
+            ],
             &[],
         )
         .await;
@@ -532,15 +668,25 @@ async fn admins_are_managed_from_the_console(app: TestApp) {
     let changed = browser
         .post(
             "/admin/admins/night-shift/password",
-            &[("csrf", &csrf), ("password", "second-password-2"), ("again", "second-password-2")],
+            &[
+                ("csrf", &csrf),
+                ("password", "second-password-2"),
+                ("again", "second-password-2"),
+            ],
             &[],
         )
         .await;
     assert!(location(&changed).contains("notice="));
     let ended = night.get("/admin").await;
-    assert!(location(&ended).starts_with("/admin/login"), "their session ended");
+    assert!(
+        location(&ended).starts_with("/admin/login"),
+        "their session ended"
+    );
     let mut again = Browser::new(&app);
-    assert_eq!(location(&again.sign_in("night-shift", "second-password-2").await), "/admin");
+    assert_eq!(
+        location(&again.sign_in("night-shift", "second-password-2").await),
+        "/admin"
+    );
 
     let myself = browser
         .post("/admin/admins/ops/delete", &[("csrf", &csrf)], &[])
@@ -559,7 +705,10 @@ async fn admins_are_managed_from_the_console(app: TestApp) {
 async fn the_dashboard_shows_wechat_errors_of_every_instance(app: TestApp) {
     let (mut browser, _) = signed_in(&app).await;
     let quiet = text(browser.get("/admin").await).await;
-    assert!(quiet.contains("No WeChat API call failed in the last hour."), "{quiet}");
+    assert!(
+        quiet.contains("No WeChat API call failed in the last hour."),
+        "{quiet}"
+    );
 
     app.emulator(
         "/__emulator/faults",

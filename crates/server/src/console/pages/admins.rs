@@ -121,12 +121,20 @@ pub async fn change_password(
         Ok(password) => password,
         Err(e) => return ui::after(HOME, Err(e), ""),
     };
-    let outcome = state.console.service.set_password(&username, &password).await;
+    let outcome = state
+        .console
+        .service
+        .set_password(&username, &password)
+        .await;
     ui::after(HOME, outcome, "admins.password_changed")
 }
 
 /// `POST /admin/admins/{username}/delete`: never the admin signed in (so never the last one).
-pub async fn delete(ctx: Ctx, State(state): State<AppState>, Path(username): Path<String>) -> Response {
+pub async fn delete(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Response {
     if username == ctx.session.username.as_str() {
         return ui::after(HOME, Err(ctx.t("admins.not_yourself")), "");
     }

@@ -99,7 +99,9 @@ pub async fn code(ctx: Ctx, State(state): State<AppState>, form: RawForm) -> Pag
     };
     let params = CodeParams {
         scene: fields.text("scene").trim().to_owned(),
-        page: fields.get("page").map(|p| p.trim_start_matches('/').to_owned()),
+        page: fields
+            .get("page")
+            .map(|p| p.trim_start_matches('/').to_owned()),
         width,
         env_version: Some(env),
         check_path: Some(fields.checked("check_path")),
@@ -140,7 +142,11 @@ pub async fn link(ctx: Ctx, State(state): State<AppState>, form: RawForm) -> Pag
         Err(e) => return error(&ctx, e),
     };
     let params = LinkParams {
-        path: fields.get("path").unwrap_or_default().trim_start_matches('/').to_owned(),
+        path: fields
+            .get("path")
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_owned(),
         query: fields.get("query").unwrap_or_default().to_owned(),
         expires_in_days: days,
         env_version: env,

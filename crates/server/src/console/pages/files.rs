@@ -61,7 +61,13 @@ pub async fn bucket(
 ) -> PageResult {
     let settings = match state.files.bucket(&name).await {
         Ok(settings) => settings,
-        Err(e) => return Ok(ui::page(&ctx, &name, html! { p.error role="alert" { (e.to_string()) } })),
+        Err(e) => {
+            return Ok(ui::page(
+                &ctx,
+                &name,
+                html! { p.error role="alert" { (e.to_string()) } },
+            ))
+        }
     };
     let listed = match state
         .files
@@ -131,7 +137,13 @@ fn bucket_fields(ctx: &Ctx, bucket: Option<&Bucket>) -> Markup {
         .map(|m| m.to_string())
         .unwrap_or_default();
     let types = bucket
-        .map(|b| b.types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "))
+        .map(|b| {
+            b.types
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
         .unwrap_or_default();
     html! {
         label for="bucket_permission" { (ctx.t("collections.permission")) }
@@ -179,15 +191,26 @@ impl BucketForm {
 }
 
 /// `POST /admin/files`: creates a bucket.
-pub async fn create_bucket(State(state): State<AppState>, Form(form): Form<BucketForm>) -> Response {
+pub async fn create_bucket(
+    State(state): State<AppState>,
+    Form(form): Form<BucketForm>,
+) -> Response {
     let checked = form.mode().and_then(|mode| Ok((mode, form.max_bytes()?)));
     let (mode, max) = match checked {
         Ok(checked) => checked,
         Err(e) => return ui::after("/admin/files", Err(e), ""),
     };
     let name = form.name.trim();
-    match state.files.create_bucket(name, mode, max, &list(&form.types)).await {
-        Ok(bucket) => ui::after(&format!("/admin/files/{}", bucket.name.as_str()), Ok::<(), String>(()), "files.bucket_created"),
+    match state
+        .files
+        .create_bucket(name, mode, max, &list(&form.types))
+        .await
+    {
+        Ok(bucket) => ui::after(
+            &format!("/admin/files/{}", bucket.name.as_str()),
+            Ok::<(), String>(()),
+            "files.bucket_created",
+        ),
         Err(e) => ui::after("/admin/files", Err(e), ""),
     }
 }
@@ -222,7 +245,11 @@ pub async fn delete_bucket(State(state): State<AppState>, Path(name): Path<Strin
 
 /// `POST /admin/files/{bucket}/upload` (multipart, as `POST /api/files` takes it): the file
 /// `file` into the bucket `bucket`, as the admin.
-pub async fn upload(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
     let back = format!("/admin/files/{name}");
     let mut multipart = match Multipart::from_request(request, &state).await {
         Ok(multipart) => multipart,

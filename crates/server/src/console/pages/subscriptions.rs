@@ -184,7 +184,10 @@ fn message(fields: &Fields) -> Result<SubscribeMessage, String> {
 /// Back to the form of the template, with the error.
 fn refused(fields: &Fields, error: impl std::fmt::Display) -> Response {
     let back = match fields.get("template") {
-        Some(t) => format!("{HOME}?{}", crate::console::session::form_urlencoded_pair("template", t)),
+        Some(t) => format!(
+            "{HOME}?{}",
+            crate::console::session::form_urlencoded_pair("template", t)
+        ),
         None => HOME.to_owned(),
     };
     ui::after(&back, Err(error.to_string()), "")
@@ -194,7 +197,8 @@ fn refused(fields: &Fields, error: impl std::fmt::Display) -> Response {
 pub async fn send(State(state): State<AppState>, form: RawForm) -> Response {
     let fields = Fields::of(form);
     let request = (|| {
-        let openid = OpenId::parse(fields.text("openid").trim()).map_err(|e| format!("openid: {e}"))?;
+        let openid =
+            OpenId::parse(fields.text("openid").trim()).map_err(|e| format!("openid: {e}"))?;
         Ok::<_, String>(SendRequest {
             openid,
             message: message(&fields)?,
@@ -252,7 +256,12 @@ pub struct FindQuery {
 
 /// `GET /admin/subscriptions/campaigns?id=N`: to the campaign's page.
 pub async fn find_campaign(Query(query): Query<FindQuery>) -> Response {
-    match query.id.as_deref().map(str::trim).and_then(|id| id.parse::<i64>().ok()) {
+    match query
+        .id
+        .as_deref()
+        .map(str::trim)
+        .and_then(|id| id.parse::<i64>().ok())
+    {
         Some(id) => ui::redirect(&format!("{HOME}/campaigns/{id}")),
         None => ui::after(HOME, Err("campaign id: a number"), ""),
     }
@@ -263,7 +272,13 @@ pub async fn campaign(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i6
     let title = ctx.tf("subscriptions.campaign_title", &[&id.to_string()]);
     let report = match state.subscriptions.campaign(CampaignId(id)).await {
         Ok(report) => report,
-        Err(e) => return Ok(ui::page(&ctx, &title, html! { p.error role="alert" { (e.to_string()) } (lookup_form(&ctx)) })),
+        Err(e) => {
+            return Ok(ui::page(
+                &ctx,
+                &title,
+                html! { p.error role="alert" { (e.to_string()) } (lookup_form(&ctx)) },
+            ))
+        }
     };
     let path = format!("{HOME}/campaigns/{id}");
     let content = html! {

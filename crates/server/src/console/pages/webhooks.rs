@@ -24,7 +24,11 @@ fn request_of(fields: &Fields) -> EndpointRequest {
     EndpointRequest {
         name: fields.get("name").map(str::to_owned),
         url: fields.text("url").trim().to_owned(),
-        events: fields.all("events").into_iter().map(str::to_owned).collect(),
+        events: fields
+            .all("events")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         collections: (!collections.is_empty()).then_some(collections),
         description: fields.get("description").map(str::to_owned),
         enabled: Some(fields.checked("enabled")),
@@ -150,7 +154,14 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
-    endpoint_page(&ctx, &state, EndpointId(id), query.before.map(DeliveryId), None).await
+    endpoint_page(
+        &ctx,
+        &state,
+        EndpointId(id),
+        query.before.map(DeliveryId),
+        None,
+    )
+    .await
 }
 
 async fn endpoint_page(
@@ -162,7 +173,13 @@ async fn endpoint_page(
 ) -> PageResult {
     let endpoint = match state.webhooks.endpoint(id).await {
         Ok(endpoint) => endpoint,
-        Err(e) => return Ok(ui::page(ctx, ctx.t("nav.webhooks"), html! { p.error role="alert" { (e.to_string()) } })),
+        Err(e) => {
+            return Ok(ui::page(
+                ctx,
+                ctx.t("nav.webhooks"),
+                html! { p.error role="alert" { (e.to_string()) } },
+            ))
+        }
     };
     let deliveries = state
         .webhooks
@@ -244,7 +261,11 @@ fn deliveries_table(ctx: &Ctx, base: &str, deliveries: &[Delivery]) -> Markup {
 pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, form: RawForm) -> Response {
     let request = request_of(&Fields::of(form));
     let outcome = state.webhooks.update(EndpointId(id), &request).await;
-    ui::after(&format!("/admin/webhooks/{id}"), outcome.map(|_| ()), "webhooks.saved")
+    ui::after(
+        &format!("/admin/webhooks/{id}"),
+        outcome.map(|_| ()),
+        "webhooks.saved",
+    )
 }
 
 /// `POST /admin/webhooks/{id}/delete`.
@@ -274,7 +295,14 @@ pub async fn test(ctx: Ctx, State(state): State<AppState>, Path(id): Path<i64>) 
         Ok(result) => result,
         Err(e) => return Ok(ui::after(&format!("/admin/webhooks/{id}"), Err(e), "")),
     };
-    endpoint_page(&ctx, &state, EndpointId(id), None, Some(test_result(&ctx, &result))).await
+    endpoint_page(
+        &ctx,
+        &state,
+        EndpointId(id),
+        None,
+        Some(test_result(&ctx, &result)),
+    )
+    .await
 }
 
 fn test_result(ctx: &Ctx, result: &TestResult) -> Markup {
@@ -293,10 +321,16 @@ fn test_result(ctx: &Ctx, result: &TestResult) -> Markup {
 }
 
 /// `POST /admin/webhooks/{id}/deliveries/{delivery}/retry`.
-pub async fn retry(State(state): State<AppState>, Path((id, delivery)): Path<(i64, i64)>) -> Response {
+pub async fn retry(
+    State(state): State<AppState>,
+    Path((id, delivery)): Path<(i64, i64)>,
+) -> Response {
     ui::after(
         &format!("/admin/webhooks/{id}"),
-        state.webhooks.retry(EndpointId(id), DeliveryId(delivery)).await,
+        state
+            .webhooks
+            .retry(EndpointId(id), DeliveryId(delivery))
+            .await,
         "webhooks.retried",
     )
 }
