@@ -144,7 +144,7 @@ pub(crate) fn form_action(page: &str, suffix: &str) -> String {
 }
 
 /// The value of the first input named `name` in `page`.
-pub(crate) fn field_value(page: &str, name: &str) -> String {
+fn field_value(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page.find(&marker).expect("the field") + marker.len();
     page[start..].split('"').next().expect("a value").to_owned()

@@ -15,7 +15,7 @@ use serde_json::json;
 use wxbase_emulator::{PushFormat, PushMode};
 use wxbase_store::testing::Backend;
 
-use crate::console::{field_value, form_action, with_admin, Browser, PASSWORD};
+use crate::console::{form_action, with_admin, Browser, PASSWORD};
 use crate::helpers::{Options, TestApp, ADMIN_TOKEN};
 use crate::push_support::PushSetup;
 
@@ -479,16 +479,25 @@ async fn codes_and_links_are_made_from_the_console(app: TestApp) {
     );
 }
 
-/// A multipart upload of one file into `bucket`, the CSRF token in the address as the form
+/// A 1×1 PNG.
+fn png() -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image::RgbImage::new(1, 1)
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("a PNG");
+    bytes.into_inner()
+}
+
+/// A multipart upload of a PNG into `bucket`, the CSRF token in the address as the form
 /// sends it.
 async fn upload(browser: &Browser<'_>, bucket: &str, csrf: Option<&str>) -> Response {
     let form = reqwest::multipart::Form::new()
         .text("bucket", bucket.to_owned())
         .part(
             "file",
-            reqwest::multipart::Part::bytes(b"hello from the console".to_vec())
-                .file_name("hello.txt")
-                .mime_str("text/plain")
+            reqwest::multipart::Part::bytes(png())
+                .file_name("pixel.png")
+                .mime_str("image/png")
                 .expect("a type"),
         );
     let query = csrf.map(|c| format!("?csrf={c}")).unwrap_or_default();
@@ -544,7 +553,7 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
                 ("name", "docs"),
                 ("permission", "own_only"),
                 ("max_bytes", "1000"),
-                ("types", "text/*, application/pdf"),
+                ("types", "image/*, application/pdf"),
             ],
             &[],
         )
@@ -557,7 +566,7 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     assert_eq!(bucket["data"]["maxBytes"], 1000, "{bucket}");
     assert_eq!(
         bucket["data"]["types"],
-        json!(["text/*", "application/pdf"])
+        json!(["image/*", "application/pdf"])
     );
 
     let page = text(browser.get("/admin/files/docs").await).await;
@@ -570,9 +579,10 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
         "an upload needs the CSRF token"
     );
     let uploaded = upload(&browser, "docs", Some(&csrf)).await;
-    assert!(location(&uploaded).contains("notice=files.uploaded_notice"));
+    let uploaded = location(&uploaded);
+    assert!(uploaded.contains("notice=files.uploaded_notice"), "{uploaded}");
     let page = text(browser.get("/admin/files/docs").await).await;
-    assert!(page.contains("hello.txt"), "{page}");
+    assert!(page.contains("pixel.png"), "{page}");
 
     let changed = browser
         .post(
