@@ -140,7 +140,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(pages::webhooks::retry),
         )
         .route("/admin/subscriptions", get(pages::subscriptions::page))
-        .route("/admin/subscriptions/send", post(pages::subscriptions::send))
+        .route(
+            "/admin/subscriptions/send",
+            post(pages::subscriptions::send),
+        )
         .route(
             "/admin/subscriptions/campaigns",
             get(pages::subscriptions::find_campaign).post(pages::subscriptions::create_campaign),

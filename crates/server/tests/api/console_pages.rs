@@ -580,7 +580,10 @@ async fn buckets_and_files_are_managed_from_the_console(app: TestApp) {
     );
     let uploaded = upload(&browser, "docs", Some(&csrf)).await;
     let uploaded = location(&uploaded);
-    assert!(uploaded.contains("notice=files.uploaded_notice"), "{uploaded}");
+    assert!(
+        uploaded.contains("notice=files.uploaded_notice"),
+        "{uploaded}"
+    );
     let page = text(browser.get("/admin/files/docs").await).await;
     assert!(page.contains("pixel.png"), "{page}");
 

@@ -2,11 +2,11 @@
 //! function is one trait method, given the pool it reads from or writes to.
 
 use sqlx::Pool;
+use wxbase_core::console::{minute_of, WechatErrorCount};
 use wxbase_core::console::{
     AdminAccount, AdminId, AdminSession, ApiToken, ApiTokenId, ConversationSummary, DailyCounts,
     DayCount, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
 };
-use wxbase_core::console::{minute_of, WechatErrorCount};
 use wxbase_core::messages::{Direction, StoredMessage};
 use wxbase_core::{StoreError, Timestamp, TokenHash, User, UserId};
 use wxbase_wechat::{AppId, OpenId};
