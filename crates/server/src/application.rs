@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 use tower::{Layer, Service};
 use wxbase_core::backup::BackupService;
 use wxbase_core::codes::CodeService;
+use wxbase_core::console::{BothObservers, WechatErrorLog};
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
@@ -258,6 +259,7 @@ impl Application {
             self.state.console.service.clone(),
             SESSION_PURGE_INTERVAL,
         ));
+        tasks.spawn(self.state.console.wechat_errors.clone().run());
         if let Some(telemetry) = &self.state.telemetry {
             tasks.spawn(telemetry.clone().run_upkeep());
         }
@@ -278,9 +280,13 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         .map(|t| t.metrics.clone())
         .unwrap_or_default();
     let wechat = config.wechat_client().map_err(BuildError::WechatClient)?;
+    let wechat_errors = Arc::new(WechatErrorLog::new(store.clone()));
     let wechat = match &telemetry {
-        Some(_) => wechat.with_observer(metrics.wechat_observer()),
-        None => wechat,
+        Some(_) => wechat.with_observer(Arc::new(BothObservers(
+            metrics.wechat_observer(),
+            wechat_errors.clone(),
+        ))),
+        None => wechat.with_observer(wechat_errors.clone()),
     };
     let tokens = Arc::new(TokenManager::new(
         store.clone(),
@@ -366,7 +372,7 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         backups,
         webhooks: Arc::new(webhooks),
         codes,
-        console: Arc::new(Console::new(console, config)),
+        console: Arc::new(Console::new(console, config, wechat_errors)),
         files: Arc::new(files),
         collections: Arc::new(collections),
         text_security,

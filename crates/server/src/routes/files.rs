@@ -152,7 +152,7 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
 
 /// Reads the form: `bucket` and the part `file` (streamed into `upload`), in either order;
 /// other fields are skipped. Returns the file's checked name.
-async fn receive(
+pub(crate) async fn receive(
     multipart: &mut axum::extract::Multipart,
     upload: &mut Upload,
 ) -> Result<String, ApiError> {
@@ -203,7 +203,7 @@ async fn receive(
 }
 
 /// Reads and drops what is left of a refused upload's body, up to [`DRAIN_LIMIT`].
-async fn drain(multipart: &mut axum::extract::Multipart) {
+pub(crate) async fn drain(multipart: &mut axum::extract::Multipart) {
     let mut drained = 0u64;
     while let Ok(Some(mut field)) = multipart.next_field().await {
         while let Ok(Some(chunk)) = field.chunk().await {
