@@ -738,7 +738,13 @@ fn png_bytes(n: u64, len: usize) -> Vec<u8> {
 }
 
 /// Uploads `bytes` as `name` into the dev bucket `uploads`, as `wx.uploadFile` sends it.
-async fn upload(client: &reqwest::Client, api: &str, token: &str, name: &str, bytes: &[u8]) -> Value {
+async fn upload(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Value {
     let boundary = "wxbase-backup-files";
     let body = [
         format!(
@@ -845,12 +851,20 @@ async fn a_backup_under_upload_load_restores_every_file_uploaded_before_it() {
     let during = acknowledged.lock().expect("lock").len();
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     load.await.expect("the load ran");
-    assert!(during > before.len(), "uploads went on while the backup ran");
+    assert!(
+        during > before.len(),
+        "uploads went on while the backup ran"
+    );
     let all: std::collections::BTreeMap<String, (Value, Vec<u8>)> = acknowledged
         .lock()
         .expect("lock")
         .iter()
-        .map(|(file, bytes)| (file["id"].as_str().expect("an id").to_owned(), (file.clone(), bytes.clone())))
+        .map(|(file, bytes)| {
+            (
+                file["id"].as_str().expect("an id").to_owned(),
+                (file.clone(), bytes.clone()),
+            )
+        })
         .collect();
     drop(server);
 
@@ -871,7 +885,14 @@ async fn a_backup_under_upload_load_restores_every_file_uploaded_before_it() {
         let (uploaded, bytes) = all
             .get(id)
             .unwrap_or_else(|| panic!("{id} was never uploaded: {shown}"));
-        for field in ["bucket", "size", "contentType", "name", "createdAt", "_openid"] {
+        for field in [
+            "bucket",
+            "size",
+            "contentType",
+            "name",
+            "createdAt",
+            "_openid",
+        ] {
             assert_eq!(shown[field], uploaded[field], "{field} of {id}");
         }
         let download = client

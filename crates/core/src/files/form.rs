@@ -167,10 +167,9 @@ mod tests {
         let file_name = file_name
             .map(|n| format!("; filename=\"{n}\""))
             .unwrap_or_default();
-        let mut part = format!(
-            "--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n"
-        )
-        .into_bytes();
+        let mut part =
+            format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n")
+                .into_bytes();
         part.extend_from_slice(value);
         part.extend_from_slice(b"\r\n");
         part
@@ -243,7 +242,10 @@ mod tests {
         ];
         for fields in refused {
             let mut form = form(&fields, 5);
-            assert!(matches!(read(&mut form).await, Err(FileError::BadRequest(_))));
+            assert!(matches!(
+                read(&mut form).await,
+                Err(FileError::BadRequest(_))
+            ));
             form.drain().await;
         }
 
@@ -261,7 +263,10 @@ mod tests {
         body.truncate(body.len() - 3);
         let chunks = stream::iter([Ok::<_, Infallible>(Bytes::from(body))]);
         let mut cut = UploadForm::new(Some(CONTENT_TYPE), chunks).expect("a boundary");
-        assert!(matches!(read(&mut cut).await, Err(FileError::BadRequest(_))));
+        assert!(matches!(
+            read(&mut cut).await,
+            Err(FileError::BadRequest(_))
+        ));
 
         for content_type in [None, Some("multipart/form-data"), Some("text/plain")] {
             let empty = stream::iter(Vec::<Result<Bytes, Infallible>>::new());

@@ -198,14 +198,20 @@ mod tests {
         intake.take(&[0; 10]).expect("at the limit");
         assert!(matches!(
             intake.take(&[0]),
-            Err(FileError::TooLarge { limit: 10, which: "files.max_upload_bytes" })
+            Err(FileError::TooLarge {
+                limit: 10,
+                which: "files.max_upload_bytes"
+            })
         ));
 
         let mut intake = Intake::new(10);
         intake.take(&[0; 5]).expect("under both");
         assert!(matches!(
             intake.set_bucket(bucket(Some(4), &[])),
-            Err(FileError::TooLarge { limit: 4, which: "the bucket's maxBytes" })
+            Err(FileError::TooLarge {
+                limit: 4,
+                which: "the bucket's maxBytes"
+            })
         ));
     }
 

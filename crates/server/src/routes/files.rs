@@ -146,12 +146,18 @@ pub(crate) fn upload_form(request: Request) -> Result<UploadForm, FileError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    UploadForm::new(content_type.as_deref(), request.into_body().into_data_stream())
+    UploadForm::new(
+        content_type.as_deref(),
+        request.into_body().into_data_stream(),
+    )
 }
 
 /// Reads the form (`bucket` and the part `file`, in either order), streaming the file into
 /// `upload`. Returns the file's checked name.
-pub(crate) async fn receive(form: &mut UploadForm, upload: &mut Upload) -> Result<String, FileError> {
+pub(crate) async fn receive(
+    form: &mut UploadForm,
+    upload: &mut Upload,
+) -> Result<String, FileError> {
     while let Some(part) = form.next_part().await? {
         match part {
             FormPart::Bucket(name) => upload.set_bucket(&name).await?,
