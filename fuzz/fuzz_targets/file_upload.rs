@@ -50,7 +50,10 @@ fn bucket(settings: u8) -> Bucket {
 /// Runs a future whose every input is in memory: it must never wait.
 fn ready<T>(future: impl Future<Output = T>) -> T {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(value) => value,
         Poll::Pending => panic!("the upload form waited on a body that is all in memory"),
     }
@@ -110,7 +113,10 @@ fuzz_target!(|input: &[u8]| {
 
     match ready(receive(&mut form, &mut intake, settings)) {
         Ok((received, name)) => {
-            assert_eq!(received.stored, received.file, "stored bytes are the file's");
+            assert_eq!(
+                received.stored, received.file,
+                "stored bytes are the file's"
+            );
             assert_eq!(intake.size(), received.file.len() as u64);
             assert_eq!(
                 intake.sha256(),
@@ -128,4 +134,3 @@ fuzz_target!(|input: &[u8]| {
         Err(_) => ready(form.drain()),
     }
 });
-
