@@ -2,7 +2,7 @@
 //! and one bucket's files with image previews (signed URLs); upload a file from the browser
 //! (multipart, the CSRF token in the form's address), delete a file.
 
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::Form;
 use maud::{html, Markup};
@@ -251,20 +251,20 @@ pub async fn upload(
     request: Request,
 ) -> Response {
     let back = format!("/admin/files/{name}");
-    let mut multipart = match Multipart::from_request(request, &state).await {
-        Ok(multipart) => multipart,
-        Err(rejection) => return ui::after(&back, Err(rejection.body_text()), ""),
+    let mut form = match crate::routes::files::upload_form(request) {
+        Ok(form) => form,
+        Err(e) => return ui::after(&back, Err(e), ""),
     };
     let mut upload = state.files.start_upload(Caller::Admin);
-    match crate::routes::files::receive(&mut multipart, &mut upload).await {
+    match crate::routes::files::receive(&mut form, &mut upload).await {
         Ok(file_name) => match upload.finish(file_name).await {
             Ok(_) => ui::after(&back, Ok::<(), String>(()), "files.uploaded_notice"),
             Err(e) => ui::after(&back, Err(e), ""),
         },
         Err(e) => {
             upload.abort().await;
-            crate::routes::files::drain(&mut multipart).await;
-            ui::after(&back, Err(e.message), "")
+            form.drain().await;
+            ui::after(&back, Err(e), "")
         }
     }
 }
