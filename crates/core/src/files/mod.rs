@@ -1,10 +1,12 @@
 //! Files: buckets of uploaded files with the collections' permission modes, bytes kept in a
 //! local directory or S3-compatible storage ([`storage`]), rows kept by the [`FileStore`].
 //! [`FileService`] streams uploads to storage while sniffing their type, signs download URLs
-//! and makes thumbnails.
+//! and makes thumbnails. [`moderation`] sends images and audio of moderated buckets to WeChat's
+//! asynchronous check and records its verdicts.
 
 mod bucket;
 mod error;
+pub mod moderation;
 mod service;
 mod signing;
 pub mod storage;
@@ -14,6 +16,10 @@ mod upload;
 
 pub use bucket::{Bucket, BucketName, TypeRule};
 pub use error::FileError;
+pub use moderation::{
+    BucketModeration, Decision, MediaCheckOutcome, MediaChecker, Moderation, ModerationSettings,
+    ModerationStatus, TimeoutPolicy, VerdictSource,
+};
 pub use service::{Download, FileService, FileSettings, ListedFiles};
 pub use signing::UrlSigner;
 pub use storage::{S3Settings, StorageSettings};

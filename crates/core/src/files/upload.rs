@@ -6,9 +6,11 @@
 
 use object_store::{ObjectStore, WriteMultipart};
 use sha2::{Digest, Sha256};
+use wxbase_wechat::api::security::MediaType;
 
 use super::bucket::Bucket;
 use super::error::FileError;
+use super::moderation::Moderation;
 use super::service::FileService;
 use super::storage::blob_path;
 use super::store::StoredFile;
@@ -88,6 +90,14 @@ impl Upload {
 
     fn check_type(&self) -> Result<(), FileError> {
         if let (Some(bucket), Some(content_type)) = (&self.bucket, &self.content_type) {
+            if bucket.moderation.is_some() && MediaType::of_content_type(content_type).is_none() {
+                return Err(FileError::UnsupportedType {
+                    bucket: bucket.name.to_string(),
+                    content_type: content_type.clone(),
+                    accepted: "images and audio only, as its uploads are checked by WeChat"
+                        .to_owned(),
+                });
+            }
             if !bucket.accepts(content_type) {
                 let accepted: Vec<&str> = bucket.types.iter().map(|t| t.as_str()).collect();
                 return Err(FileError::UnsupportedType {
@@ -176,10 +186,21 @@ impl Upload {
             content_type: self.content_type.clone().unwrap_or_default(),
             sha256: hex::encode(self.hasher.clone().finalize()),
             created_at: Timestamp::now(),
+            // Admins are trusted, and WeChat checks for a user's openid: their uploads are not
+            // checked.
+            moderation: bucket
+                .moderation
+                .filter(|_| self.caller.openid().is_some())
+                .map(|_| Moderation::pending()),
         };
         let inserted = self.service.store().insert_file(&file).await;
         match inserted {
-            Ok(true) => Ok(file),
+            Ok(true) => {
+                if let (Some(moderation), Some(_)) = (bucket.moderation, &file.moderation) {
+                    self.service.submit_for_check(&file, moderation.scene).await;
+                }
+                Ok(file)
+            }
             Ok(false) => {
                 self.service.delete_blob(&file.id).await;
                 Err(FileError::UnknownBucket(bucket.name.to_string()))

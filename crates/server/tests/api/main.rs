@@ -14,6 +14,7 @@ mod helpers;
 mod login;
 mod metrics;
 mod middleware;
+mod moderation;
 mod oa_push;
 mod oa_support;
 mod oa_sync;

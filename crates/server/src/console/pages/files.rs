@@ -58,7 +58,7 @@ pub async fn bucket(
                     th { (ctx.t("files.size")) } th { (ctx.t("files.owner")) } th { (ctx.t("files.uploaded")) }
                 } }
                 tbody { @for f in &listed.files {
-                    @let (url, _) = state.files.signed_path(f);
+                    @let url = state.files.signed_admin_path(f);
                     tr {
                         td { @if f.content_type.starts_with("image/") { a href=(url) { img.thumb src=(format!("{url}&thumb=100x100")) alt=(f.name) loading="lazy"; } } @else { a href=(url) { (ctx.t("files.download")) } } }
                         td { (f.name) }
