@@ -125,7 +125,11 @@ async fn an_upload_is_pending_until_wechat_passes_it(app: TestApp) {
     assert_eq!(urls["data"][0]["url"], Value::Null, "{urls}");
     assert!(app.listed("pending", &id).await.is_some());
 
-    eventually("the other user sees the passed file", || app.sees(&bob, &id)).await;
+    let (shared, bob_token, file_id) = (&app, bob.as_str(), id.as_str());
+    eventually("the other user sees the passed file", move || {
+        shared.sees(bob_token, file_id)
+    })
+    .await;
     assert!(app.listed("pending", &id).await.is_none());
     let files = app
         .request(Method::GET, "/admin/api/buckets/photos/files", ADMIN_TOKEN, None)
@@ -146,11 +150,13 @@ async fn a_risky_upload_is_hidden_from_everyone_but_admins(app: TestApp) {
     let file = app.upload_ok(&alice, "photos", png(20, 20)).await;
     let id = id_of(&file);
     // The verdict is given when it is pushed: this file's URL is risky.
-    app.media_verdicts(json!({"default": "pass", "urlContains": {id.clone(): "risky"}}))
-        .await;
+    let mut rules = json!({"default": "pass", "urlContains": {}});
+    rules["urlContains"][id.as_str()] = json!("risky");
+    app.media_verdicts(rules).await;
 
-    eventually("the file is listed as risky", || async {
-        app.listed("risky", &id).await.is_some()
+    let (shared, file_id) = (&app, id.as_str());
+    eventually("the file is listed as risky", move || async move {
+        shared.listed("risky", file_id).await.is_some()
     })
     .await;
     let listed = app.listed("risky", &id).await.expect("listed");
@@ -187,12 +193,15 @@ async fn a_file_pending_past_the_timeout_follows_its_bucket(app: TestApp) {
     let lenient = id_of(&app.upload_ok(&alice, "lenient", png(8, 8)).await);
     let strict = id_of(&app.upload_ok(&alice, "strict", png(8, 8)).await);
 
-    eventually("the lenient bucket's file is passed", || {
-        app.sees(&bob, &lenient)
+    let (shared, bob_token) = (&app, bob.as_str());
+    let (lenient_id, strict_id) = (lenient.as_str(), strict.as_str());
+    eventually("the lenient bucket's file is passed", move || {
+        shared.sees(bob_token, lenient_id)
     })
     .await;
-    eventually("the strict bucket's file is refused", || async {
-        app.listed("risky", &strict)
+    eventually("the strict bucket's file is refused", move || async move {
+        shared
+            .listed("risky", strict_id)
             .await
             .is_some_and(|f| f["source"] == "timeout")
     })
@@ -218,7 +227,8 @@ async fn an_admin_overrides_a_verdict_and_each_is_a_webhook_event(app: TestApp) 
     let alice = app.login_as("alice").await;
     let bob = app.login_as("bob").await;
     let id = id_of(&app.upload_ok(&alice, "photos", png(12, 12)).await);
-    eventually("WeChat passes the file", || app.sees(&bob, &id)).await;
+    let (shared, bob_token, file_id) = (&app, bob.as_str(), id.as_str());
+    eventually("WeChat passes the file", move || shared.sees(bob_token, file_id)).await;
 
     let path = format!("/admin/api/files/photos/{id}/moderation");
     let decided = app
@@ -244,12 +254,21 @@ async fn an_admin_overrides_a_verdict_and_each_is_a_webhook_event(app: TestApp) 
         .collect();
     assert_eq!(types, [&json!("file.moderated"), &json!("file.moderated")], "{deliveries}");
 
-    for (path, body, error) in [
-        ("/admin/api/files/photos/01NOSUCHFILE0000000000000/moderation", json!({"verdict": "passed"}), "not_found"),
-        (&format!("/admin/api/files/other/{id}/moderation"), json!({"verdict": "passed"}), "not_found"),
-        (path.as_str(), json!({"verdict": "pending"}), "bad_request"),
-    ] {
-        let answer = app.request(Method::POST, path, ADMIN_TOKEN, Some(body)).await;
+    let refused = [
+        (
+            "/admin/api/files/photos/01NOSUCHFILE0000000000000/moderation".to_owned(),
+            json!({"verdict": "passed"}),
+            "not_found",
+        ),
+        (
+            format!("/admin/api/files/other/{id}/moderation"),
+            json!({"verdict": "passed"}),
+            "not_found",
+        ),
+        (path.clone(), json!({"verdict": "pending"}), "bad_request"),
+    ];
+    for (path, body, error) in refused {
+        let answer = app.request(Method::POST, &path, ADMIN_TOKEN, Some(body)).await;
         assert_failure(&answer, error);
     }
     let bad_status = app
@@ -324,9 +343,13 @@ async fn a_retried_verdict_push_is_recorded_once() {
         let alice = app.login_as("alice").await;
         let bob = app.login_as("bob").await;
         let id = id_of(&app.upload_ok(&alice, "photos", png(10, 10)).await);
-        eventually("the file is passed", || app.sees(&bob, &id)).await;
-        eventually("WeChat's retry is answered as a duplicate", || async {
-            app.scrape().await.contains("wxbase_pushes_duplicate_total 1")
+        let (shared, bob_token, file_id) = (&app, bob.as_str(), id.as_str());
+        eventually("the file is passed", move || shared.sees(bob_token, file_id)).await;
+        eventually("WeChat's retry is answered as a duplicate", move || async move {
+            shared
+                .scrape()
+                .await
+                .contains("wxbase_pushes_duplicate_total 1")
         })
         .await;
         assert_eq!(app.stored_messages().await, 1, "{backend:?}: one push recorded");

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::message::MessageError;
-use super::PushDocument;
+use super::{FieldKind, PushDocument};
 use crate::api::security::{Suggest, Verdict};
 
 /// The `Event` of a media check's verdict.
@@ -74,11 +74,17 @@ fn read(document: &PushDocument) -> Result<MediaCheckEvent, MessageError> {
         None => return Err(MessageError::Missing("result.suggest")),
     };
     let label = integer(result.get("label")).unwrap_or_default();
-    let detail = match document.get_structure("detail") {
-        Some(Value::Array(entries)) => entries,
-        Some(entry @ Value::Object(_)) => vec![entry],
-        _ => Vec::new(),
-    };
+    // XML repeats `<detail>` per strategy (several fields of one name); JSON has one array.
+    let detail = document
+        .fields()
+        .filter(|(name, field)| *name == "detail" && field.kind == FieldKind::Structure)
+        .filter_map(|(_, field)| serde_json::from_str::<Value>(&field.value).ok())
+        .flat_map(|value| match value {
+            Value::Array(entries) => entries,
+            entry @ Value::Object(_) => vec![entry],
+            _ => Vec::new(),
+        })
+        .collect();
     Ok(MediaCheckEvent {
         trace_id,
         verdict: Verdict { suggest, label },
@@ -133,6 +139,17 @@ mod tests {
         );
         assert_eq!(event.detail.len(), 1);
         assert!(!event.unfetchable());
+    }
+
+    #[test]
+    fn every_xml_detail_is_read_and_a_download_failure_in_any_is_seen() {
+        let second = "<detail><strategy><![CDATA[ocr]]></strategy><errcode>0</errcode>\
+            <status_code>-1008</status_code></detail><errcode>0</errcode>";
+        let body = XML.replacen("<errcode>0</errcode><errmsg>", &format!("{second}<errmsg>"), 1);
+        let event = parse(&body).expect("a media check").expect("readable");
+        assert_eq!(event.detail.len(), 2, "{:?}", event.detail);
+        assert_eq!(event.detail[1]["strategy"], "ocr");
+        assert!(event.unfetchable());
     }
 
     #[test]
