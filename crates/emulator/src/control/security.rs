@@ -6,9 +6,8 @@
 //! a text of the media URL, else the default) and how long after the call each is pushed;
 //! answers the rules in force.
 
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
