@@ -170,13 +170,7 @@ async fn receive_subscribe_event(
         .receive_event(message, &event, raw)
         .await
     {
-        Ok(outcome) => {
-            state.count(telemetry::PUSHES_RECEIVED, &[]);
-            if outcome == MediaCheckOutcome::Duplicate {
-                state.count(telemetry::PUSHES_DUPLICATE, &[]);
-            }
-            plain(StatusCode::OK, "success")
-        }
+        Ok(_) => plain(StatusCode::OK, "success"),
         Err(error) => {
             tracing::error!(%error, "subscribe event not recorded; WeChat will retry it");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded")

@@ -83,7 +83,7 @@ impl TestApp {
     }
 
     /// `GET /metrics` with the admin token: the text.
-    async fn scrape(&self) -> String {
+    async fn metrics_text(&self) -> String {
         self.fetch("/metrics", Some(ADMIN_TOKEN), &[])
             .await
             .text()
@@ -347,13 +347,13 @@ async fn a_retried_verdict_push_is_recorded_once() {
         eventually("the file is passed", move || shared.sees(bob_token, file_id)).await;
         eventually("WeChat's retry is answered as a duplicate", move || async move {
             shared
-                .scrape()
+                .metrics_text()
                 .await
                 .contains("wxbase_pushes_duplicate_total 1")
         })
         .await;
         assert_eq!(app.stored_messages().await, 1, "{backend:?}: one push recorded");
-        let scrape = app.scrape().await;
+        let scrape = app.metrics_text().await;
         let counted = scrape.lines().any(|line| {
             line.starts_with("wxbase_files_moderated_total{")
                 && line.contains(r#"verdict="passed""#)
