@@ -63,6 +63,8 @@ pub struct Options {
     pub backup: Option<BackupSettings>,
     /// `files.moderation_timeout_seconds`.
     pub moderation_timeout: Duration,
+    /// `files.moderation_allow_http` (on, as with `serve --dev`, unless a test turns it off).
+    pub moderation_allow_http: bool,
 }
 
 /// Webhook settings for tests: receivers on 127.0.0.1 over http, retries and polls in
@@ -100,6 +102,7 @@ impl Default for Options {
             metrics: MetricsSettings::default(),
             backup: None,
             moderation_timeout: Duration::from_secs(3600),
+            moderation_allow_http: true,
         }
     }
 }
@@ -168,7 +171,7 @@ impl TestApp {
             // As `serve --dev`: the emulator downloads files to check from the instance, over
             // http.
             moderation: ModerationSettings {
-                allow_http: true,
+                allow_http: options.moderation_allow_http,
                 timeout: options.moderation_timeout,
                 ..ModerationSettings::default()
             },

@@ -288,6 +288,44 @@ async fn a_moderated_bucket_refuses_other_types(app: TestApp) {
     assert_failure(&answer, "unsupported_type");
 }
 
+/// Without `server.public_url` WeChat has nowhere to download from: moderation cannot be turned
+/// on, and the error says what to set.
+async fn moderation_needs_a_public_url(app: TestApp) {
+    let created = app
+        .request(
+            Method::POST,
+            "/admin/api/buckets",
+            ADMIN_TOKEN,
+            Some(json!({"name": "photos", "moderation": true})),
+        )
+        .await;
+    assert_failure(&created, "bad_request");
+    let message = created["message"].as_str().expect("a message");
+    assert!(message.contains("server.public_url"), "{message}");
+    app.create_bucket(json!({"name": "plain"})).await;
+    let changed = app
+        .request(
+            Method::PATCH,
+            "/admin/api/buckets/plain",
+            ADMIN_TOKEN,
+            Some(json!({"moderation": true})),
+        )
+        .await;
+    assert_failure(&changed, "bad_request");
+}
+
+mod without_a_public_url {
+    use super::*;
+
+    wxbase_store::on_both_backends!(
+        setup = |backend| spawn(backend, Options {
+            moderation_allow_http: false,
+            ..Options::default()
+        });
+        moderation_needs_a_public_url,
+    );
+}
+
 wxbase_store::on_both_backends!(
     setup = |backend| spawn(backend, options(PushMode::Safe, PushFormat::Json));
     an_upload_is_pending_until_wechat_passes_it,
