@@ -426,7 +426,9 @@ impl FileService {
             .await?;
         let mut decided = 0;
         for (file, moderation) in expired {
-            let policy = moderation.map(|m| m.on_timeout).unwrap_or(TimeoutPolicy::Allow);
+            let policy = moderation
+                .map(|m| m.on_timeout)
+                .unwrap_or(TimeoutPolicy::Allow);
             let decision = Decision {
                 status: match policy {
                     TimeoutPolicy::Allow => ModerationStatus::Passed,

@@ -205,7 +205,10 @@ impl FileService {
         permission: PermissionMode,
         types: &[String],
     ) -> Result<(), FileError> {
-        match self.create_bucket(name, permission, None, types, None).await {
+        match self
+            .create_bucket(name, permission, None, types, None)
+            .await
+        {
             Ok(_) | Err(FileError::BucketExists(_)) => Ok(()),
             Err(error) => Err(error),
         }

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use wxbase_wechat::OpenId;
 
 use super::bucket::{Bucket, BucketName};
-use super::moderation::{BucketModeration, Decision, MediaCheckOutcome, Moderation, ModerationStatus};
+use super::moderation::{
+    BucketModeration, Decision, MediaCheckOutcome, Moderation, ModerationStatus,
+};
 use crate::collections::{Action, Caller, DocumentId};
 use crate::messages::NewInbound;
 use crate::{StoreError, Timestamp};

@@ -23,7 +23,10 @@ use crate::state::EmulatorState;
 pub fn router() -> Router<Arc<EmulatorState>> {
     Router::new()
         .route("/__emulator/security/risky-words", post(set_words))
-        .route("/__emulator/security/media-verdicts", post(set_media_verdicts))
+        .route(
+            "/__emulator/security/media-verdicts",
+            post(set_media_verdicts),
+        )
 }
 
 #[derive(Deserialize)]

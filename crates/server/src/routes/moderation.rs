@@ -144,7 +144,9 @@ async fn decide(
     };
     let file = state.files.override_verdict(&bucket, &id, verdict).await?;
     let shown = ModeratedFile::of(file).ok_or_else(|| {
-        FileError::NotFound(format!("there is no moderated file {id:?} in bucket {bucket:?}"))
+        FileError::NotFound(format!(
+            "there is no moderated file {id:?} in bucket {bucket:?}"
+        ))
     })?;
     Ok(Success(shown))
 }

@@ -117,7 +117,10 @@ async fn an_upload_is_pending_until_wechat_passes_it(app: TestApp) {
     assert_eq!(file["moderation"], "pending", "{file}");
     let id = id_of(&file);
 
-    assert!(app.sees(&alice, &id).await, "the owner sees her pending file");
+    assert!(
+        app.sees(&alice, &id).await,
+        "the owner sees her pending file"
+    );
     assert!(!app.sees(&bob, &id).await, "another user does not");
     let urls = app
         .post_as(&app.base_url, "/api/files/urls", &bob, json!({"ids": [id]}))
@@ -132,7 +135,12 @@ async fn an_upload_is_pending_until_wechat_passes_it(app: TestApp) {
     .await;
     assert!(app.listed("pending", &id).await.is_none());
     let files = app
-        .request(Method::GET, "/admin/api/buckets/photos/files", ADMIN_TOKEN, None)
+        .request(
+            Method::GET,
+            "/admin/api/buckets/photos/files",
+            ADMIN_TOKEN,
+            None,
+        )
         .await;
     assert_eq!(files["data"]["files"][0]["moderation"], "passed", "{files}");
     assert_eq!(app.emulator_calls("/wxa/media_check_async").await, 1);
@@ -169,20 +177,20 @@ async fn a_risky_upload_is_hidden_from_everyone_but_admins(app: TestApp) {
     let signed = app
         .fetch(file["url"].as_str().expect("a signed URL"), None, &[])
         .await;
-    assert_eq!(signed.status(), 404, "the owner's signed URL no longer works");
+    assert_eq!(
+        signed.status(),
+        404,
+        "the owner's signed URL no longer works"
+    );
 }
 
 /// WeChat cannot be reached: uploads stay pending, then the timeout decides each by its
 /// bucket's `moderationTimeout`.
 async fn a_file_pending_past_the_timeout_follows_its_bucket(app: TestApp) {
-    app.create_bucket(
-        json!({"name": "lenient", "moderation": true, "moderationTimeout": "allow"}),
-    )
-    .await;
-    app.create_bucket(
-        json!({"name": "strict", "moderation": true, "moderationTimeout": "refuse"}),
-    )
-    .await;
+    app.create_bucket(json!({"name": "lenient", "moderation": true, "moderationTimeout": "allow"}))
+        .await;
+    app.create_bucket(json!({"name": "strict", "moderation": true, "moderationTimeout": "refuse"}))
+        .await;
     app.emulator(
         "/__emulator/faults",
         json!({"endpoint": "/wxa/media_check_async", "drop": true}),
@@ -228,11 +236,19 @@ async fn an_admin_overrides_a_verdict_and_each_is_a_webhook_event(app: TestApp) 
     let bob = app.login_as("bob").await;
     let id = id_of(&app.upload_ok(&alice, "photos", png(12, 12)).await);
     let (shared, bob_token, file_id) = (&app, bob.as_str(), id.as_str());
-    eventually("WeChat passes the file", move || shared.sees(bob_token, file_id)).await;
+    eventually("WeChat passes the file", move || {
+        shared.sees(bob_token, file_id)
+    })
+    .await;
 
     let path = format!("/admin/api/files/photos/{id}/moderation");
     let decided = app
-        .request(Method::POST, &path, ADMIN_TOKEN, Some(json!({"verdict": "risky"})))
+        .request(
+            Method::POST,
+            &path,
+            ADMIN_TOKEN,
+            Some(json!({"verdict": "risky"})),
+        )
         .await;
     assert_eq!(decided["data"]["status"], "risky", "{decided}");
     assert_eq!(decided["data"]["source"], "admin");
@@ -252,7 +268,11 @@ async fn an_admin_overrides_a_verdict_and_each_is_a_webhook_event(app: TestApp) 
         .iter()
         .map(|d| &d["eventType"])
         .collect();
-    assert_eq!(types, [&json!("file.moderated"), &json!("file.moderated")], "{deliveries}");
+    assert_eq!(
+        types,
+        [&json!("file.moderated"), &json!("file.moderated")],
+        "{deliveries}"
+    );
 
     let refused = [
         (
@@ -268,11 +288,18 @@ async fn an_admin_overrides_a_verdict_and_each_is_a_webhook_event(app: TestApp) 
         (path.clone(), json!({"verdict": "pending"}), "bad_request"),
     ];
     for (path, body, error) in refused {
-        let answer = app.request(Method::POST, &path, ADMIN_TOKEN, Some(body)).await;
+        let answer = app
+            .request(Method::POST, &path, ADMIN_TOKEN, Some(body))
+            .await;
         assert_failure(&answer, error);
     }
     let bad_status = app
-        .request(Method::GET, "/admin/api/moderation?status=maybe", ADMIN_TOKEN, None)
+        .request(
+            Method::GET,
+            "/admin/api/moderation?status=maybe",
+            ADMIN_TOKEN,
+            None,
+        )
         .await;
     assert_failure(&bad_status, "bad_request");
 }
@@ -382,15 +409,25 @@ async fn a_retried_verdict_push_is_recorded_once() {
         let bob = app.login_as("bob").await;
         let id = id_of(&app.upload_ok(&alice, "photos", png(10, 10)).await);
         let (shared, bob_token, file_id) = (&app, bob.as_str(), id.as_str());
-        eventually("the file is passed", move || shared.sees(bob_token, file_id)).await;
-        eventually("WeChat's retry is answered as a duplicate", move || async move {
-            shared
-                .metrics_text()
-                .await
-                .contains("wxbase_pushes_duplicate_total 1")
+        eventually("the file is passed", move || {
+            shared.sees(bob_token, file_id)
         })
         .await;
-        assert_eq!(app.stored_messages().await, 1, "{backend:?}: one push recorded");
+        eventually(
+            "WeChat's retry is answered as a duplicate",
+            move || async move {
+                shared
+                    .metrics_text()
+                    .await
+                    .contains("wxbase_pushes_duplicate_total 1")
+            },
+        )
+        .await;
+        assert_eq!(
+            app.stored_messages().await,
+            1,
+            "{backend:?}: one push recorded"
+        );
         let scrape = app.metrics_text().await;
         let counted = scrape.lines().any(|line| {
             line.starts_with("wxbase_files_moderated_total{")

@@ -7,16 +7,18 @@ use wxbase_core::files::{
     Bucket, BucketModeration, BucketName, Decision, MediaCheckOutcome, ModerationStatus, StoredFile,
 };
 use wxbase_core::messages::NewInbound;
-use wxbase_core::Timestamp;
 use wxbase_core::webhooks::{event, EventType};
 use wxbase_core::StoreError;
+use wxbase_core::Timestamp;
 use wxbase_wechat::OpenId;
 
-use super::rows::{bucket_from_row, bucket_moderation, file_from_row, moderation_columns, types_text};
+use super::rows::{
+    bucket_from_row, bucket_moderation, file_from_row, moderation_columns, types_text,
+};
 use super::sql::{self, access_condition, moderation_condition};
 use crate::backend::{Backend, ReadRow};
-use crate::messages::queries::insert_inbound_in;
 use crate::errors::SqlxResultExt;
+use crate::messages::queries::insert_inbound_in;
 use crate::sql::{SqlValue, Statement};
 use crate::webhooks::queries::record_if_subscribed;
 

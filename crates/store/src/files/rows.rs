@@ -58,7 +58,10 @@ pub fn bucket_moderation(row: &impl ReadRow) -> Result<Option<BucketModeration>,
 /// A bucket's moderation as its two columns.
 pub fn moderation_columns(bucket: &Bucket) -> (Option<i64>, Option<&'static str>) {
     match bucket.moderation {
-        Some(m) => (Some(i64::from(m.scene.number())), Some(m.on_timeout.as_str())),
+        Some(m) => (
+            Some(i64::from(m.scene.number())),
+            Some(m.on_timeout.as_str()),
+        ),
         None => (None, None),
     }
 }

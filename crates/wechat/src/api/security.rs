@@ -180,7 +180,9 @@ impl TryFrom<u8> for MediaType {
         match number {
             1 => Ok(Self::Audio),
             2 => Ok(Self::Image),
-            _ => Err(format!("media_type must be 1 (audio) or 2 (image), not {number}")),
+            _ => Err(format!(
+                "media_type must be 1 (audio) or 2 (image), not {number}"
+            )),
         }
     }
 }
@@ -304,8 +306,14 @@ mod tests {
 
     #[test]
     fn images_and_audio_are_the_media_wechat_checks() {
-        assert_eq!(MediaType::of_content_type("image/png"), Some(MediaType::Image));
-        assert_eq!(MediaType::of_content_type("audio/mpeg"), Some(MediaType::Audio));
+        assert_eq!(
+            MediaType::of_content_type("image/png"),
+            Some(MediaType::Image)
+        );
+        assert_eq!(
+            MediaType::of_content_type("audio/mpeg"),
+            Some(MediaType::Audio)
+        );
         assert_eq!(MediaType::of_content_type("video/mp4"), None);
         assert_eq!(MediaType::of_content_type("application/pdf"), None);
     }

@@ -145,7 +145,11 @@ mod tests {
     fn every_xml_detail_is_read_and_a_download_failure_in_any_is_seen() {
         let second = "<detail><strategy><![CDATA[ocr]]></strategy><errcode>0</errcode>\
             <status_code>-1008</status_code></detail><errcode>0</errcode>";
-        let body = XML.replacen("<errcode>0</errcode><errmsg>", &format!("{second}<errmsg>"), 1);
+        let body = XML.replacen(
+            "<errcode>0</errcode><errmsg>",
+            &format!("{second}<errmsg>"),
+            1,
+        );
         let event = parse(&body).expect("a media check").expect("readable");
         assert_eq!(event.detail.len(), 2, "{:?}", event.detail);
         assert_eq!(event.detail[1]["strategy"], "ocr");
@@ -177,6 +181,9 @@ mod tests {
             Some(Err(MessageError::Missing("trace_id")))
         ));
         let odd = JSON.replace(r#"{"suggest":"pass""#, r#"{"suggest":"maybe""#);
-        assert!(matches!(parse(&odd), Some(Err(MessageError::Invalid { .. }))));
+        assert!(matches!(
+            parse(&odd),
+            Some(Err(MessageError::Invalid { .. }))
+        ));
     }
 }

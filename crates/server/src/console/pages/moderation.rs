@@ -83,7 +83,14 @@ pub async fn pass(
     State(state): State<AppState>,
     Path((bucket, id)): Path<(String, String)>,
 ) -> Response {
-    decide(&state, &bucket, &id, ModerationStatus::Passed, "moderation.passed").await
+    decide(
+        &state,
+        &bucket,
+        &id,
+        ModerationStatus::Passed,
+        "moderation.passed",
+    )
+    .await
 }
 
 /// `POST /admin/moderation/{bucket}/{id}/reject`.
@@ -91,7 +98,14 @@ pub async fn reject(
     State(state): State<AppState>,
     Path((bucket, id)): Path<(String, String)>,
 ) -> Response {
-    decide(&state, &bucket, &id, ModerationStatus::Risky, "moderation.rejected").await
+    decide(
+        &state,
+        &bucket,
+        &id,
+        ModerationStatus::Risky,
+        "moderation.rejected",
+    )
+    .await
 }
 
 async fn decide(
