@@ -174,7 +174,7 @@ pub enum MediaCheckOutcome {
     /// A retry of a push already recorded: nothing changed.
     Duplicate,
     /// The pending file with its `trace_id` got the verdict.
-    Decided(StoredFile),
+    Decided(Box<StoredFile>),
     /// Recorded, but no pending file has that `trace_id` (deleted, already decided by an
     /// admin or the timeout, or not wxbase's).
     Unmatched,

@@ -363,7 +363,7 @@ pub async fn record_media_check<DB: Backend>(
     .await?;
     tx.commit().await.or_store_error()?;
     Ok(match decided {
-        Some(file) => MediaCheckOutcome::Decided(file),
+        Some(file) => MediaCheckOutcome::Decided(Box::new(file)),
         None => MediaCheckOutcome::Unmatched,
     })
 }
