@@ -304,6 +304,97 @@ async fn an_admin_overrides_a_verdict_and_each_is_a_webhook_event(app: TestApp) 
     assert_failure(&bad_status, "bad_request");
 }
 
+/// The value of the first `name="csrf"` field of a console page.
+fn csrf_of(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a CSRF field") + marker.len();
+    page[start..].split('"').next().expect("a value").to_owned()
+}
+
+/// The console's moderation page lists a pending file with its preview; its reject button
+/// (with the session's CSRF token) makes it risky.
+async fn the_console_queue_rejects_a_pending_file(app: TestApp) {
+    app.create_bucket(json!({"name": "photos", "moderation": true}))
+        .await;
+    // The verdict would come long after the test.
+    app.media_verdicts(json!({"default": "pass", "delayMs": 60000}))
+        .await;
+    let alice = app.login_as("alice").await;
+    let id = id_of(&app.upload_ok(&alice, "photos", png(8, 8)).await);
+    let console = wxbase_core::ConsoleService::new(
+        app.db.store.clone(),
+        wxbase_wechat::AppId::parse(crate::helpers::APP_ID).expect("app id"),
+        wxbase_core::console::ConsoleSettings::default(),
+    );
+    let password = "console-password-1";
+    console
+        .create_admin(
+            "ops",
+            &wxbase_core::console::Password::new(password.to_owned()).expect("long enough"),
+        )
+        .await
+        .expect("admin created");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = browser
+        .get(format!("{}/admin/login", app.base_url))
+        .send()
+        .await
+        .expect("answers");
+    let cookie_of = |response: &reqwest::Response| -> String {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let pre_cookie = cookie_of(&login);
+    let csrf = csrf_of(&login.text().await.expect("text"));
+    let signed_in = browser
+        .post(format!("{}/admin/login", app.base_url))
+        .header("cookie", &pre_cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "ops"),
+            ("password", password),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(signed_in.status(), 303);
+    let cookie = cookie_of(&signed_in);
+    let page = browser
+        .get(format!("{}/admin/moderation", app.base_url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains(&format!("/api/files/{id}?")),
+        "a preview: {page}"
+    );
+    let reject = format!("/admin/moderation/photos/{id}/reject");
+    assert!(page.contains(&reject), "{page}");
+    let rejected = browser
+        .post(format!("{}{reject}", app.base_url))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf_of(&page).as_str())])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(rejected.status(), 303);
+    let listed = app.listed("risky", &id).await.expect("rejected");
+    assert_eq!(listed["source"], "admin");
+}
+
 /// Moderated buckets take only what WeChat checks: images and audio.
 async fn a_moderated_bucket_refuses_other_types(app: TestApp) {
     app.create_bucket(json!({"name": "photos", "moderation": true}))
@@ -358,6 +449,7 @@ wxbase_store::on_both_backends!(
     an_upload_is_pending_until_wechat_passes_it,
     an_admin_overrides_a_verdict_and_each_is_a_webhook_event,
     a_moderated_bucket_refuses_other_types,
+    the_console_queue_rejects_a_pending_file,
 );
 
 mod compatible_xml {
