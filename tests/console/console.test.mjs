@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -218,4 +219,63 @@ test('switches the language to Chinese and back', async () => {
   await page.getByRole('link', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
+});
+
+test('creates a webhook endpoint, pings it and sees a delivery', async () => {
+  const received = [];
+  const hook = createHttpServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      received.push(JSON.parse(body));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${hook.address().port}/hook`;
+  try {
+    await page.goto(`${base}/admin/webhooks`);
+    await page.getByText('No webhook endpoint yet.').waitFor();
+    await page.getByLabel('URL').fill(hookUrl);
+    await page.getByLabel('Description').fill('logins, to the CRM');
+    await page.getByRole('checkbox', { name: 'user.login' }).check();
+    await page.getByRole('checkbox', { name: 'user.created' }).check();
+    await page.getByRole('button', { name: 'Create the endpoint' }).click();
+    const secret = await page.locator('#new-secret').innerText();
+    assert.match(secret, /^whsec_/);
+    await page.getByRole('link', { name: hookUrl }).click();
+    await page.getByRole('button', { name: 'Send a test ping' }).click();
+    await page.getByText('The endpoint accepted the ping.').waitFor();
+    assert.ok(received.some((event) => event.type === 'ping'), JSON.stringify(received));
+    await loggedInUser('carol');
+    await eventually(async () => {
+      await page.reload();
+      return (await page.locator('#deliveries').getByText('Delivered').count()) >= 2;
+    }, 'the deliveries of carol\'s first login');
+    await page.locator('#deliveries').getByText('user.login').waitFor();
+    assert.ok(received.some((event) => event.type === 'user.login'), JSON.stringify(received));
+    await shot('webhook');
+  } finally {
+    hook.close();
+  }
+});
+
+test('sends a subscribe campaign and sees its counts', async () => {
+  for (const user of ['dave', 'erin']) {
+    const granted = await postJson(`${emulator}/__emulator/subscribe/grant`, { user, templateIds: ['tmplOrderShipped000000001'] });
+    assert.equal(granted.push?.delivered, true, JSON.stringify(granted));
+  }
+  await page.goto(`${base}/admin/subscriptions`);
+  await page.getByRole('row', { name: /tmplOrderShipped000000001/ }).getByRole('link', { name: 'Send with it' }).click();
+  const campaign = page.locator('form[action="/admin/subscriptions/campaigns"]');
+  await campaign.locator('#campaign_character_string1').fill('SF1234567');
+  await campaign.locator('#campaign_thing2').fill('New arrivals');
+  await campaign.locator('#campaign_time3').fill('2024-10-01 15:01');
+  await campaign.getByLabel('Every user holding a grant').check();
+  await campaign.getByRole('button', { name: 'Queue the campaign' }).click();
+  await page.getByText('The campaign was queued').waitFor();
+  assert.equal(await page.locator('#count-queued').innerText(), '2');
+  await eventually(async () => (await page.locator('#count-sent').innerText()) === '2',
+    'both messages sent (the counts refresh by themselves)');
+  await shot('campaign');
 });

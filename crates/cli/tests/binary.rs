@@ -1,12 +1,14 @@
 //! The `wxbase` binary as a user runs it: `serve --dev`, a restart on the same data directory,
 //! `oa sync` and `oa status` against a standalone emulator, configuration errors,
-//! `config example`, a webhook event that outlives a SIGKILL.
+//! `config example`, a webhook event that outlives a SIGKILL, backups taken under load
+//! (logins, uploads) and restored.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
+
+mod common;
 
 // The server's API tests' receiver (Node, checking signatures with the `standardwebhooks`
 // package); this file uses part of its helpers.
@@ -14,14 +16,13 @@ use serde_json::{json, Value};
 #[path = "../../server/tests/api/webhook_support.rs"]
 mod webhook_support;
 
+use common::{Process, BINARY};
 use webhook_support::{assert_all_verified_with, Receiver};
 use wxbase_store::testing::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_wxbase");
-
 /// A `wxbase serve --dev` process on free ports, killed when dropped.
 struct DevServer {
-    child: Child,
+    process: Process,
     api: String,
     emulator: String,
 }
@@ -34,7 +35,8 @@ impl DevServer {
     /// `serve --dev` with extra environment variables (`WXBASE_DATABASE_URL` among them picks
     /// the database; without it, SQLite in the data directory).
     fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(BINARY)
+        let mut command = Command::new(BINARY);
+        command
             .env_remove("WXBASE_DATABASE_URL")
             .envs(env.iter().copied())
             .args([
@@ -47,37 +49,17 @@ impl DevServer {
             ])
             .arg("--data-dir")
             .arg(data_dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("wxbase starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut url_after = |prefix: &str| -> String {
-            let line = lines
-                .next()
-                .expect("wxbase printed its banner")
-                .expect("utf-8");
-            let rest = line
-                .strip_prefix(prefix)
-                .unwrap_or_else(|| panic!("expected `{prefix}...`, got `{line}`"));
-            rest.split_whitespace().next().expect("a URL").to_owned()
-        };
-        let api = url_after("wxbase listening on ");
-        let emulator = url_after("WeChat emulator listening on ");
+            .stderr(Stdio::inherit());
+        let (process, urls) = Process::start(
+            &mut command,
+            &["wxbase listening on ", "WeChat emulator listening on "],
+        );
+        let [api, emulator] = <[String; 2]>::try_from(urls).expect("two URLs");
         DevServer {
-            child,
+            process,
             api,
             emulator,
         }
-    }
-}
-
-impl Drop for DevServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -175,7 +157,7 @@ async fn a_100_mib_upload_is_streamed_in_bounded_memory() {
     assert_eq!(answer["code"], 1, "{answer}");
     assert_eq!(answer["data"]["size"], 100 * MIB + 12);
     assert_eq!(answer["data"]["contentType"], "image/png");
-    let peak = peak_rss_kib(server.child.id());
+    let peak = peak_rss_kib(server.process.child.id());
     eprintln!("peak RSS after a 100 MiB upload: {peak} KiB");
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
 }
@@ -273,39 +255,23 @@ async fn serve_dev_answers_whether_a_user_follows_the_official_account_out_of_th
 
 /// A standalone `wxbase emulator` on a free port, killed when dropped.
 struct StandaloneEmulator {
-    child: Child,
+    _process: Process,
     url: String,
 }
 
 impl StandaloneEmulator {
     fn start() -> Self {
-        let mut child = Command::new(BINARY)
+        let mut command = Command::new(BINARY);
+        command
             .args(["emulator", "--listen", "127.0.0.1:0"])
             .env_remove("WXBASE_APP_ID")
-            .env_remove("WXBASE_APP_SECRET")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the emulator starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let line = BufReader::new(stdout)
-            .lines()
-            .next()
-            .expect("a banner")
-            .expect("utf-8");
-        let url = line
-            .strip_prefix("WeChat emulator listening on ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("unexpected banner `{line}`"))
-            .to_owned();
-        StandaloneEmulator { child, url }
-    }
-}
-
-impl Drop for StandaloneEmulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+            .env_remove("WXBASE_APP_SECRET");
+        let (process, urls) = Process::start(&mut command, &["WeChat emulator listening on "]);
+        let url = urls.into_iter().next().expect("one URL");
+        StandaloneEmulator {
+            _process: process,
+            url,
+        }
     }
 }
 
@@ -754,6 +720,197 @@ async fn a_backup_under_load_restores_every_write_acknowledged_before_it() {
     }
 }
 
+/// A PNG's magic number and `len - 8` bytes that only upload `n` has.
+fn png_bytes(n: u64, len: usize) -> Vec<u8> {
+    let mut state = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let noise = std::iter::repeat_with(move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    });
+    b"\x89PNG\r\n\x1a\n"
+        .iter()
+        .copied()
+        .chain(noise)
+        .take(len)
+        .collect()
+}
+
+/// Uploads `bytes` as `name` into the dev bucket `uploads`, as `wx.uploadFile` sends it.
+async fn upload(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Value {
+    let boundary = "wxbase-backup-files";
+    let body = [
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"bucket\"\r\n\r\nuploads\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+        bytes,
+        format!("\r\n--{boundary}--\r\n").as_bytes(),
+    ]
+    .concat();
+    client
+        .post(format!("{api}/api/files"))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("wxbase answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// Every file of the bucket `uploads` as the admin API lists it, by id.
+async fn listed_uploads(server: &DevServer) -> std::collections::BTreeMap<String, Value> {
+    let mut listed = std::collections::BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let page = admin(
+            server,
+            &format!("/admin/api/buckets/uploads/files?limit=500{cursor}"),
+            None,
+        )
+        .await;
+        assert_eq!(page["code"], 1, "{page}");
+        for file in page["data"]["files"].as_array().expect("files") {
+            listed.insert(file["id"].as_str().expect("an id").to_owned(), file.clone());
+        }
+        match page["data"]["cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return listed,
+        }
+    }
+}
+
+/// A deployment with local file storage takes uploads through the API while `wxbase backup`
+/// copies it; restored into an empty data directory, every file whose upload was answered
+/// before the backup started is listed with the same metadata and downloads with the same
+/// bytes, and no file is listed whose bytes were left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_upload_load_restores_every_file_uploaded_before_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let env = [DEV_APP[0], DEV_APP[1], ("WXBASE_ADMIN_TOKEN", ADMIN_TOKEN)];
+    let server = DevServer::start_with(data.path(), &env);
+    let token = login(&server, "alice").await["data"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Each answered upload: the answer's `data` and the bytes sent.
+    type Uploaded = Vec<(Value, Vec<u8>)>;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Uploaded::new()));
+    let load = {
+        let (api, token) = (server.api.clone(), token.clone());
+        let (stop, acknowledged) = (stop.clone(), acknowledged.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && n < 1000 {
+                let bytes = png_bytes(n, 1000 + (n as usize * 797) % 20_000);
+                let answer = upload(&client, &api, &token, &format!("photo-{n}.png"), &bytes).await;
+                assert_eq!(answer["code"], 1, "{answer}");
+                acknowledged
+                    .lock()
+                    .expect("lock")
+                    .push((answer["data"].clone(), bytes));
+                n += 1;
+            }
+        })
+    };
+    while acknowledged.lock().expect("lock").len() < 30 {
+        assert!(!load.is_finished(), "the uploads stopped early");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before: Uploaded = acknowledged.lock().expect("lock").clone();
+    let archive = data.path().join("with-files.tar");
+    let backup = tokio::task::spawn_blocking({
+        let (dir, archive) = (data.path().to_owned(), archive.clone());
+        move || {
+            wxbase_in(
+                &dir,
+                &["backup", "--output", archive.to_str().expect("utf-8")],
+            )
+        }
+    })
+    .await
+    .expect("the backup ran");
+    succeeded(&backup);
+    let during = acknowledged.lock().expect("lock").len();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    load.await.expect("the load ran");
+    assert!(
+        during > before.len(),
+        "uploads went on while the backup ran"
+    );
+    let all: std::collections::BTreeMap<String, (Value, Vec<u8>)> = acknowledged
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(file, bytes)| {
+            (
+                file["id"].as_str().expect("an id").to_owned(),
+                (file.clone(), bytes.clone()),
+            )
+        })
+        .collect();
+    drop(server);
+
+    let restored_dir = tempfile::tempdir().expect("temp dir");
+    let target = restored_dir.path().join("data");
+    succeeded(&wxbase_in(
+        &target,
+        &["restore", archive.to_str().expect("utf-8")],
+    ));
+    let server = DevServer::start_with(&target, &env);
+    let listed = listed_uploads(&server).await;
+    for (file, _) in &before {
+        let id = file["id"].as_str().expect("an id");
+        assert!(listed.contains_key(id), "{id} was lost: {file}");
+    }
+    let client = reqwest::Client::new();
+    for (id, shown) in &listed {
+        let (uploaded, bytes) = all
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} was never uploaded: {shown}"));
+        for field in [
+            "bucket",
+            "size",
+            "contentType",
+            "name",
+            "createdAt",
+            "_openid",
+        ] {
+            assert_eq!(shown[field], uploaded[field], "{field} of {id}");
+        }
+        let download = client
+            .get(format!("{}/api/files/{id}", server.api))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("wxbase answers");
+        assert_eq!(download.status(), 200, "{id}");
+        assert_eq!(
+            download.headers()["content-type"],
+            uploaded["contentType"].as_str().expect("a type")
+        );
+        let downloaded = download.bytes().await.expect("the bytes");
+        assert!(downloaded == bytes[..], "the bytes of {id} changed");
+    }
+}
+
 /// `PRAGMA integrity_check` of an SQLite file: `ok` when sound.
 fn integrity_check(path: &Path) -> String {
     let db = rusqlite::Connection::open(path).expect("the database opens");
@@ -875,8 +1032,7 @@ async fn a_webhook_event_outlives_a_sigkill_and_arrives_after_the_restart(databa
     let refused = wait_for_delivery(&server, endpoint_id, |d| d["lastStatus"] == 503).await;
     assert_eq!(refused["status"], "pending", "{refused}");
     // SIGKILL (std's Child::kill, by the child's PID): no shutdown of any kind.
-    server.child.kill().expect("the server is killed");
-    server.child.wait().expect("the server is gone");
+    server.process.kill();
 
     receiver.configure("orders", &[secret], 0, 204).await;
     server = DevServer::start_with(data.path(), &env);

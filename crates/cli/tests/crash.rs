@@ -5,16 +5,18 @@
 //! the process died, sent again when its lease ran out). SQLite passes `integrity_check`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use wxbase_store::testing::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_wxbase");
+mod common;
+
+use common::{Process, BINARY};
+
 const APP_ID: &str = "wxd000000000000001";
 const APP_SECRET: &str = "dev-secret-0123456789abcdef0000";
 const PUSH_TOKEN: &str = "crashPushToken";
@@ -25,48 +27,28 @@ const USERS: usize = 300;
 /// Sends in flight at once: the bound on replies that can go out twice.
 const SEND_CONCURRENCY: usize = 4;
 
-/// A process killed (SIGKILL) when dropped.
+/// A `wxbase` process and the URL its banner printed.
 struct Running {
-    child: Child,
+    process: Process,
     url: String,
 }
 
 impl Running {
-    /// Starts `wxbase ARGS` and reads the URL from the first line starting with `banner`.
+    /// Starts `wxbase ARGS` and reads the URL from the first line, which starts with `banner`.
     fn start(args: &[&str], env: &[(&str, String)], banner: &str) -> Self {
-        let mut child = Command::new(BINARY)
+        let mut command = Command::new(BINARY);
+        command
             .args(args)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("wxbase starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let line = BufReader::new(stdout)
-            .lines()
-            .next()
-            .expect("a banner")
-            .expect("utf-8");
-        let url = line
-            .strip_prefix(banner)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("expected `{banner}…`, got `{line}`"))
-            .to_owned();
-        Self { child, url }
+            .stderr(Stdio::inherit());
+        let (process, urls) = Process::start(&mut command, &[banner]);
+        let url = urls.into_iter().next().expect("one URL");
+        Self { process, url }
     }
 
     /// SIGKILL, as a crash or the OOM killer would.
     fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill();
     }
 }
 

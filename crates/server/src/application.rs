@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 use tower::{Layer, Service};
 use wxbase_core::backup::BackupService;
 use wxbase_core::codes::CodeService;
+use wxbase_core::console::{BothObservers, WechatErrorLog};
 use wxbase_core::files::{FileSettings, MediaChecker};
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
@@ -260,6 +261,7 @@ impl Application {
             self.state.console.service.clone(),
             SESSION_PURGE_INTERVAL,
         ));
+        tasks.spawn(self.state.console.wechat_errors.clone().run());
         if let Some(telemetry) = &self.state.telemetry {
             tasks.spawn(telemetry.clone().run_upkeep());
         }
@@ -284,9 +286,13 @@ fn services(
         .map(|t| t.metrics.clone())
         .unwrap_or_default();
     let wechat = config.wechat_client().map_err(BuildError::WechatClient)?;
+    let wechat_errors = Arc::new(WechatErrorLog::new(store.clone()));
     let wechat = match &telemetry {
-        Some(_) => wechat.with_observer(metrics.wechat_observer()),
-        None => wechat,
+        Some(_) => wechat.with_observer(Arc::new(BothObservers(
+            metrics.wechat_observer(),
+            wechat_errors.clone(),
+        ))),
+        None => wechat.with_observer(wechat_errors.clone()),
     };
     let tokens = Arc::new(TokenManager::new(
         store.clone(),
@@ -378,7 +384,7 @@ fn services(
         backups,
         webhooks: Arc::new(webhooks),
         codes,
-        console: Arc::new(Console::new(console, config)),
+        console: Arc::new(Console::new(console, config, wechat_errors)),
         files: Arc::new(files),
         collections: Arc::new(collections),
         text_security,

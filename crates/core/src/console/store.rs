@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use wxbase_wechat::{AppId, OpenId};
 
 use super::account::Username;
+use super::wechat_errors::WechatErrorCount;
 use crate::messages::StoredMessage;
 use crate::{StoreError, Timestamp, TokenHash, User, UserId};
 
@@ -287,4 +288,15 @@ pub trait ConsoleStore: Send + Sync + 'static {
         app_id: &AppId,
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError>;
+
+    /// Adds failed WeChat calls, each to the count of its endpoint and errcode in the minute of
+    /// its `last_seen`, and deletes the minutes before `forget_before`.
+    async fn record_wechat_errors(
+        &self,
+        counts: &[WechatErrorCount],
+        forget_before: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Failed WeChat calls in the minutes from `since`, summed by endpoint and errcode.
+    async fn wechat_errors(&self, since: Timestamp) -> Result<Vec<WechatErrorCount>, StoreError>;
 }

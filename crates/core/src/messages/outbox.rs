@@ -9,7 +9,7 @@
 //! reply per user (the user's first pending one), so the replies in flight all go to
 //! different users, and one user's replies still go out one at a time and in order, across
 //! instances. A claim is made when half the sending slots are free, so one claim serves
-//! several sends.
+//! several sends, and a second one may run beside it while sends finish.
 //!
 //! Delivery is at least once in one narrow case: if the process dies after WeChat accepted a
 //! message and before the `sent` mark is written, the lease expires and another attempt sends
@@ -37,6 +37,20 @@ use crate::Timestamp;
 /// The endpoint whose errcodes are final for a message.
 const SEND_ENDPOINT: &str = "/cgi-bin/message/custom/send";
 
+/// Claims one worker keeps in flight at once. While one claim's statement runs, the sends of
+/// the previous one finish and their users become due again; a second claim takes them
+/// without waiting for the first to return, which matters where a claim's round trip is long
+/// (PostgreSQL's claims take several milliseconds). Claims never take the same user twice:
+/// on PostgreSQL a claim skips the queue rows another one holds, on SQLite claims run one
+/// after the other on the writer.
+const CLAIMS_IN_FLIGHT: usize = 2;
+
+/// What a claim asked for and what it leased.
+struct ClaimResult {
+    asked: usize,
+    claimed: Result<Vec<Leased>, MessageError>,
+}
+
 /// A claimed reply and the lease its claim took.
 struct Leased {
     job: ClaimedOutbound,
@@ -52,26 +66,58 @@ impl MessageService {
         let slots = usize::try_from(self.settings.send_concurrency.max(1)).unwrap_or(1);
         tracing::info!(concurrency = slots, "outbox worker started");
         let mut sending: JoinSet<()> = JoinSet::new();
+        let mut claiming: JoinSet<ClaimResult> = JoinSet::new();
+        // Sending slots promised to the claims in flight.
+        let mut reserved = 0;
         loop {
             while sending.try_join_next().is_some() {}
-            let free = slots - sending.len().min(slots);
-            let mut more_due = false;
-            if free > 0 && (sending.is_empty() || free * 2 >= slots) {
-                match self.claim(free).await {
-                    Ok((claimed, asked)) => {
-                        more_due = claimed.len() == asked;
-                        for leased in claimed {
-                            let service = self.clone();
-                            sending.spawn(async move { service.deliver(leased).await });
-                        }
-                    }
-                    Err(error) => tracing::warn!(%error, "outbox claim failed; trying again"),
-                }
-            }
-            if more_due && sending.len() < slots {
+            let free = slots.saturating_sub(sending.len() + reserved);
+            // A first claim when half the slots are open (or nothing is being sent); a second
+            // one beside it only while sends are finishing and their users may be due again.
+            let claim_now = if claiming.is_empty() {
+                sending.is_empty() || free * 2 >= slots
+            } else {
+                claiming.len() < CLAIMS_IN_FLIGHT && !sending.is_empty()
+            };
+            if free > 0 && claim_now {
+                let asked = self.batch_for(free);
+                reserved += asked;
+                let service = self.clone();
+                claiming.spawn(async move { service.claim(asked).await });
                 continue;
             }
             tokio::select! {
+                Some(finished) = claiming.join_next(), if !claiming.is_empty() => {
+                    // Claims are never aborted: an error here is a panic, passed on as if
+                    // the claim had run in this task.
+                    let ClaimResult { asked, claimed } = finished
+                        .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+                    reserved -= asked.min(reserved);
+                    match claimed {
+                        Ok(claimed) => {
+                            let more_due = claimed.len() == asked;
+                            for leased in claimed {
+                                let service = self.clone();
+                                sending.spawn(async move { service.deliver(leased).await });
+                            }
+                            if more_due {
+                                continue;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "outbox claim failed; trying again");
+                        }
+                    }
+                    // Nothing more was due: wait for a send, a wake-up or the poll before the
+                    // next claim, unless another claim is still in flight.
+                    if claiming.is_empty() {
+                        tokio::select! {
+                            Some(_) = sending.join_next(), if !sending.is_empty() => {}
+                            () = self.wake.notified() => {}
+                            () = tokio::time::sleep(self.settings.poll) => {}
+                        }
+                    }
+                }
                 Some(_) = sending.join_next(), if !sending.is_empty() => {}
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.settings.poll) => {}
@@ -83,7 +129,7 @@ impl MessageService {
     /// many were claimed.
     pub async fn deliver_due(self: &Arc<Self>) -> Result<usize, MessageError> {
         let slots = usize::try_from(self.settings.send_concurrency.max(1)).unwrap_or(1);
-        let (claimed, _) = self.claim(slots).await?;
+        let claimed = self.claim(self.batch_for(slots)).await.claimed?;
         let count = claimed.len();
         let mut sending = JoinSet::new();
         for leased in claimed {
@@ -94,9 +140,21 @@ impl MessageService {
         Ok(count)
     }
 
-    /// Leases up to `free` due replies (and at most one batch); with how many were asked for.
-    async fn claim(&self, free: usize) -> Result<(Vec<Leased>, usize), MessageError> {
-        let asked = free.min(usize::try_from(self.settings.batch.max(1)).unwrap_or(1));
+    /// How many replies to ask a claim for when `free` sending slots are open: at most one
+    /// batch.
+    fn batch_for(&self, free: usize) -> usize {
+        free.min(usize::try_from(self.settings.batch.max(1)).unwrap_or(1))
+    }
+
+    /// Leases up to `asked` due replies, at most one per user.
+    async fn claim(&self, asked: usize) -> ClaimResult {
+        ClaimResult {
+            asked,
+            claimed: self.lease_due(asked).await,
+        }
+    }
+
+    async fn lease_due(&self, asked: usize) -> Result<Vec<Leased>, MessageError> {
         let claimed_at = Timestamp::now();
         let held_until = claimed_at.plus(self.settings.lease);
         let started = std::time::Instant::now();
@@ -122,7 +180,7 @@ impl MessageService {
                 held_until,
             })
             .collect();
-        Ok((claimed, asked))
+        Ok(claimed)
     }
 
     /// Sends one claimed reply and records the outcome under the lease it was sent under.

@@ -6,6 +6,7 @@
 //! holds the page shell and small widgets, and `pages/` has one module per page.
 
 mod assets;
+mod form;
 mod i18n;
 mod pages;
 mod security;
@@ -14,9 +15,11 @@ mod ui;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
+use wxbase_core::console::WechatErrorLog;
 use wxbase_core::{Config, ConsoleService};
 
 use crate::app::AppState;
@@ -29,14 +32,21 @@ pub struct Console {
     pub service: Arc<ConsoleService>,
     /// The effective configuration, secrets redacted (the settings page).
     pub effective_config: String,
+    /// WeChat's API errors of the last hour (the dashboard).
+    pub wechat_errors: Arc<WechatErrorLog>,
 }
 
 impl Console {
-    /// The console over `service`, showing `config`.
-    pub fn new(service: ConsoleService, config: &Config) -> Self {
+    /// The console over `service`, showing `config` and `wechat_errors`.
+    pub fn new(
+        service: ConsoleService,
+        config: &Config,
+        wechat_errors: Arc<WechatErrorLog>,
+    ) -> Self {
         Self {
             service: Arc::new(service),
             effective_config: format!("{config:#?}"),
+            wechat_errors,
         }
     }
 }
@@ -123,6 +133,67 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/admin/settings", get(pages::settings::page))
+        .route(
+            "/admin/webhooks",
+            get(pages::webhooks::list_endpoints).post(pages::webhooks::create),
+        )
+        .route(
+            "/admin/webhooks/{id}",
+            get(pages::webhooks::show).post(pages::webhooks::update),
+        )
+        .route("/admin/webhooks/{id}/delete", post(pages::webhooks::delete))
+        .route("/admin/webhooks/{id}/rotate", post(pages::webhooks::rotate))
+        .route("/admin/webhooks/{id}/test", post(pages::webhooks::test))
+        .route(
+            "/admin/webhooks/{id}/deliveries/{delivery}/retry",
+            post(pages::webhooks::retry),
+        )
+        .route("/admin/subscriptions", get(pages::subscriptions::page))
+        .route(
+            "/admin/subscriptions/send",
+            post(pages::subscriptions::send),
+        )
+        .route(
+            "/admin/subscriptions/campaigns",
+            get(pages::subscriptions::find_campaign).post(pages::subscriptions::create_campaign),
+        )
+        .route(
+            "/admin/subscriptions/campaigns/{id}",
+            get(pages::subscriptions::campaign),
+        )
+        .route("/admin/codes", get(pages::codes::page))
+        .route("/admin/codes/code", post(pages::codes::code))
+        .route("/admin/codes/link", post(pages::codes::link))
+        .route("/admin/files", post(pages::files::create_bucket))
+        .route(
+            "/admin/files/{bucket}/settings",
+            post(pages::files::change_bucket),
+        )
+        .route(
+            "/admin/files/{bucket}/delete",
+            post(pages::files::delete_bucket),
+        )
+        .route(
+            "/admin/files/{bucket}/upload",
+            // The upload is streamed into the bucket, which enforces its own size limit.
+            post(pages::files::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/admin/files/{bucket}/files/{id}/delete",
+            post(pages::files::delete_file),
+        )
+        .route(
+            "/admin/admins",
+            get(pages::admins::list).post(pages::admins::create),
+        )
+        .route(
+            "/admin/admins/{username}/password",
+            post(pages::admins::change_password),
+        )
+        .route(
+            "/admin/admins/{username}/delete",
+            post(pages::admins::delete),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             session::require_session,

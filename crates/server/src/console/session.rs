@@ -1,6 +1,6 @@
 //! Signing in and out, and the guard of every other console page: a live session from the
-//! cookie, and on every state-changing request its CSRF token (a form field `csrf` or the
-//! header `X-CSRF-Token`).
+//! cookie, and on every state-changing request its CSRF token (a form field `csrf`, the
+//! header `X-CSRF-Token`, or for a multipart upload the query parameter `csrf`).
 
 use std::net::SocketAddr;
 
@@ -84,6 +84,17 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD)
 }
 
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
 /// `name=value`, URL-encoded.
 pub fn form_urlencoded_pair(name: &str, value: &str) -> String {
     form_urlencoded::Serializer::new(String::new())
@@ -100,6 +111,18 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, ()> {
         .and_then(|v| v.to_str().ok())
     {
         return if matches(given) { Ok(request) } else { Err(()) };
+    }
+    if is_multipart(request.headers()) {
+        // An upload is streamed, not read here: its form carries the token in its address.
+        let given = request.uri().query().and_then(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(name, _)| name == "csrf")
+                .map(|(_, value)| value.into_owned())
+        });
+        return match given {
+            Some(given) if matches(&given) => Ok(request),
+            _ => Err(()),
+        };
     }
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| ())?;

@@ -49,6 +49,10 @@ const NAV: &[(&str, &str)] = &[
     ("/admin/followers", "nav.followers"),
     ("/admin/tokens", "nav.tokens"),
     ("/admin/settings", "nav.settings"),
+    ("/admin/subscriptions", "nav.subscriptions"),
+    ("/admin/webhooks", "nav.webhooks"),
+    ("/admin/codes", "nav.codes"),
+    ("/admin/admins", "nav.admins"),
 ];
 
 fn head(title: &str) -> Markup {

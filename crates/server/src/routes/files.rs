@@ -4,7 +4,7 @@
 //! too, with every mode bypassed.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -15,20 +15,15 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wxbase_core::collections::Caller;
-use wxbase_core::files::{Download, FileService, StoredFile, Upload};
+use wxbase_core::files::{Download, FileService, FormPart, StoredFile, Upload, UploadForm};
 use wxbase_core::{FileError, Timestamp};
 
 use crate::app::AppState;
 use crate::envelope::{ApiError, ApiResult, ErrorCode, Success};
 use crate::extract::{ApiJson, ApiQuery, BearerToken};
 
-/// After refusing an upload, at most this much of the rest of the body is read (and thrown
-/// away) so that the client, still sending, gets the answer instead of a reset connection.
-const DRAIN_LIMIT: u64 = 256 * 1024 * 1024;
 /// Most ids in one `POST /api/files/urls`.
 const MAX_URL_IDS: usize = 50;
-/// Longest form field other than the file.
-const MAX_FIELD_BYTES: usize = 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -128,18 +123,12 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    let mut multipart = match axum::extract::Multipart::from_request(request, &state).await {
-        Ok(multipart) => multipart,
-        Err(rejection) => {
-            return ApiError::bad_request(format!(
-                "send multipart/form-data (wx.uploadFile) with the file part `file`: {}",
-                rejection.body_text()
-            ))
-            .into_response()
-        }
+    let mut form = match upload_form(request) {
+        Ok(form) => form,
+        Err(error) => return ApiError::from(error).into_response(),
     };
     let mut upload = state.files.start_upload(caller);
-    match receive(&mut multipart, &mut upload).await {
+    match receive(&mut form, &mut upload).await {
         Ok(name) => match upload.finish(name).await {
             Ok(file) => {
                 Success(view(&state.files, &base_url(&state.files, &headers), file)).into_response()
@@ -148,75 +137,42 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
         },
         Err(error) => {
             upload.abort().await;
-            drain(&mut multipart).await;
-            error.into_response()
+            form.drain().await;
+            ApiError::from(error).into_response()
         }
     }
 }
 
-/// Reads the form: `bucket` and the part `file` (streamed into `upload`), in either order;
-/// other fields are skipped. Returns the file's checked name.
-async fn receive(
-    multipart: &mut axum::extract::Multipart,
+/// The upload form a request's body carries.
+pub(crate) fn upload_form(request: Request) -> Result<UploadForm, FileError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    UploadForm::new(
+        content_type.as_deref(),
+        request.into_body().into_data_stream(),
+    )
+}
+
+/// Reads the form (`bucket` and the part `file`, in either order), streaming the file into
+/// `upload`. Returns the file's checked name.
+pub(crate) async fn receive(
+    form: &mut UploadForm,
     upload: &mut Upload,
-) -> Result<String, ApiError> {
-    let malformed = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request(format!(
-            "the multipart body is malformed or cut off: {}",
-            e.body_text()
-        ))
-    };
-    let mut name = None;
-    let mut bucket_seen = false;
-    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
-        match field.name() {
-            Some("file") => {
-                if name.is_some() {
-                    return Err(ApiError::bad_request("send one part named `file`"));
-                }
-                name = Some(FileService::file_name(field.file_name())?);
-                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+) -> Result<String, FileError> {
+    while let Some(part) = form.next_part().await? {
+        match part {
+            FormPart::Bucket(name) => upload.set_bucket(&name).await?,
+            FormPart::File => {
+                while let Some(chunk) = form.next_chunk().await? {
                     upload.write(&chunk).await?;
                 }
             }
-            Some("bucket") => {
-                let mut text = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                    text.extend_from_slice(&chunk);
-                    if text.len() > MAX_FIELD_BYTES {
-                        return Err(ApiError::bad_request("the field `bucket` is too long"));
-                    }
-                }
-                let text = String::from_utf8(text)
-                    .map_err(|_| ApiError::bad_request("the field `bucket` is not UTF-8"))?;
-                upload.set_bucket(text.trim()).await?;
-                bucket_seen = true;
-            }
-            _ => {}
         }
     }
-    if !bucket_seen {
-        return Err(FileError::BadRequest(
-            "no bucket: send the form field `bucket` (formData: {bucket: \"...\"})".into(),
-        )
-        .into());
-    }
-    name.ok_or_else(|| {
-        ApiError::bad_request("no file: send the file as the part named `file` (name: \"file\")")
-    })
-}
-
-/// Reads and drops what is left of a refused upload's body, up to [`DRAIN_LIMIT`].
-async fn drain(multipart: &mut axum::extract::Multipart) {
-    let mut drained = 0u64;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        while let Ok(Some(chunk)) = field.chunk().await {
-            drained += chunk.len() as u64;
-            if drained > DRAIN_LIMIT {
-                return;
-            }
-        }
-    }
+    form.finish()
 }
 
 #[derive(Deserialize, IntoParams)]

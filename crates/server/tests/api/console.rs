@@ -12,17 +12,17 @@ use wxbase_wechat::AppId;
 
 use crate::helpers::{assert_failure, envelope_of, TestApp, ADMIN_TOKEN, APP_ID};
 
-const PASSWORD: &str = "console-password-1";
+pub(crate) const PASSWORD: &str = "console-password-1";
 
 /// A browser of the console: no redirects followed, cookies kept by hand.
-struct Browser<'a> {
-    app: &'a TestApp,
-    http: reqwest::Client,
+pub(crate) struct Browser<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) http: reqwest::Client,
     cookies: Vec<(String, String)>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             http: reqwest::Client::builder()
@@ -33,7 +33,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -53,7 +53,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Response {
+    pub(crate) async fn get(&mut self, path: &str) -> Response {
         let response = self
             .http
             .get(format!("{}{path}", self.app.base_url))
@@ -65,7 +65,7 @@ impl<'a> Browser<'a> {
         response
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &mut self,
         path: &str,
         form: &[(&str, &str)],
@@ -103,12 +103,12 @@ impl<'a> Browser<'a> {
     }
 
     /// The value of the `name="csrf"` field of the page at `path`.
-    async fn csrf_of(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf_of(&mut self, path: &str) -> String {
         let page = self.get(path).await.text().await.expect("text");
         field_value(&page, "csrf")
     }
 
-    async fn sign_in(&mut self, username: &str, password: &str) -> Response {
+    pub(crate) async fn sign_in(&mut self, username: &str, password: &str) -> Response {
         self.sign_in_with(username, password, &[]).await
     }
 
@@ -134,7 +134,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The first form action in `page` that ends with `suffix`.
-fn form_action(page: &str, suffix: &str) -> String {
+pub(crate) fn form_action(page: &str, suffix: &str) -> String {
     page.split("action=\"")
         .skip(1)
         .map(|rest| rest.split('"').next().expect("path"))
@@ -150,7 +150,7 @@ fn field_value(page: &str, name: &str) -> String {
     page[start..].split('"').next().expect("a value").to_owned()
 }
 
-async fn with_admin(app: &TestApp, username: &str) {
+pub(crate) async fn with_admin(app: &TestApp, username: &str) {
     let console = ConsoleService::new(
         app.db.store.clone(),
         AppId::parse(APP_ID).expect("app id"),

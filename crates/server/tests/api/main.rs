@@ -7,6 +7,7 @@ mod backups;
 mod codes;
 mod collections;
 mod console;
+mod console_pages;
 mod embedding;
 mod errors;
 mod files;

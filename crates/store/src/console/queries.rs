@@ -2,6 +2,7 @@
 //! function is one trait method, given the pool it reads from or writes to.
 
 use sqlx::Pool;
+use wxbase_core::console::{minute_of, WechatErrorCount};
 use wxbase_core::console::{
     AdminAccount, AdminId, AdminSession, ApiToken, ApiTokenId, ConversationSummary, DailyCounts,
     DayCount, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
@@ -454,6 +455,52 @@ pub async fn recent_conversations<DB: Backend>(
                 openid: OpenId::parse(openid).map_err(|e| corrupt("messages.openid", e))?,
                 messages: u64::try_from(messages).unwrap_or_default(),
                 last_at: Timestamp::from_millis(row.read("last_at")?),
+            })
+        })
+        .collect()
+}
+
+/// Adds failed WeChat calls to their minutes, then forgets the minutes before `forget_before`.
+pub async fn record_wechat_errors<DB: Backend>(
+    writer: &Pool<DB>,
+    counts: &[WechatErrorCount],
+    forget_before: Timestamp,
+) -> Result<(), StoreError> {
+    for count in counts {
+        Statement::new(sql::ADD_WECHAT_ERRORS)
+            .bind(minute_of(count.last_seen).as_millis())
+            .bind(count.endpoint.as_str())
+            .bind(count.errcode.as_str())
+            .bind(i64::try_from(count.count).unwrap_or(i64::MAX))
+            .bind(count.last_seen.as_millis())
+            .execute(writer)
+            .await?;
+    }
+    Statement::new(sql::PURGE_WECHAT_ERRORS)
+        .bind(minute_of(forget_before).as_millis())
+        .execute(writer)
+        .await?;
+    Ok(())
+}
+
+/// Failed WeChat calls from the minute of `since`, by endpoint and errcode.
+pub async fn wechat_errors<DB: Backend>(
+    reader: &Pool<DB>,
+    since: Timestamp,
+) -> Result<Vec<WechatErrorCount>, StoreError> {
+    let rows = Statement::new(sql::WECHAT_ERRORS)
+        .bind(minute_of(since).as_millis())
+        .fetch_all(reader)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let count: i64 = row.read("n")?;
+            let last_seen: i64 = row.read("last_seen")?;
+            Ok(WechatErrorCount {
+                endpoint: row.read("endpoint")?,
+                errcode: row.read("errcode")?,
+                count: u64::try_from(count).unwrap_or_default(),
+                last_seen: Timestamp::from_millis(last_seen),
             })
         })
         .collect()

@@ -106,3 +106,22 @@ pub fn pending_replies() -> String {
         crate::messages::sql::MESSAGE_COLUMNS
     )
 }
+
+/// Adds to a minute's count of failed WeChat calls (?1 minute, ?2 endpoint, ?3 errcode,
+/// ?4 count, ?5 last seen).
+pub const ADD_WECHAT_ERRORS: &str =
+    "INSERT INTO wechat_api_errors (minute, endpoint, errcode, count, last_seen)
+     VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (minute, endpoint, errcode) DO UPDATE SET
+         count = wechat_api_errors.count + excluded.count,
+         last_seen = CASE WHEN excluded.last_seen > wechat_api_errors.last_seen
+                          THEN excluded.last_seen ELSE wechat_api_errors.last_seen END";
+
+/// Forgets the minutes before ?1.
+pub const PURGE_WECHAT_ERRORS: &str = "DELETE FROM wechat_api_errors WHERE minute < ?1";
+
+/// Failed WeChat calls from the minute ?1, by endpoint and errcode, the most first.
+pub const WECHAT_ERRORS: &str =
+    "SELECT endpoint, errcode, CAST(SUM(count) AS BIGINT) AS n, MAX(last_seen) AS last_seen
+     FROM wechat_api_errors WHERE minute >= ?1
+     GROUP BY endpoint, errcode ORDER BY n DESC, last_seen DESC";

@@ -63,9 +63,9 @@ impl HotPaths {
             limits(CONNECTIONS_PER_WRITE_IN_FLIGHT),
             limits(CONNECTIONS_PER_READ_IN_FLIGHT),
         );
-        // The outbox pool's connections but one (the claim's).
+        // The outbox pool's connections but the claims'.
         let outcome_limits = BatchLimits {
-            in_flight: usize::try_from(super::OUTBOX_CONNECTIONS - 1)
+            in_flight: usize::try_from(super::OUTBOX_CONNECTIONS - super::OUTBOX_CLAIMS)
                 .unwrap_or(1)
                 .max(1),
             max_batch: MAX_BATCH,

@@ -24,8 +24,11 @@ use wxbase_wechat::Secret;
 use crate::errors::SqlxResultExt;
 use hot_paths::HotPaths;
 
-/// Connections of the outbox's own pool: one claim and two outcome statements in flight.
-const OUTBOX_CONNECTIONS: u32 = 3;
+/// Connections of the outbox's own pool: two claims and two outcome statements in flight.
+const OUTBOX_CONNECTIONS: u32 = 4;
+
+/// Claims the outbox worker keeps in flight at once (`messages::outbox`).
+const OUTBOX_CLAIMS: u32 = 2;
 
 /// A [`Store`] in a PostgreSQL database.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ use wxbase_core::collections::{
 use wxbase_core::console::{
     AdminAccount, AdminSession, ApiToken, ApiTokenId, ConsoleStore, ConversationSummary,
     DailyCounts, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
+    WechatErrorCount,
 };
 use wxbase_core::files::{
     Bucket, BucketModeration, BucketName, Decision, FileStore, MediaCheckOutcome, ModerationStatus,
@@ -765,6 +766,18 @@ impl ConsoleStore for PostgresStore {
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         console::recent_conversations(&self.pool, app_id, limit).await
+    }
+
+    async fn record_wechat_errors(
+        &self,
+        counts: &[WechatErrorCount],
+        forget_before: Timestamp,
+    ) -> Result<(), StoreError> {
+        console::record_wechat_errors(&self.pool, counts, forget_before).await
+    }
+
+    async fn wechat_errors(&self, since: Timestamp) -> Result<Vec<WechatErrorCount>, StoreError> {
+        console::wechat_errors(&self.pool, since).await
     }
 }
 

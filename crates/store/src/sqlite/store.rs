@@ -12,6 +12,7 @@ use wxbase_core::collections::{
 use wxbase_core::console::{
     AdminAccount, AdminSession, ApiToken, ApiTokenId, ConsoleStore, ConversationSummary,
     DailyCounts, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
+    WechatErrorCount,
 };
 use wxbase_core::files::{
     Bucket, BucketModeration, BucketName, Decision, FileStore, MediaCheckOutcome, ModerationStatus,
@@ -837,6 +838,18 @@ impl ConsoleStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         console::recent_conversations(&self.readers, app_id, limit).await
+    }
+
+    async fn record_wechat_errors(
+        &self,
+        counts: &[WechatErrorCount],
+        forget_before: Timestamp,
+    ) -> Result<(), StoreError> {
+        console::record_wechat_errors(&self.writer, counts, forget_before).await
+    }
+
+    async fn wechat_errors(&self, since: Timestamp) -> Result<Vec<WechatErrorCount>, StoreError> {
+        console::wechat_errors(&self.readers, since).await
     }
 }
 

@@ -1,5 +1,6 @@
 //! The dashboard: users, logins and messages per day over 30 days, the access_token, the push
-//! endpoint, the outbox and the official account at a glance.
+//! endpoint, the outbox, the official account and WeChat's API errors of the last hour at a
+//! glance.
 
 use axum::extract::State;
 use maud::html;
@@ -11,6 +12,8 @@ use crate::console::ui::{self, bar_chart, Ctx, OrPage, PageResult};
 
 /// Days the charts cover.
 const DAYS: u32 = 30;
+/// How far back WeChat's API errors are shown.
+const ERRORS_WITHIN: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Every day from `first` over [`DAYS`], with its count (0 when absent).
 fn series(first: i64, counts: &[DayCount]) -> Vec<(String, u64)> {
@@ -32,6 +35,12 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>) -> PageResult {
     let token = state.tokens.stored().await.or_page(&ctx)?;
     let outbox = state.messages.outbox_stats().await.or_page(&ctx)?;
     let latest = console.inbox(1).await.or_page(&ctx)?;
+    let errors = state
+        .console
+        .wechat_errors
+        .recent(ERRORS_WITHIN)
+        .await
+        .or_page(&ctx)?;
     let followers = match &state.official_account {
         Some(oa) => Some(oa.service.counts().await.or_page(&ctx)?),
         None => None,
@@ -79,6 +88,25 @@ pub async fn page(ctx: Ctx, State(state): State<AppState>) -> PageResult {
                     h2 { (ctx.t("dashboard.followers")) }
                     p.big { (followers.following) }
                     p.muted { (ctx.tf("dashboard.followers_detail", &[&followers.known.to_string(), &followers.with_unionid.to_string()])) }
+                }
+            }
+        }
+        section #wechat-errors {
+            h2 { (ctx.t("dashboard.wechat_errors")) }
+            @if errors.is_empty() {
+                (ui::empty(ctx.t("dashboard.no_wechat_errors")))
+            } @else {
+                table {
+                    thead { tr {
+                        th { (ctx.t("dashboard.errcode")) } th { (ctx.t("dashboard.endpoint")) }
+                        th { (ctx.t("dashboard.calls")) } th { (ctx.t("dashboard.last_seen")) }
+                    } }
+                    tbody { @for e in &errors { tr {
+                        td { code { (e.errcode) } }
+                        td { code { (e.endpoint) } }
+                        td { (e.count) }
+                        td { (ui::time(e.last_seen)) }
+                    } } }
                 }
             }
         }

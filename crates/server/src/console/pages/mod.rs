@@ -1,5 +1,7 @@
 //! One module per console page; each calls the core services directly.
 
+pub mod admins;
+pub mod codes;
 pub mod collections;
 pub mod dashboard;
 pub mod documents;
@@ -10,5 +12,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod rules;
 pub mod settings;
+pub mod subscriptions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
