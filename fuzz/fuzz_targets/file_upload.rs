@@ -42,6 +42,7 @@ fn bucket(settings: u8) -> Bucket {
             .iter()
             .map(|t| TypeRule::parse(t).expect("a valid rule"))
             .collect(),
+        moderation: None,
         created_at: Timestamp::from_millis(0),
         updated_at: Timestamp::from_millis(0),
     }

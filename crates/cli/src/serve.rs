@@ -23,6 +23,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.dev {
         // Development receivers run on this machine, over http.
         config.webhooks.allow_private = true;
+        // The emulator downloads the files it checks from this machine, over http.
+        config.files.moderation.allow_http = true;
     }
     let emulator = if args.dev {
         Some(dev::start_emulator(&mut config, args.emulator_listen).await?)

@@ -67,6 +67,8 @@ pub const DB_CONNECTIONS: &str = "wxbase_db_pool_connections";
 pub const DB_MAX_CONNECTIONS: &str = "wxbase_db_pool_max_connections";
 /// Logins, by outcome.
 pub const LOGINS: &str = "wxbase_logins_total";
+/// Moderation verdicts recorded on files, by verdict and source.
+pub const FILES_MODERATED: &str = "wxbase_files_moderated_total";
 
 /// Every metric wxbase records.
 pub const METRICS: &[MetricInfo] = &[
@@ -104,7 +106,7 @@ pub const METRICS: &[MetricInfo] = &[
         name: PUSHES_RECEIVED,
         kind: MetricKind::Counter,
         labels: &[],
-        help: "Customer-service pushes recorded and answered, retries included.",
+        help: "Customer-service pushes and media check verdicts recorded and answered, retries included.",
     },
     MetricInfo {
         name: PUSHES_DUPLICATE,
@@ -165,6 +167,12 @@ pub const METRICS: &[MetricInfo] = &[
         kind: MetricKind::Counter,
         labels: &["outcome"],
         help: "Logins (`jscode2session`): `new` (user created), `existing`, or `failed`.",
+    },
+    MetricInfo {
+        name: FILES_MODERATED,
+        kind: MetricKind::Counter,
+        labels: &["verdict", "source"],
+        help: "Moderation verdicts given to uploaded images and audio: `verdict` `passed` or `risky`, `source` `wechat` (the media check push), `timeout` (the bucket's policy) or `admin`.",
     },
 ];
 

@@ -22,7 +22,7 @@ const MEANINGS: &[(&str, &str)] = &[
     ),
     (
         "server.public_url",
-        "The address operators reach wxbase at, e.g. `https://api.example.com`. When it is https the admin console's session cookie is always `Secure` (it also is for a request with `X-Forwarded-Proto: https`).",
+        "The address operators reach wxbase at, e.g. `https://api.example.com`. When it is https the admin console's session cookie is always `Secure` (it also is for a request with `X-Forwarded-Proto: https`). Moderated buckets need it: WeChat downloads the images and audio it checks from signed URLs under it, so it must be public and https.",
     ),
     (
         "database.url",
@@ -129,6 +129,14 @@ const MEANINGS: &[(&str, &str)] = &[
     ("files.s3_region", "With `files.storage = \"s3\"`: the region."),
     ("files.s3_access_key_id", "With `files.storage = \"s3\"`: the access key id. Empty: the `AWS_*` environment."),
     ("files.s3_secret_access_key", "With `files.storage = \"s3\"`: the secret access key. Never logged."),
+    (
+        "files.moderation_timeout_seconds",
+        "How long an upload to a moderated bucket may wait for WeChat's verdict (1 s to 7 days); then the bucket's `moderationTimeout` (`allow` or `refuse`) decides it.",
+    ),
+    (
+        "files.moderation_allow_http",
+        "Let `server.public_url` be `http://` for moderated buckets, and, when it is unset, point WeChat at the address wxbase listens on. For the emulator only; `serve --dev` turns it on.",
+    ),
     ("files.s3_path_style", "With `files.storage = \"s3\"`: `true` for path-style URLs (`endpoint/bucket/key`), as MinIO and most self-hosted servers want."),
     ("wxacode.client_allowed", "Whether logged-in users may make mini-program codes with `POST /api/wxacode` (admins always may). See [codes.md](codes.md)."),
     ("wxacode.user_per_minute", "Codes one user may ask for in any minute, counted by each instance (1 to 10000); more answer `rate_limited`."),

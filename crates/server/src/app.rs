@@ -128,6 +128,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::codes::router())
         .merge(routes::webhooks::router())
         .merge(routes::backups::router())
+        .merge(routes::moderation::router())
 }
 
 /// Every route of `state`'s services, without middleware: the `/api` and `/admin/api`

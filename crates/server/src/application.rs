@@ -4,8 +4,8 @@
 //! open data, messages, collections, the official account), binds the listener and
 //! seeds the configured auto-reply rules. [`Application::run_until_stopped`] serves and runs
 //! the background tasks (the outbox worker, the periodic follower sync, the expired-session
-//! purge, the sweep of orphaned file bytes, the webhook delivery worker, scheduled backups,
-//! the metrics listener) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
+//! purge, the sweep of orphaned file bytes, the moderation upkeep, the webhook delivery worker,
+//! scheduled backups, the metrics listener) until Ctrl-C or SIGTERM, then stops them. The CLI and the end-to-end tests build
 //! wxbase this way, and so can a Rust service that embeds it (`examples/custom_route.rs`).
 
 use std::convert::Infallible;
@@ -24,6 +24,7 @@ use tower::{Layer, Service};
 use wxbase_core::backup::BackupService;
 use wxbase_core::codes::CodeService;
 use wxbase_core::console::{BothObservers, WechatErrorLog};
+use wxbase_core::files::{FileSettings, MediaChecker};
 use wxbase_core::messages::MessageError;
 use wxbase_core::security::TextSecurity;
 use wxbase_core::{
@@ -111,7 +112,13 @@ impl Application {
     /// Builds every service of `config` over `store`, seeds the configured auto-reply rules
     /// and binds `server.listen` (port 0 picks a free port; see [`Application::port`]).
     pub async fn build(config: &Config, store: Arc<dyn Store>) -> Result<Self, BuildError> {
-        let state = services(config, store)?;
+        let bind_error = |source| BuildError::Bind {
+            addr: config.listen,
+            source,
+        };
+        let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let state = services(config, store, addr)?;
         state
             .messages
             .seed_rules(&config.push.rules, None)
@@ -122,12 +129,6 @@ impl Application {
             .sync_configured(&config.webhooks.endpoints)
             .await
             .map_err(BuildError::SyncWebhooks)?;
-        let bind_error = |source| BuildError::Bind {
-            addr: config.listen,
-            source,
-        };
-        let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
-        let addr = listener.local_addr().map_err(bind_error)?;
         let metrics_listener = match config.metrics.listen {
             Some(metrics_addr) => {
                 let bind_error = |source| BuildError::BindMetrics {
@@ -251,6 +252,7 @@ impl Application {
                 .clone()
                 .run_sweeper(FILE_SWEEP_INTERVAL),
         );
+        tasks.spawn(self.state.files.as_ref().clone().run_moderation_upkeep());
         tasks.spawn(purge_expired_sessions(
             self.state.auth.store().clone(),
             SESSION_PURGE_INTERVAL,
@@ -271,8 +273,12 @@ impl Application {
 }
 
 /// Builds each service once, sharing the store, the WeChat client and the app's
-/// access_token manager.
-fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildError> {
+/// access_token manager; `addr` is where the instance listens.
+fn services(
+    config: &Config,
+    store: Arc<dyn Store>,
+    addr: SocketAddr,
+) -> Result<AppState, BuildError> {
     let app = config.app.clone().ok_or(BuildError::MissingApp)?;
     let telemetry = Telemetry::from_settings(&config.metrics);
     let metrics = telemetry
@@ -308,7 +314,7 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
             app.app_id.clone(),
             config.push.messages.clone(),
         )
-        .with_metrics(metrics),
+        .with_metrics(metrics.clone()),
     );
     let subscriptions = Arc::new(SubscriptionService::new(
         store.clone(),
@@ -347,8 +353,14 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
             push,
         })
     });
-    let files = FileService::open(store.clone(), config.files.clone(), &config.data_dir)
-        .map_err(BuildError::Files)?;
+    let files = FileService::open(store.clone(), file_settings(config, addr), &config.data_dir)
+        .map_err(BuildError::Files)?
+        .with_media_checker(MediaChecker::new(
+            tokens.clone(),
+            wechat.clone(),
+            app.app_id.clone(),
+        ))
+        .with_metrics(metrics.clone());
     let text_security = Arc::new(TextSecurity::new(tokens.clone(), wechat.clone()));
     let collections = CollectionService::new(store.clone(), config.collections)
         .with_text_security(text_security.clone());
@@ -386,4 +398,19 @@ fn services(config: &Config, store: Arc<dyn Store>) -> Result<AppState, BuildErr
         official_account,
         telemetry,
     })
+}
+
+/// `[files]`, where moderation's public URL, when unset and `files.moderation_allow_http` is on
+/// (`serve --dev`), is the address this instance listens on, for the emulator to fetch from.
+fn file_settings(config: &Config, addr: SocketAddr) -> FileSettings {
+    let mut files = config.files.clone();
+    let moderation = &mut files.moderation;
+    if moderation.public_url.is_none() && moderation.allow_http {
+        let ip = match addr.ip() {
+            ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+            ip => ip,
+        };
+        moderation.public_url = Some(format!("http://{}", SocketAddr::new(ip, addr.port())));
+    }
+    files
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use wxbase_wechat::Secret;
 
 use super::{ConfigError, RawSettings};
-use crate::files::{FileSettings, S3Settings, StorageSettings, ThumbSize};
+use crate::files::{FileSettings, ModerationSettings, S3Settings, StorageSettings, ThumbSize};
 
 impl RawSettings {
     pub(super) fn files(&self, data_dir: &Path) -> Result<FileSettings, ConfigError> {
@@ -86,6 +86,17 @@ impl RawSettings {
             url_signing_key,
             public_url,
             thumb_sizes: self.field("files.thumb_sizes", thumb_sizes)?,
+            moderation: ModerationSettings {
+                public_url: self
+                    .value("server.public_url")
+                    .map(|url| url.trim_end_matches('/').to_owned()),
+                allow_http: self.switch("files.moderation_allow_http")?,
+                timeout: Duration::from_secs(self.number(
+                    "files.moderation_timeout_seconds",
+                    1,
+                    7 * 24 * 3600,
+                )?),
+            },
         })
     }
 

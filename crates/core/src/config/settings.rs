@@ -59,6 +59,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "files.s3_access_key_id", env: "WXBASE_FILES_S3_ACCESS_KEY_ID", default: "" },
     Setting { name: "files.s3_secret_access_key", env: "WXBASE_FILES_S3_SECRET_ACCESS_KEY", default: "" },
     Setting { name: "files.s3_path_style", env: "WXBASE_FILES_S3_PATH_STYLE", default: "false" },
+    Setting { name: "files.moderation_timeout_seconds", env: "WXBASE_FILES_MODERATION_TIMEOUT_SECONDS", default: "3600" },
+    Setting { name: "files.moderation_allow_http", env: "WXBASE_FILES_MODERATION_ALLOW_HTTP", default: "false" },
     Setting { name: "wxacode.client_allowed", env: "WXBASE_WXACODE_CLIENT_ALLOWED", default: "false" },
     Setting { name: "wxacode.user_per_minute", env: "WXBASE_WXACODE_USER_PER_MINUTE", default: "10" },
     Setting { name: "official_account.app_id", env: "WXBASE_OA_APP_ID", default: "" },

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::moderation::BucketModeration;
 use crate::collections::{CollectionName, PermissionMode};
 use crate::Timestamp;
 
@@ -79,6 +80,8 @@ pub struct Bucket {
     pub max_bytes: Option<u64>,
     /// Accepted content types (empty: every type).
     pub types: Vec<TypeRule>,
+    /// Whether and how its images and audio are checked by WeChat (`None`: not checked).
+    pub moderation: Option<BucketModeration>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When its settings last changed.

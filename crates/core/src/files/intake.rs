@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use sha2::{Digest, Sha256};
+use wxbase_wechat::api::security::MediaType;
 
 use super::bucket::Bucket;
 use super::error::FileError;
@@ -117,6 +118,14 @@ impl Intake {
 
     fn check_type(&self) -> Result<(), FileError> {
         if let (Some(bucket), Some(content_type)) = (&self.bucket, &self.content_type) {
+            if bucket.moderation.is_some() && MediaType::of_content_type(content_type).is_none() {
+                return Err(FileError::UnsupportedType {
+                    bucket: bucket.name.to_string(),
+                    content_type: content_type.clone(),
+                    accepted: "images and audio only, as its uploads are checked by WeChat"
+                        .to_owned(),
+                });
+            }
             if !bucket.accepts(content_type) {
                 let accepted: Vec<&str> = bucket.types.iter().map(|t| t.as_str()).collect();
                 return Err(FileError::UnsupportedType {
@@ -156,6 +165,7 @@ mod tests {
                 .iter()
                 .map(|t| TypeRule::parse(t).expect("rule"))
                 .collect(),
+            moderation: None,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),
         }

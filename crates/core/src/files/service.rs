@@ -13,12 +13,14 @@ use wxbase_wechat::{OpenId, Secret};
 
 use super::bucket::{Bucket, BucketName, TypeRule};
 use super::error::FileError;
+use super::moderation::{BucketModeration, MediaChecker, ModerationSettings};
 use super::signing::UrlSigner;
 use super::storage::{self, blob_path, thumbs_prefix, StorageSettings};
 use super::store::StoredFile;
 use super::thumbs::ThumbSize;
 use super::upload::Upload;
 use crate::collections::{Action, Caller, DocumentId, IdGenerator, PermissionMode};
+use crate::telemetry::Metrics;
 use crate::{Store, Timestamp};
 
 /// Files' settings (`[files]`).
@@ -36,6 +38,8 @@ pub struct FileSettings {
     pub public_url: Option<String>,
     /// The thumbnail sizes that may be asked for.
     pub thumb_sizes: Vec<ThumbSize>,
+    /// Moderation of images and audio.
+    pub moderation: ModerationSettings,
 }
 
 impl Default for FileSettings {
@@ -50,6 +54,7 @@ impl Default for FileSettings {
                 .iter()
                 .filter_map(|s| ThumbSize::parse(s))
                 .collect(),
+            moderation: ModerationSettings::default(),
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct FileService {
     settings: Arc<FileSettings>,
     signer: UrlSigner,
     ids: Arc<IdGenerator>,
+    checker: Option<Arc<MediaChecker>>,
+    metrics: Metrics,
 }
 
 /// The file in the data directory that keeps the generated URL key.
@@ -103,7 +110,29 @@ impl FileService {
             settings: Arc::new(settings),
             signer,
             ids: Arc::new(IdGenerator::default()),
+            checker: None,
+            metrics: Metrics::default(),
         }
+    }
+
+    /// Records moderation verdicts in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub(super) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Sends uploads to moderated buckets to WeChat's media check with `checker`.
+    pub fn with_media_checker(mut self, checker: MediaChecker) -> Self {
+        self.checker = Some(Arc::new(checker));
+        self
+    }
+
+    pub(super) fn checker(&self) -> Option<&MediaChecker> {
+        self.checker.as_deref()
     }
 
     /// Opens the configured storage and the URL key (generated into `data_dir` on first use
@@ -140,20 +169,26 @@ impl FileService {
 
     // ----- buckets
 
-    /// Creates a bucket.
+    /// Creates a bucket; with `moderation`, only when WeChat can download its files
+    /// (`server.public_url`).
     pub async fn create_bucket(
         &self,
         name: &str,
         permission: PermissionMode,
         max_bytes: Option<u64>,
         types: &[String],
+        moderation: Option<BucketModeration>,
     ) -> Result<Bucket, FileError> {
+        if moderation.is_some() {
+            self.check_moderation_possible()?;
+        }
         let at = Timestamp::now();
         let bucket = Bucket {
             name: BucketName::parse(name).map_err(FileError::BadRequest)?,
             permission,
             max_bytes: check_max_bytes(max_bytes)?,
             types: parse_types(types)?,
+            moderation,
             created_at: at,
             updated_at: at,
         };
@@ -170,7 +205,10 @@ impl FileService {
         permission: PermissionMode,
         types: &[String],
     ) -> Result<(), FileError> {
-        match self.create_bucket(name, permission, None, types).await {
+        match self
+            .create_bucket(name, permission, None, types, None)
+            .await
+        {
             Ok(_) | Err(FileError::BucketExists(_)) => Ok(()),
             Err(error) => Err(error),
         }
@@ -188,15 +226,23 @@ impl FileService {
         Ok(self.store.buckets().await?)
     }
 
-    /// Changes a bucket's mode, limit (`Some(None)` removes it) or types.
+    /// Changes a bucket's mode, limit (`Some(None)` removes it), types or moderation
+    /// (`Some(None)` turns it off).
     pub async fn change_bucket(
         &self,
         name: &str,
         permission: Option<PermissionMode>,
         max_bytes: Option<Option<u64>>,
         types: Option<&[String]>,
+        moderation: Option<Option<BucketModeration>>,
     ) -> Result<Bucket, FileError> {
         let mut bucket = self.bucket(name).await?;
+        if let Some(moderation) = moderation {
+            if moderation.is_some() {
+                self.check_moderation_possible()?;
+            }
+            bucket.moderation = moderation;
+        }
         if let Some(permission) = permission {
             bucket.permission = permission;
         }
@@ -270,28 +316,57 @@ impl FileService {
             .ok_or_else(not_found)
     }
 
-    /// The file a signed URL names, if the signature holds and has not expired.
+    /// The file a signed URL names, if the signature holds and has not expired. A URL signed
+    /// for admins (`view=admin`, the console's previews) reaches every file; any other reaches
+    /// a file unless moderation found it risky.
     pub async fn signed_file(
         &self,
         id: &str,
         expires: i64,
         signature: &str,
+        admin_view: bool,
     ) -> Result<StoredFile, FileError> {
         let now = Timestamp::now().as_millis() / 1000;
-        if !self.signer.verify(id, expires, signature, now) {
+        let subject = if admin_view {
+            admin_subject(id)
+        } else {
+            id.to_owned()
+        };
+        if !self.signer.verify(&subject, expires, signature, now) {
             return Err(FileError::BadSignature);
         }
-        self.file(&Caller::Admin, id).await
+        if admin_view {
+            return self.file(&Caller::Admin, id).await;
+        }
+        let not_found = || FileError::NotFound(format!("there is no file {id:?}"));
+        let id = DocumentId::parse(id).ok_or_else(not_found)?;
+        self.store.signed_file(&id).await?.ok_or_else(not_found)
     }
 
     /// A signed URL's path and query for `file`, and when it expires.
     pub fn signed_path(&self, file: &StoredFile) -> (String, Timestamp) {
-        let expires_at = Timestamp::now().plus(self.settings.url_ttl);
+        self.signed_path_for(file, self.settings.url_ttl)
+    }
+
+    /// A signed URL's path and query for `file`, valid for `ttl`.
+    pub(super) fn signed_path_for(&self, file: &StoredFile, ttl: Duration) -> (String, Timestamp) {
+        let expires_at = Timestamp::now().plus(ttl);
         let expires = expires_at.as_millis() / 1000;
         let signature = self.signer.sign(file.id.as_str(), expires);
         (
             format!("/api/files/{}?expires={expires}&sig={signature}", file.id),
             Timestamp::from_millis(expires * 1000),
+        )
+    }
+
+    /// A signed URL's path for an admin's eyes (the console): it reaches the file whatever
+    /// moderation decided.
+    pub fn signed_admin_path(&self, file: &StoredFile) -> String {
+        let expires = Timestamp::now().plus(self.settings.url_ttl).as_millis() / 1000;
+        let signature = self.signer.sign(&admin_subject(file.id.as_str()), expires);
+        format!(
+            "/api/files/{}?expires={expires}&sig={signature}&view=admin",
+            file.id
         )
     }
 
@@ -508,6 +583,11 @@ impl FileService {
             }
         }
     }
+}
+
+/// What an admin URL signs: the id and a marker no plain URL's signature covers.
+fn admin_subject(id: &str) -> String {
+    format!("{id}\nadmin")
 }
 
 fn check_max_bytes(max_bytes: Option<u64>) -> Result<Option<u64>, FileError> {

@@ -7,7 +7,11 @@ use async_trait::async_trait;
 use wxbase_wechat::OpenId;
 
 use super::bucket::{Bucket, BucketName};
+use super::moderation::{
+    BucketModeration, Decision, MediaCheckOutcome, Moderation, ModerationStatus,
+};
 use crate::collections::{Action, Caller, DocumentId};
+use crate::messages::NewInbound;
 use crate::{StoreError, Timestamp};
 
 /// A stored file's row.
@@ -29,6 +33,8 @@ pub struct StoredFile {
     pub sha256: String,
     /// When it was uploaded.
     pub created_at: Timestamp,
+    /// Its moderation, when its bucket had moderation at upload (`None`: not moderated).
+    pub moderation: Option<Moderation>,
 }
 
 /// Storage of buckets and file rows. Every method is atomic.
@@ -54,7 +60,8 @@ pub trait FileStore: Send + Sync + 'static {
     /// Inserts a file's row; `false` if its bucket no longer exists.
     async fn insert_file(&self, file: &StoredFile) -> Result<bool, StoreError>;
 
-    /// The file, if `caller` may do `action` to it under its bucket's mode.
+    /// The file, if `caller` may do `action` to it under its bucket's mode and its moderation
+    /// (a pending file: its owner and admins; a risky one: admins).
     async fn file(
         &self,
         id: &DocumentId,
@@ -81,4 +88,50 @@ pub trait FileStore: Send + Sync + 'static {
 
     /// Which of `ids` have a row.
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError>;
+
+    /// The file a valid signed URL names, unless moderation found it risky.
+    async fn signed_file(&self, id: &DocumentId) -> Result<Option<StoredFile>, StoreError>;
+
+    /// Keeps the `trace_id` of a pending file's media check; `false` if it is no longer
+    /// pending.
+    async fn set_trace_id(&self, id: &DocumentId, trace_id: &str) -> Result<bool, StoreError>;
+
+    /// Records a `wxa_media_check` push unless its dedup key is known, and gives its decision
+    /// to the pending file with `trace_id`, with the `file.moderated` webhook event, in one
+    /// transaction.
+    async fn record_media_check(
+        &self,
+        inbound: &NewInbound,
+        trace_id: &str,
+        decision: &Decision,
+    ) -> Result<MediaCheckOutcome, StoreError>;
+
+    /// Gives a moderated file of `bucket` a decision (only if still pending, when
+    /// `only_pending`), with the `file.moderated` webhook event, in one transaction; the file
+    /// after it, or `None` if there is no such (pending) moderated file.
+    async fn decide_file(
+        &self,
+        bucket: &BucketName,
+        id: &DocumentId,
+        decision: &Decision,
+        only_pending: bool,
+    ) -> Result<Option<StoredFile>, StoreError>;
+
+    /// Files in `status` (pending and risky when `None`), by id from the newest, with ids
+    /// before `before`, at most `limit`.
+    async fn moderation_queue(
+        &self,
+        status: Option<ModerationStatus>,
+        before: Option<&DocumentId>,
+        limit: u32,
+    ) -> Result<Vec<StoredFile>, StoreError>;
+
+    /// Pending files uploaded before `created_before` (only those WeChat has not accepted,
+    /// when `untraced_only`), oldest first, with their bucket's moderation now.
+    async fn stale_pending(
+        &self,
+        created_before: Timestamp,
+        untraced_only: bool,
+        limit: u32,
+    ) -> Result<Vec<(StoredFile, Option<BucketModeration>)>, StoreError>;
 }

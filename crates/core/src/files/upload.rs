@@ -9,6 +9,7 @@ use object_store::{ObjectStore, WriteMultipart};
 
 use super::error::FileError;
 use super::intake::Intake;
+use super::moderation::Moderation;
 use super::service::FileService;
 use super::storage::blob_path;
 use super::store::StoredFile;
@@ -108,10 +109,21 @@ impl Upload {
             content_type: self.intake.content_type().unwrap_or_default().to_owned(),
             sha256: self.intake.sha256(),
             created_at: Timestamp::now(),
+            // Admins are trusted, and WeChat checks for a user's openid: their uploads are not
+            // checked.
+            moderation: bucket
+                .moderation
+                .filter(|_| self.caller.openid().is_some())
+                .map(|_| Moderation::pending()),
         };
         let inserted = self.service.store().insert_file(&file).await;
         match inserted {
-            Ok(true) => Ok(file),
+            Ok(true) => {
+                if let (Some(moderation), Some(_)) = (bucket.moderation, &file.moderation) {
+                    self.service.submit_for_check(&file, moderation.scene).await;
+                }
+                Ok(file)
+            }
             Ok(false) => {
                 self.service.delete_blob(&file.id).await;
                 Err(FileError::UnknownBucket(bucket.name.to_string()))

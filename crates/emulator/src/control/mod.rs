@@ -6,9 +6,9 @@
 //! codes, `encryptedData`, `rawData`), [`settings`] (limits, revoking tokens, open-platform
 //! binding), [`faults`] (injected faults), [`bulk`] (inputs for the benchmark), [`push`] (a user writes: push and
 //! push-config), [`conversations`] (a user's chat), [`official_account`] (follow, unfollow,
-//! followers and its push-config), [`security`] (the text check's words), [`links`] (where a
-//! generated link leads), [`subscribe`] (subscribe-message grants, templates, what a user
-//! received).
+//! followers and its push-config), [`security`] (the text check's words, the media checks'
+//! verdicts), [`links`] (where a generated link leads), [`subscribe`] (subscribe-message
+//! grants, templates, what a user received).
 
 mod bulk;
 mod conversations;

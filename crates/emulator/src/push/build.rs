@@ -126,6 +126,41 @@ pub fn subscribe_event_document(
         .structure(key, &serde_json::json!({ "List": list }))
 }
 
+/// The verdict of a media check (`wxa_media_check`) for `openid`'s media: `result` and one
+/// `detail` strategy, whose `status_code` is -1008 when the media could not be downloaded.
+pub fn media_check_document(
+    appid: &str,
+    openid: &str,
+    trace_id: &str,
+    (suggest, label): (&str, i64),
+    fetched: bool,
+    now: u64,
+) -> PushDocument {
+    let mut detail = serde_json::json!({
+        "strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90,
+    });
+    if !fetched {
+        detail["status_code"] = serde_json::json!(-1008);
+        detail["prob"] = serde_json::json!(0);
+    }
+    PushDocument::new()
+        .text("ToUserName", original_id(appid))
+        .text("FromUserName", openid)
+        .number("CreateTime", now)
+        .text("MsgType", "event")
+        .text("Event", "wxa_media_check")
+        .text("appid", appid)
+        .text("trace_id", trace_id)
+        .number("version", 2)
+        .structure("detail", &detail)
+        .number("errcode", 0)
+        .text("errmsg", "ok")
+        .structure(
+            "result",
+            &serde_json::json!({ "suggest": suggest, "label": label }),
+        )
+}
+
 /// A push request: query string pairs and body.
 #[derive(Debug, Clone)]
 pub struct PushRequest {

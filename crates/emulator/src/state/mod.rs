@@ -30,7 +30,7 @@ use self::faults::Fault;
 use self::followers::Followers;
 use self::links::Links;
 use self::quota::DailyQuotas;
-use self::security::TextRules;
+use self::security::{MediaRules, TextRules};
 use self::subscriptions::Subscriptions;
 use self::tokens::TokenBook;
 use crate::config::{EmulatedApp, EmulatorConfig, Limits};
@@ -85,6 +85,8 @@ pub struct Tables {
     pub bindings: HashMap<String, bool>,
     /// The words the text check looks for.
     pub text_rules: TextRules,
+    /// How media checks are judged, and when their verdicts are pushed.
+    pub media_rules: MediaRules,
     /// URL links and schemes generated.
     pub links: Links,
     /// Subscribe-message templates, grants and received messages.
@@ -121,6 +123,7 @@ impl EmulatorState {
             oa_push: config.official_account_push.clone(),
             bindings: HashMap::new(),
             text_rules: TextRules::default(),
+            media_rules: MediaRules::default(),
             links: Links::default(),
             subscriptions: Subscriptions::default(),
         };

@@ -5,7 +5,7 @@
 //! [`token`] (`/cgi-bin/token`, `/cgi-bin/stable_token`), [`phone`]
 //! (`/wxa/business/getuserphonenumber`), [`custom_message`] (custom/send and typing),
 //! [`user`] (the official account's user/info, user/get and batchget), [`security`]
-//! (msg_sec_check), [`wxacode`] (getwxacodeunlimit), [`links`] (generate_urllink,
+//! (msg_sec_check, media_check_async), [`wxacode`] (getwxacodeunlimit), [`links`] (generate_urllink,
 //! generatescheme), [`subscribe_message`] (subscribe/send, then the sent event) and
 //! [`subscribe_template`] (gettemplate). Beside them what they
 //! share: [`reply`] (the errcodes), [`request`] (bodies), [`caller`] (the `access_token`

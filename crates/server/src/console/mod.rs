@@ -116,6 +116,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/files", get(pages::files::buckets))
         .route("/admin/files/{bucket}", get(pages::files::bucket))
+        .route("/admin/moderation", get(pages::moderation::page))
+        .route(
+            "/admin/moderation/{bucket}/{id}/pass",
+            post(pages::moderation::pass),
+        )
+        .route(
+            "/admin/moderation/{bucket}/{id}/reject",
+            post(pages::moderation::reject),
+        )
         .route("/admin/followers", get(pages::followers::page))
         .route("/admin/followers/sync", post(pages::followers::sync))
         .route(

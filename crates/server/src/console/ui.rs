@@ -45,6 +45,7 @@ const NAV: &[(&str, &str)] = &[
     ("/admin/outbox", "nav.outbox"),
     ("/admin/collections", "nav.collections"),
     ("/admin/files", "nav.files"),
+    ("/admin/moderation", "nav.moderation"),
     ("/admin/followers", "nav.followers"),
     ("/admin/tokens", "nav.tokens"),
     ("/admin/settings", "nav.settings"),

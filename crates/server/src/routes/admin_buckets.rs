@@ -1,5 +1,6 @@
 //! Bucket management for admins (`/admin/api/buckets`, admin token): create, list, show,
-//! change, delete (with its files), and list a bucket's files by owner with a cursor.
+//! change, delete (with its files), and list a bucket's files by owner with a cursor. A bucket
+//! with `"moderation": true` sends its images and audio to WeChat's media check.
 
 use axum::extract::{Path, State};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -7,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wxbase_core::collections::PermissionMode;
-use wxbase_core::files::{Bucket, StoredFile};
+use wxbase_core::files::{Bucket, BucketModeration, StoredFile, TimeoutPolicy};
+use wxbase_core::security::Scene;
 use wxbase_core::FileError;
 
 use crate::app::AppState;
@@ -30,6 +32,13 @@ struct BucketView {
     permission: &'static str,
     max_bytes: Option<u64>,
     types: Vec<String>,
+    /// Whether its images and audio are checked by WeChat before others see them.
+    moderation: bool,
+    /// WeChat's scene for the checks (1 profile, 2 comment, 3 forum, 4 social log).
+    moderation_scene: Option<u8>,
+    /// What a file still unjudged after `files.moderation_timeout_seconds` becomes: `allow`
+    /// (passed) or `refuse` (risky).
+    moderation_timeout: Option<&'static str>,
     created_at: String,
     updated_at: String,
 }
@@ -41,6 +50,9 @@ impl From<Bucket> for BucketView {
             permission: bucket.permission.as_str(),
             max_bytes: bucket.max_bytes,
             types: bucket.types.iter().map(|t| t.as_str().to_owned()).collect(),
+            moderation: bucket.moderation.is_some(),
+            moderation_scene: bucket.moderation.map(|m| m.scene.number()),
+            moderation_timeout: bucket.moderation.map(|m| m.on_timeout.as_str()),
             created_at: bucket.created_at.to_rfc3339(),
             updated_at: bucket.updated_at.to_rfc3339(),
         }
@@ -57,6 +69,45 @@ fn permission(name: &str) -> Result<PermissionMode, FileError> {
     })
 }
 
+/// The scene of a moderated bucket's checks when none is given: a forum post, WeChat's
+/// general scene for what users publish.
+const DEFAULT_SCENE: Scene = Scene::Forum;
+
+/// The moderation asked for: `moderation` turns it on or off; the scene and the timeout's
+/// policy keep `current`'s (or the defaults) unless given.
+fn moderation(
+    on: Option<bool>,
+    scene: Option<u8>,
+    timeout: Option<&str>,
+    current: Option<BucketModeration>,
+) -> Result<Option<BucketModeration>, FileError> {
+    if !on.unwrap_or(current.is_some()) {
+        if scene.is_some() || timeout.is_some() {
+            return Err(FileError::BadRequest(
+                "moderationScene and moderationTimeout need \"moderation\": true".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let scene = match scene {
+        Some(number) => Scene::from_number(number).ok_or_else(|| {
+            FileError::BadRequest(format!(
+                "moderationScene must be 1 (profile), 2 (comment), 3 (forum) or 4 (social log), not {number}"
+            ))
+        })?,
+        None => current.map_or(DEFAULT_SCENE, |m| m.scene),
+    };
+    let on_timeout = match timeout {
+        Some(name) => TimeoutPolicy::parse(name).ok_or_else(|| {
+            FileError::BadRequest(format!(
+                "moderationTimeout must be allow or refuse, not {name:?}"
+            ))
+        })?,
+        None => current.map_or(TimeoutPolicy::default(), |m| m.on_timeout),
+    };
+    Ok(Some(BucketModeration { scene, on_timeout }))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = NewBucket)]
@@ -68,6 +119,17 @@ struct CreateRequest {
     max_bytes: Option<u64>,
     #[serde(default)]
     types: Vec<String>,
+    /// Check its images and audio with WeChat before others see them (needs
+    /// `server.public_url`); other types are refused.
+    #[serde(default)]
+    moderation: Option<bool>,
+    /// WeChat's scene: 1 profile, 2 comment, 3 forum (default), 4 social log.
+    #[serde(default)]
+    moderation_scene: Option<u8>,
+    /// `refuse` (default) or `allow`: what a file still unjudged after
+    /// `files.moderation_timeout_seconds` becomes.
+    #[serde(default)]
+    moderation_timeout: Option<String>,
 }
 
 /// Creates a bucket.
@@ -82,9 +144,21 @@ async fn create(
         Some(name) => permission(name)?,
         None => PermissionMode::default(),
     };
+    let moderation = moderation(
+        request.moderation,
+        request.moderation_scene,
+        request.moderation_timeout.as_deref(),
+        None,
+    )?;
     let bucket = state
         .files
-        .create_bucket(&request.name, mode, request.max_bytes, &request.types)
+        .create_bucket(
+            &request.name,
+            mode,
+            request.max_bytes,
+            &request.types,
+            moderation,
+        )
         .await?;
     Ok(Success(bucket.into()))
 }
@@ -125,6 +199,15 @@ struct ChangeRequest {
     max_bytes: Option<Option<u64>>,
     #[serde(default)]
     types: Option<Vec<String>>,
+    /// Turn moderation on or off.
+    #[serde(default)]
+    moderation: Option<bool>,
+    /// WeChat's scene of the checks (1 to 4).
+    #[serde(default)]
+    moderation_scene: Option<u8>,
+    /// `allow` or `refuse`.
+    #[serde(default)]
+    moderation_timeout: Option<String>,
 }
 
 /// Changes the permission mode, the size limit or the accepted types.
@@ -138,9 +221,29 @@ async fn change(
     ApiJson(request): ApiJson<ChangeRequest>,
 ) -> ApiResult<BucketView> {
     let mode = request.permission.as_deref().map(permission).transpose()?;
+    let asked = request.moderation.is_some()
+        || request.moderation_scene.is_some()
+        || request.moderation_timeout.is_some();
+    let moderation = if asked {
+        let current = state.files.bucket(&name).await?.moderation;
+        Some(moderation(
+            request.moderation,
+            request.moderation_scene,
+            request.moderation_timeout.as_deref(),
+            current,
+        )?)
+    } else {
+        None
+    };
     let changed = state
         .files
-        .change_bucket(&name, mode, request.max_bytes, request.types.as_deref())
+        .change_bucket(
+            &name,
+            mode,
+            request.max_bytes,
+            request.types.as_deref(),
+            moderation,
+        )
         .await?;
     Ok(Success(changed.into()))
 }
@@ -187,6 +290,8 @@ struct ListedFile {
     created_at: String,
     #[serde(rename = "_openid")]
     openid: Option<String>,
+    /// `pending`, `passed` or `risky` in a moderated bucket; `null` otherwise.
+    moderation: Option<&'static str>,
 }
 
 impl From<StoredFile> for ListedFile {
@@ -199,6 +304,7 @@ impl From<StoredFile> for ListedFile {
             name: file.name,
             created_at: file.created_at.to_rfc3339(),
             openid: file.owner.map(|o| o.to_string()),
+            moderation: file.moderation.map(|m| m.status.as_str()),
         }
     }
 }

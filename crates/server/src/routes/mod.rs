@@ -12,6 +12,7 @@ pub mod files;
 pub mod health;
 pub mod me;
 mod message_page;
+pub mod moderation;
 pub mod oa_push;
 pub mod official_account;
 pub mod open_data;

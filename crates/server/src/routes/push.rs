@@ -1,6 +1,6 @@
 //! The WeChat push endpoint (default `/message/check`): `GET` answers the URL check with
 //! `echostr`, `POST` records a push and its reply (a subscribe-message event: its grant
-//! changes) before acknowledging.
+//! changes; a media check verdict: its file's moderation) before acknowledging.
 //!
 //! It speaks WeChat's protocol, not the envelope: plain-text bodies, `success` or the passive
 //! `transfer_customer_service` reply (encrypted when the push was). Every refusal is logged
@@ -15,10 +15,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use wxbase_core::files::MediaCheckOutcome;
 use wxbase_core::{telemetry, Timestamp};
 use wxbase_wechat::push::{
-    transfer_customer_service, InboundMessage, OpenedPush, PushError, PushFormat, PushQuery,
-    SubscribeEvent,
+    transfer_customer_service, InboundMessage, MediaCheckEvent, OpenedPush, PushError, PushFormat,
+    PushQuery, SubscribeEvent,
 };
 
 use crate::app::{AppState, PushEndpoint};
@@ -121,6 +122,9 @@ async fn receive(
     if let Some(event) = SubscribeEvent::from_document(&opened.document) {
         return receive_subscribe_event(&state, &message, event, &opened.plaintext).await;
     }
+    if let Some(event) = MediaCheckEvent::from_document(&opened.document) {
+        return receive_media_check(&state, &message, event, &opened.plaintext).await;
+    }
     let ack = match state.messages.receive(&message, &opened.plaintext).await {
         Ok(ack) => ack,
         Err(error) => {
@@ -169,6 +173,36 @@ async fn receive_subscribe_event(
         Ok(_) => plain(StatusCode::OK, "success"),
         Err(error) => {
             tracing::error!(%error, "subscribe event not recorded; WeChat will retry it");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded")
+        }
+    }
+}
+
+/// A media check verdict: recorded (de-duplicated by its `trace_id`) with its file's new
+/// moderation, then `success`.
+async fn receive_media_check(
+    state: &AppState,
+    message: &InboundMessage,
+    event: Result<MediaCheckEvent, wxbase_wechat::push::MessageError>,
+    raw: &str,
+) -> Response {
+    let event = match event {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::warn!(reason = %error, "push refused: a malformed media check verdict");
+            return plain(StatusCode::BAD_REQUEST, "malformed push");
+        }
+    };
+    match state.files.receive_media_check(message, &event, raw).await {
+        Ok(outcome) => {
+            state.count(telemetry::PUSHES_RECEIVED, &[]);
+            if outcome == MediaCheckOutcome::Duplicate {
+                state.count(telemetry::PUSHES_DUPLICATE, &[]);
+            }
+            plain(StatusCode::OK, "success")
+        }
+        Err(error) => {
+            tracing::error!(%error, "media check verdict not recorded; WeChat will retry it");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded")
         }
     }

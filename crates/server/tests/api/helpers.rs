@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use wxbase_core::codes::CodeSettings;
 use wxbase_core::collections::DocumentLimits;
 use wxbase_core::config::{BackupSettings, MetricsSettings, RawSettings};
-use wxbase_core::files::{FileSettings, S3Settings, StorageSettings};
+use wxbase_core::files::{FileSettings, ModerationSettings, S3Settings, StorageSettings};
 use wxbase_core::{AppCredentials, Config, Store, TokenSettings, WebhookSettings};
 use wxbase_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
@@ -61,6 +61,10 @@ pub struct Options {
     pub metrics: MetricsSettings,
     /// `[backup]`: scheduled backups, off unless a test turns them on.
     pub backup: Option<BackupSettings>,
+    /// `files.moderation_timeout_seconds`.
+    pub moderation_timeout: Duration,
+    /// `files.moderation_allow_http` (on, as with `serve --dev`, unless a test turns it off).
+    pub moderation_allow_http: bool,
 }
 
 /// Webhook settings for tests: receivers on 127.0.0.1 over http, retries and polls in
@@ -97,6 +101,8 @@ impl Default for Options {
             webhooks: test_webhooks(),
             metrics: MetricsSettings::default(),
             backup: None,
+            moderation_timeout: Duration::from_secs(3600),
+            moderation_allow_http: true,
         }
     }
 }
@@ -162,6 +168,13 @@ impl TestApp {
             storage,
             max_upload_bytes: options.max_upload_bytes,
             url_signing_key: Some(Secret::new(URL_KEY)),
+            // As `serve --dev`: the emulator downloads files to check from the instance, over
+            // http.
+            moderation: ModerationSettings {
+                allow_http: options.moderation_allow_http,
+                timeout: options.moderation_timeout,
+                ..ModerationSettings::default()
+            },
             ..FileSettings::default()
         };
         let wechat_base_url = options

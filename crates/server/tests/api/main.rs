@@ -15,6 +15,7 @@ mod helpers;
 mod login;
 mod metrics;
 mod middleware;
+mod moderation;
 mod oa_push;
 mod oa_support;
 mod oa_sync;

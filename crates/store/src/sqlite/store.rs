@@ -14,7 +14,10 @@ use wxbase_core::console::{
     DailyCounts, NewAdminSession, NewApiTokenRow, TokenScope, UserSessionSummary, Username,
     WechatErrorCount,
 };
-use wxbase_core::files::{Bucket, BucketName, FileStore, StoredFile};
+use wxbase_core::files::{
+    Bucket, BucketModeration, BucketName, Decision, FileStore, MediaCheckOutcome, ModerationStatus,
+    StoredFile,
+};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, NewRule, OutboxRefusal, OutboxStats,
     ReplyRule, RuleId, SendOutcome, StoredMessage,
@@ -619,6 +622,51 @@ impl FileStore for SqliteStore {
 
     async fn existing_files(&self, ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
         files::existing_files(&self.readers, ids).await
+    }
+
+    async fn signed_file(&self, id: &DocumentId) -> Result<Option<StoredFile>, StoreError> {
+        files::signed_file(&self.readers, id).await
+    }
+
+    async fn set_trace_id(&self, id: &DocumentId, trace_id: &str) -> Result<bool, StoreError> {
+        files::set_trace_id(&self.writer, id, trace_id).await
+    }
+
+    async fn record_media_check(
+        &self,
+        inbound: &NewInbound,
+        trace_id: &str,
+        decision: &Decision,
+    ) -> Result<MediaCheckOutcome, StoreError> {
+        files::record_media_check(&self.writer, inbound, trace_id, decision).await
+    }
+
+    async fn decide_file(
+        &self,
+        bucket: &BucketName,
+        id: &DocumentId,
+        decision: &Decision,
+        only_pending: bool,
+    ) -> Result<Option<StoredFile>, StoreError> {
+        files::decide_file(&self.writer, bucket, id, decision, only_pending).await
+    }
+
+    async fn moderation_queue(
+        &self,
+        status: Option<ModerationStatus>,
+        before: Option<&DocumentId>,
+        limit: u32,
+    ) -> Result<Vec<StoredFile>, StoreError> {
+        files::moderation_queue(&self.readers, status, before, limit).await
+    }
+
+    async fn stale_pending(
+        &self,
+        created_before: Timestamp,
+        untraced_only: bool,
+        limit: u32,
+    ) -> Result<Vec<(StoredFile, Option<BucketModeration>)>, StoreError> {
+        files::stale_pending(&self.readers, created_before, untraced_only, limit).await
     }
 }
 

@@ -88,7 +88,7 @@ pub async fn bucket(
                     th { (ctx.t("common.actions")) }
                 } }
                 tbody { @for f in &listed.files {
-                    @let (url, _) = state.files.signed_path(f);
+                    @let url = state.files.signed_admin_path(f);
                     tr {
                         td { @if f.content_type.starts_with("image/") { a href=(url) { img.thumb src=(format!("{url}&thumb=100x100")) alt=(f.name) loading="lazy"; } } @else { a href=(url) { (ctx.t("files.download")) } } }
                         td { (f.name) }
@@ -203,7 +203,7 @@ pub async fn create_bucket(
     let name = form.name.trim();
     match state
         .files
-        .create_bucket(name, mode, max, &list(&form.types))
+        .create_bucket(name, mode, max, &list(&form.types), None)
         .await
     {
         Ok(bucket) => ui::after(
@@ -230,7 +230,7 @@ pub async fn change_bucket(
     let types = list(&form.types);
     let outcome = state
         .files
-        .change_bucket(&name, Some(mode), Some(max), Some(types.as_slice()))
+        .change_bucket(&name, Some(mode), Some(max), Some(types.as_slice()), None)
         .await;
     ui::after(&back, outcome.map(|_| ()), "files.bucket_changed")
 }

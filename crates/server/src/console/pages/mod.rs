@@ -8,6 +8,7 @@ pub mod documents;
 pub mod files;
 pub mod followers;
 pub mod messages;
+pub mod moderation;
 pub mod outbox;
 pub mod rules;
 pub mod settings;
