@@ -123,7 +123,7 @@ impl TestApp {
 
     /// Queues a campaign of the shipped template to `openids` and waits until none of its
     /// messages is pending; its counts.
-    async fn drained_campaign(&self, openids: &[String]) -> Value {
+    async fn drained_campaign(&self, openids: &[&str]) -> Value {
         let created = self
             .admin(
                 "POST",
@@ -466,7 +466,7 @@ async fn a_43101_after_a_send_that_timed_out_is_unconfirmed_not_refused(app: Tes
         json!({ "endpoint": SEND, "answerDelayMs": 4000, "times": 1 }),
     )
     .await;
-    let report = app.drained_campaign(&[gina.clone()]).await;
+    let report = app.drained_campaign(&[gina.as_str()]).await;
     assert_eq!(
         (
             report["unconfirmed"].as_u64(),
@@ -513,7 +513,7 @@ async fn a_43101_after_a_send_that_timed_out_is_unconfirmed_not_refused(app: Tes
         .as_str()
         .expect("an openid")
         .to_owned();
-    let report = app.drained_campaign(&[hank.clone()]).await;
+    let report = app.drained_campaign(&[hank.as_str()]).await;
     assert_eq!(
         (report["refused"].as_u64(), report["unconfirmed"].as_u64()),
         (Some(1), Some(0)),
