@@ -124,7 +124,7 @@ pub const METRICS: &[MetricInfo] = &[
         name: SENDS,
         kind: MetricKind::Counter,
         labels: &["outcome"],
-        help: "Outbox send attempts: `sent`, `retry` (back to the outbox with backoff) or `failed` (given up).",
+        help: "Outbox send attempts: `sent`, `retry` (back to the outbox with backoff), `failed` (given up) or `unconfirmed` (a subscribe message's 43101 after an attempt that may have delivered it).",
     },
     MetricInfo {
         name: OUTBOX_PENDING,

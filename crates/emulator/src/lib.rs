@@ -26,7 +26,7 @@
 //!   "stableTokenDailyQuota"?, "followerPageSize"?, "followerListDailyQuota"?}` → all of them
 //! - `POST /__emulator/tokens/invalidate` `{"appid"?}` → `{"appid", "invalidated"}`
 //! - `POST /__emulator/faults` `{"endpoint", "after"?, "times"?, "errcode"?, "delayMs"?,
-//!   "drop"?}`,
+//!   "answerDelayMs"?, "drop"?}`,
 //!   `GET` and `DELETE` the same path → `{"faults": [...]}` / `{"cleared"}`
 //! - `GET /__emulator/stats` → `{"calls": {endpoint: count}}`
 //! - `POST /__emulator/clock/advance` `{"seconds"}` → `{"advancedSeconds", "now"}`

@@ -308,6 +308,7 @@ async fn an_outcome_counts_only_under_the_lease_it_was_sent_under(db: TestDataba
         errcode: None,
         error: "timed out".to_owned(),
         next_attempt_at: ms(80_000),
+        maybe_sent: true,
     };
     assert!(
         !store
@@ -391,6 +392,7 @@ async fn one_users_replies_go_out_one_at_a_time_in_order(db: TestDatabase) {
         errcode: Some(-1),
         error: "busy".to_owned(),
         next_attempt_at: ms(10_000),
+        maybe_sent: true,
     };
     assert!(store
         .finish_outbound(a.id, lease_of_claim_at(2_000), &retry)
@@ -437,6 +439,7 @@ async fn retries_wait_for_their_time_and_failures_are_final(db: TestDatabase) {
         errcode: Some(-1),
         error: "busy".to_owned(),
         next_attempt_at: ms(10_000),
+        maybe_sent: true,
     };
     assert!(store
         .finish_outbound(job.id, lease_of_claim_at(1_000), &retry)
@@ -594,6 +597,74 @@ async fn timestamps_in_millis_survive_a_round_trip() {
     assert_eq!(page[0].created_at, at);
 }
 
+/// Whether an earlier attempt may have reached WeChat is kept on the message and handed to
+/// every later claim: set by a retry that may have sent (a timeout, `-1`), or by a lease that
+/// ran out with no outcome; never cleared by a later retry that could not have sent. An
+/// `unconfirmed` outcome is final.
+async fn an_attempt_that_may_have_sent_is_remembered_by_later_claims(db: TestDatabase) {
+    let store = db.store;
+    store
+        .record_inbound(&inbound("msg:1", 1_000), &[reply("a", 1_000)])
+        .await
+        .expect("recorded");
+    let retry = |maybe_sent, next| SendOutcome::Retry {
+        errcode: None,
+        error: "try again".to_owned(),
+        next_attempt_at: ms(next),
+        maybe_sent,
+    };
+    let first = claim(&store, 1_000).await.remove(0);
+    assert!(!first.maybe_sent, "no earlier attempt");
+    assert!(store
+        .finish_outbound(first.id, lease_of_claim_at(1_000), &retry(false, 2_000))
+        .await
+        .expect("retry"));
+    let second = claim(&store, 2_000).await.remove(0);
+    assert!(!second.maybe_sent, "the first attempt never reached WeChat");
+    assert!(store
+        .finish_outbound(second.id, lease_of_claim_at(2_000), &retry(true, 3_000))
+        .await
+        .expect("retry"));
+    let third = claim(&store, 3_000).await.remove(0);
+    assert!(third.maybe_sent, "the second attempt may have sent it");
+    assert!(store
+        .finish_outbound(third.id, lease_of_claim_at(3_000), &retry(false, 4_000))
+        .await
+        .expect("retry"));
+    let fourth = claim(&store, 4_000).await.remove(0);
+    assert!(fourth.maybe_sent, "kept through a later attempt");
+    let unconfirmed = SendOutcome::Unconfirmed {
+        errcode: 43101,
+        error: "most likely delivered".to_owned(),
+    };
+    assert!(store
+        .finish_outbound(fourth.id, lease_of_claim_at(4_000), &unconfirmed)
+        .await
+        .expect("unconfirmed"));
+    assert!(claim(&store, 1_000_000).await.is_empty(), "final");
+    let page = store
+        .conversation(&app(), &alice(), None, 10)
+        .await
+        .expect("conversation");
+    let delivery = page[0].delivery.clone().expect("outbound");
+    assert_eq!(delivery.status, SendStatus::Unconfirmed);
+    assert_eq!((delivery.errcode, delivery.attempts), (Some(43101), 4));
+
+    store
+        .record_inbound(&inbound("msg:2", 5_000), &[reply("b", 5_000)])
+        .await
+        .expect("recorded");
+    let abandoned = claim(&store, 5_000).await.remove(0);
+    assert!(!abandoned.maybe_sent);
+    let after_the_lease = 5_000 + CLAIM_LEASE_MS;
+    let taken_over = claim(&store, after_the_lease).await.remove(0);
+    assert_eq!(taken_over.id, abandoned.id);
+    assert!(
+        taken_over.maybe_sent,
+        "the lease ran out with no outcome: the send may have happened"
+    );
+}
+
 on_both_backends!(
     a_retried_push_is_recorded_once_with_its_reply_once,
     concurrent_deliveries_on_two_connections_record_one_message,
@@ -603,6 +674,7 @@ on_both_backends!(
     an_outcome_counts_only_under_the_lease_it_was_sent_under,
     one_users_replies_go_out_one_at_a_time_in_order,
     retries_wait_for_their_time_and_failures_are_final,
+    an_attempt_that_may_have_sent_is_remembered_by_later_claims,
     a_conversation_pages_newest_first_both_ways,
     rules_are_created_updated_and_deleted,
     named_rules_are_synced_without_duplicates_and_the_example_only_seeds_an_empty_table,

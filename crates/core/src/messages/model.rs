@@ -55,6 +55,10 @@ pub enum SendStatus {
     Failed,
     /// Cancelled by an operator before it was sent.
     Cancelled,
+    /// Refused for lack of a grant (43101) on a retry after an attempt whose outcome is
+    /// unknown (a timeout, a network failure, `-1`, a lease that ran out): that attempt most
+    /// likely delivered it and used the grant. Final, like `failed`, and never retried.
+    Unconfirmed,
 }
 
 impl SendStatus {
@@ -65,6 +69,7 @@ impl SendStatus {
             Self::Sent => "sent",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -75,6 +80,7 @@ impl SendStatus {
             "sent" => Some(Self::Sent),
             "failed" => Some(Self::Failed),
             "cancelled" => Some(Self::Cancelled),
+            "unconfirmed" => Some(Self::Unconfirmed),
             _ => None,
         }
     }
@@ -237,6 +243,9 @@ pub struct ClaimedOutbound {
     pub content: String,
     /// Attempts including this one.
     pub attempts: i64,
+    /// Whether an earlier attempt may have reached WeChat without wxbase learning how it
+    /// went (a timeout, a network failure, `-1`, or a lease that ran out under a send).
+    pub maybe_sent: bool,
 }
 
 /// The result of one send attempt.
@@ -255,12 +264,23 @@ pub enum SendOutcome {
         error: String,
         /// When to try again.
         next_attempt_at: Timestamp,
+        /// Whether this attempt may have reached WeChat (a timeout, a network failure, `-1`),
+        /// rather than failing before it (a rejected token, the token endpoint).
+        maybe_sent: bool,
     },
     /// It failed for good.
     Failed {
         /// WeChat's errcode, if it answered.
         errcode: Option<i64>,
         /// What went wrong.
+        error: String,
+    },
+    /// WeChat refused it for lack of a grant (43101) after an earlier attempt whose outcome is
+    /// unknown: most likely delivered by that attempt ([`SendStatus::Unconfirmed`]).
+    Unconfirmed {
+        /// WeChat's errcode (43101).
+        errcode: i64,
+        /// What WeChat answered, and why it most likely went through.
         error: String,
     },
 }
@@ -292,4 +312,6 @@ pub enum OutboxRefusal {
     InFlight,
     /// The reply was cancelled.
     Cancelled,
+    /// The subscribe message is unconfirmed: most likely delivered, its grant used.
+    Unconfirmed,
 }

@@ -11,6 +11,12 @@
 //! instances. A claim is made when half the sending slots are free, so one claim serves
 //! several sends, and a second one may run beside it while sends finish.
 //!
+//! A subscribe message answered 43101 (no grant) after an attempt whose outcome is unknown (a
+//! timeout, a network failure, `-1`, a lease that ran out under a send) is recorded as
+//! `unconfirmed`, not failed: that attempt most likely delivered it and used its one-time grant.
+//! The claim says whether an earlier attempt may have reached WeChat (`maybe_sent`, kept on the
+//! message once set).
+//!
 //! Delivery is at least once in one narrow case: if the process dies after WeChat accepted a
 //! message and before the `sent` mark is written, the lease expires and another attempt sends
 //! it again. A reply whose send starts late (a quarter of a lease after its claim, say after a
@@ -205,6 +211,7 @@ impl MessageService {
             SendOutcome::Sent { .. } => "sent",
             SendOutcome::Retry { .. } => "retry",
             SendOutcome::Failed { .. } => "failed",
+            SendOutcome::Unconfirmed { .. } => "unconfirmed",
         };
         self.metrics
             .increment(crate::telemetry::SENDS, &[("outcome", counted)]);
@@ -306,7 +313,8 @@ impl MessageService {
 
     /// Final for an errcode of the send endpoint itself (45015 outside the window, 45047 too
     /// many, 43101 no grant, 40003 bad openid, …; a subscribe message's error says what its
-    /// code means); retried later for `-1`, transport errors and token trouble.
+    /// code means); retried later for `-1`, transport errors and token trouble. A subscribe
+    /// message's 43101 after an earlier attempt that may have sent it is `unconfirmed`.
     fn failure(
         &self,
         job: &ClaimedOutbound,
@@ -330,6 +338,19 @@ impl MessageService {
             }
             _ => error.to_string(),
         };
+        if final_answer
+            && job.maybe_sent
+            && send_endpoint == subscribe_message::SEND_ENDPOINT
+            && code == Some(subscribe_message::NO_GRANT)
+        {
+            return SendOutcome::Unconfirmed {
+                errcode: subscribe_message::NO_GRANT.value(),
+                error: format!(
+                    "most likely delivered: an earlier attempt's outcome is unknown (it may have \
+                     reached WeChat and used the grant), and this retry was answered: {text}"
+                ),
+            };
+        }
         if final_answer || attempts >= self.settings.send_attempts {
             return SendOutcome::Failed {
                 errcode,
@@ -341,6 +362,24 @@ impl MessageService {
             errcode,
             error: text,
             next_attempt_at: Timestamp::now().plus(backoff.min(Duration::from_secs(3600))),
+            maybe_sent: may_have_reached(error, send_endpoint),
+        }
+    }
+}
+
+/// Whether a failed call may have reached WeChat's send endpoint and been acted on: a
+/// transport failure or timeout of the send, `-1`, or an answer that cannot be read. A
+/// refused token, or trouble getting one, means the send was never made.
+fn may_have_reached(error: &TokenError, send_endpoint: &str) -> bool {
+    match error {
+        TokenError::Wechat(WechatError::Api { endpoint, code, .. }) => {
+            *endpoint == send_endpoint && *code == ErrCode::BUSY
+        }
+        TokenError::Wechat(
+            WechatError::Unavailable { endpoint, .. } | WechatError::BadResponse { endpoint, .. },
+        ) => *endpoint == send_endpoint,
+        TokenError::Store(_) | TokenError::LeaseTimeout(_) | TokenError::ForceRefreshLimited => {
+            false
         }
     }
 }
@@ -355,6 +394,9 @@ fn log_outcome(job: &ClaimedOutbound, outcome: &SendOutcome) {
         }
         SendOutcome::Failed { errcode, error } => {
             tracing::warn!(message_id = id, attempt, ?errcode, %error, "reply failed for good")
+        }
+        SendOutcome::Unconfirmed { errcode, error } => {
+            tracing::warn!(message_id = id, attempt, errcode, %error, "subscribe message unconfirmed: most likely delivered by an earlier attempt")
         }
     }
 }

@@ -371,6 +371,9 @@ fn refused(
         Err(OutboxRefusal::NotFound) => return Err(MessageError::ReplyNotFound(id.0)),
         Err(OutboxRefusal::Sent) => "it was sent already",
         Err(OutboxRefusal::Cancelled) => "it was cancelled",
+        Err(OutboxRefusal::Unconfirmed) => {
+            "it is unconfirmed: an earlier attempt most likely delivered it and used the grant"
+        }
         Err(OutboxRefusal::InFlight) => "it is being sent right now; try again in a moment",
     };
     Err(MessageError::ReplyConflict(format!(

@@ -69,7 +69,8 @@ pub trait MessageStore: Send + Sync + 'static {
     ) -> Result<Vec<StoredMessage>, StoreError>;
 
     /// Puts a failed reply back in the outbox with fresh attempts, or makes a pending reply
-    /// that waits for a retry due at `now`. Refused for a reply sent, cancelled or in flight.
+    /// that waits for a retry due at `now`. Refused for a reply sent, cancelled, unconfirmed or in
+    /// flight.
     async fn retry_outbound(
         &self,
         app_id: &AppId,
@@ -78,7 +79,7 @@ pub trait MessageStore: Send + Sync + 'static {
     ) -> Result<Result<(), OutboxRefusal>, StoreError>;
 
     /// Cancels a pending reply not in flight, or a failed one: it is never sent. Refused for a
-    /// reply sent, cancelled already or in flight.
+    /// reply sent, cancelled already, unconfirmed or in flight.
     async fn cancel_outbound(
         &self,
         app_id: &AppId,

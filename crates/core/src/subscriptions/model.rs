@@ -196,6 +196,9 @@ pub struct CampaignReport {
     pub sent: u64,
     /// Refused by WeChat for lack of a grant (43101).
     pub refused: u64,
+    /// Answered 43101 on a retry after an attempt whose outcome is unknown (a timeout, say):
+    /// most likely delivered by that attempt, which used the grant. Not in `sent` or `refused`.
+    pub unconfirmed: u64,
     /// Failed for another reason (bad data, bad openid, attempts used up).
     pub failed: u64,
     /// Cancelled by an operator.

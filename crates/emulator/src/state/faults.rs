@@ -1,7 +1,10 @@
-//! Fault injection: make an endpoint answer an errcode, answer late, or drop the connection,
+//! Fault injection: make an endpoint answer an errcode, answer late (before or after it acts),
+//! or drop the connection,
 //! for the next N calls (optionally after letting some through) or until cleared. Faults are
 //! keyed on the request path; faulted calls still count in stats but never reach the endpoint
-//! (so they use no quota and no code).
+//! (so they use no quota and no code), except `answerDelayMs`: the endpoint acts at once and
+//! only its answer is late, as when WeChat did the work but the answer came after the caller's
+//! timeout.
 //!
 //! Here are the faults and their countdown; `control::faults` sets them
 //! (`POST /__emulator/faults` adds one, `GET` lists them, `DELETE` clears them), and the
@@ -32,6 +35,9 @@ pub struct Fault {
     /// Wait this long first; without `errcode` or `drop`, then answer normally.
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// Let the endpoint act at once, then hold its answer this long (alone only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_delay_ms: Option<u64>,
     /// Close the connection without any HTTP answer.
     #[serde(default)]
     pub drop: bool,
@@ -52,11 +58,23 @@ impl Fault {
         if self.errcode.is_some() && self.drop {
             return Some("a fault either answers an errcode or drops the connection, not both");
         }
-        if self.errcode.is_none() && self.delay_ms.is_none() && !self.drop {
-            return Some("a fault needs errcode, delayMs or drop");
+        if self.answer_delay_ms.is_some()
+            && (self.errcode.is_some() || self.delay_ms.is_some() || self.drop)
+        {
+            return Some("answerDelayMs lets the endpoint answer, late: it goes alone");
         }
-        if self.delay_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {
-            return Some("delayMs must be at most 600000");
+        if self.errcode.is_none()
+            && self.delay_ms.is_none()
+            && self.answer_delay_ms.is_none()
+            && !self.drop
+        {
+            return Some("a fault needs errcode, delayMs, answerDelayMs or drop");
+        }
+        if [self.delay_ms, self.answer_delay_ms]
+            .iter()
+            .any(|ms| ms.is_some_and(|ms| ms > MAX_DELAY_MS))
+        {
+            return Some("delayMs and answerDelayMs must be at most 600000");
         }
         None
     }

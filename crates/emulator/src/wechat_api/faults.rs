@@ -1,6 +1,7 @@
 //! The fault middleware, ahead of every route: a call to a path with a fault set (see
 //! `state::faults`) is delayed, answered with the fault's errcode, or dropped without an HTTP
-//! answer, instead of reaching its endpoint.
+//! answer, instead of reaching its endpoint; or it reaches the endpoint and its answer is held
+//! back (`answerDelayMs`).
 
 use std::io;
 use std::sync::Arc;
@@ -25,6 +26,11 @@ pub async fn apply_faults(
     let Some(fault) = take_fault(&state, request.uri().path()) else {
         return next.run(request).await;
     };
+    if let Some(ms) = fault.answer_delay_ms {
+        let answer = next.run(request).await;
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        return answer;
+    }
     if let Some(ms) = fault.delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }

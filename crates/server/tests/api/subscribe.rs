@@ -1,7 +1,8 @@
 //! Subscribe messages end to end, on both backends, with the emulator as WeChat: grants
 //! recorded from the popup and change events (XML and JSON), sends that use a one-time grant,
 //! a campaign reaching only the users holding a grant, data checked before queueing, 43101
-//! final and -1 retried.
+//! final and -1 retried, and a 43101 after a send that timed out but went through counted as
+//! `unconfirmed` rather than refused.
 
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,19 @@ async fn spawn(backend: Backend, format: PushFormat) -> Option<TestApp> {
             // first one went through: on a loaded machine a campaign's sends (each followed
             // by its sent event) must not time out.
             wechat_timeout: Duration::from_secs(60),
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// A WeChat client that gives up after 1.5 s, for the test whose send is answered late.
+async fn spawn_impatient(backend: Backend) -> Option<TestApp> {
+    TestApp::spawn_with(
+        backend,
+        Options {
+            push: Some(PushSetup::new(PushMode::Safe, PushFormat::Json)),
+            wechat_timeout: Duration::from_millis(1500),
             ..Options::default()
         },
     )
@@ -105,6 +119,34 @@ impl TestApp {
             .await
             .expect("JSON");
         answer["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Queues a campaign of the shipped template to `openids` and waits until none of its
+    /// messages is pending; its counts.
+    async fn drained_campaign(&self, openids: &[&str]) -> Value {
+        let created = self
+            .admin(
+                "POST",
+                "/admin/api/subscribe-campaigns",
+                Some(json!({ "templateId": SHIPPED, "data": shipped("新品"), "audience": { "openids": openids } })),
+            )
+            .await;
+        assert_eq!(created["code"], 1, "{created}");
+        let id = created["data"]["id"].as_i64().expect("an id");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let report = self
+                .admin("GET", &format!("/admin/api/subscribe-campaigns/{id}"), None)
+                .await;
+            if report["data"]["pending"] == 0 {
+                return report["data"].clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the campaign never drained: {report}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The one outbound message to `openid`, once its outcome is recorded.
@@ -411,6 +453,89 @@ async fn busy_is_retried(app: TestApp) {
     assert_eq!(sent["delivery"]["attempts"], 2);
     assert_eq!(app.emulator_calls(SEND).await, 2);
     assert_eq!(app.received_by("frank").await.len(), 1);
+}
+
+/// WeChat delivers a send but answers after the client gave up: the outbox cannot know, tries
+/// again, and WeChat answers 43101 because the first send used the one-time grant. The message
+/// is `unconfirmed` (most likely delivered), counted apart from `refused`; a plain 43101, with
+/// no earlier attempt, stays `refused` and is not retried.
+async fn a_43101_after_a_send_that_timed_out_is_unconfirmed_not_refused(app: TestApp) {
+    let gina = app.grant("gina", &[SHIPPED]).await;
+    app.emulator(
+        "/__emulator/faults",
+        json!({ "endpoint": SEND, "answerDelayMs": 4000, "times": 1 }),
+    )
+    .await;
+    let report = app.drained_campaign(&[gina.as_str()]).await;
+    assert_eq!(
+        (
+            report["unconfirmed"].as_u64(),
+            report["refused"].as_u64(),
+            report["sent"].as_u64(),
+            report["failed"].as_u64()
+        ),
+        (Some(1), Some(0), Some(0), Some(0)),
+        "{report}"
+    );
+    let message = app.settled_message(&gina).await;
+    assert_eq!(message["delivery"]["status"], "unconfirmed", "{message}");
+    assert_eq!(message["delivery"]["errcode"], 43101);
+    assert_eq!(message["delivery"]["attempts"], 2);
+    assert_eq!(app.received_by("gina").await.len(), 1, "delivered once");
+    assert_eq!(app.emulator_calls(SEND).await, 2);
+    // WeChat's sent event for the send that went through is recorded with the user's messages.
+    app.wait_for_conversation(&gina, |messages| {
+        messages
+            .iter()
+            .any(|m| m["content"]["event"] == "subscribe_msg_sent_event")
+    })
+    .await;
+    let outbox = app.admin("GET", "/admin/api/outbox", None).await;
+    assert_eq!(outbox["data"]["failed"], 0, "{outbox}");
+    let id = message["id"].as_i64().expect("an id");
+    let retried = app
+        .admin("POST", &format!("/admin/api/outbox/{id}/retry"), None)
+        .await;
+    assert_failure(&retried, "conflict");
+
+    // A grant WeChat never had: 43101 on the first attempt is refused, and final.
+    let token = app.login_as("hank").await;
+    let reported = app
+        .post_as(
+            &app.base_url,
+            "/api/me/subscriptions",
+            &token,
+            json!({ SHIPPED: "accept" }),
+        )
+        .await;
+    assert_eq!(reported["code"], 1, "{reported}");
+    let hank = app.emulator_user("hank").await["openid"]
+        .as_str()
+        .expect("an openid")
+        .to_owned();
+    let report = app.drained_campaign(&[hank.as_str()]).await;
+    assert_eq!(
+        (report["refused"].as_u64(), report["unconfirmed"].as_u64()),
+        (Some(1), Some(0)),
+        "{report}"
+    );
+    let refused = app.settled_message(&hank).await;
+    assert_eq!(refused["delivery"]["status"], "failed", "{refused}");
+    assert_eq!(refused["delivery"]["attempts"], 1);
+    assert_eq!(app.emulator_calls(SEND).await, 3);
+}
+
+mod late_answers {
+    use super::*;
+
+    async fn a_43101_after_a_send_that_timed_out_is_unconfirmed_not_refused(app: TestApp) {
+        super::a_43101_after_a_send_that_timed_out_is_unconfirmed_not_refused(app).await;
+    }
+
+    wxbase_store::on_both_backends!(
+        setup = spawn_impatient;
+        a_43101_after_a_send_that_timed_out_is_unconfirmed_not_refused,
+    );
 }
 
 wxbase_store::on_both_backends!(

@@ -74,6 +74,7 @@ pub async fn claim_outbound(
                 openid: OpenId::parse(row.read::<String>(2)?).map_err(corrupt)?,
                 content: row.read(3)?,
                 attempts: row.read(4)?,
+                maybe_sent: row.read::<i64>(5)? == 1,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -117,12 +118,14 @@ pub async fn finish_outbound(
             errcode,
             error,
             next_attempt_at,
+            maybe_sent,
         } => Statement::new(sql::finish_postgres(sql::MARK_RETRY, "0", "?5::int8"))
             .bind(id.0)
             .bind(held)
             .bind(*errcode)
             .bind(error.as_str())
-            .bind(next_attempt_at.as_millis()),
+            .bind(next_attempt_at.as_millis())
+            .bind(i64::from(*maybe_sent)),
         SendOutcome::Failed { errcode, error } => {
             Statement::new(sql::finish_postgres(sql::MARK_FAILED, "1", "NULL::int8"))
                 .bind(id.0)
@@ -130,6 +133,15 @@ pub async fn finish_outbound(
                 .bind(*errcode)
                 .bind(error.as_str())
         }
+        SendOutcome::Unconfirmed { errcode, error } => Statement::new(sql::finish_postgres(
+            sql::MARK_UNCONFIRMED,
+            "1",
+            "NULL::int8",
+        ))
+        .bind(id.0)
+        .bind(held)
+        .bind(*errcode)
+        .bind(error.as_str()),
     };
     Ok(statement.fetch_one(pool).await?.read::<i64>(0)? == 1)
 }
@@ -199,6 +211,7 @@ async fn refusal<DB: Backend>(
     Ok(match SendStatus::parse(&status) {
         Some(SendStatus::Sent) => OutboxRefusal::Sent,
         Some(SendStatus::Cancelled) => OutboxRefusal::Cancelled,
+        Some(SendStatus::Unconfirmed) => OutboxRefusal::Unconfirmed,
         Some(SendStatus::Pending) if row.read::<i64>(1)? > now.as_millis() => {
             OutboxRefusal::InFlight
         }

@@ -55,13 +55,15 @@ pub const DUE_QUEUES: &str = "SELECT q.app_id, q.openid,
      ORDER BY q.due_at LIMIT ?2";
 
 /// SQLite's claim, second step: leases one user's first pending reply if it is due (?1 id,
-/// ?2 now, ?3 lease until).
-pub const LEASE_HEAD: &str = "UPDATE messages SET lease_until = ?3, attempts = attempts + 1
+/// ?2 now, ?3 lease until). A lease left behind (every outcome clears it) means an earlier
+/// attempt ended with no outcome recorded: it may have sent the reply (`maybe_sent`).
+pub const LEASE_HEAD: &str = "UPDATE messages SET lease_until = ?3, attempts = attempts + 1,
+         maybe_sent = CASE WHEN lease_until > 0 THEN 1 ELSE maybe_sent END
      WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND lease_until <= ?2";
 
 /// SQLite's claim: a reply just leased (?1 id), as the worker gets it.
 pub const CLAIMED: &str =
-    "SELECT id, app_id, openid, content, attempts FROM messages WHERE id = ?1";
+    "SELECT id, app_id, openid, content, attempts, maybe_sent FROM messages WHERE id = ?1";
 
 /// SQLite's claim, last step: the user is due again when their first pending reply is (?1 app,
 /// ?2 openid, ?3 that reply's id): at the end of the lease just taken, or of its backoff or
@@ -80,7 +82,8 @@ pub const EMPTY_QUEUE: &str =
 /// holds is left for the next round), takes each one's first pending reply (one probe of
 /// `messages_pending_by_user`), leases it if it is due, and sets the user's due time to the
 /// end of that lease (or to when the reply is due, if it is not; a user with no pending reply
-/// left is counted empty). Rows read: the users returned, and one reply each. The users' rows
+/// left is counted empty). A lease left behind (every outcome clears it) marks the reply
+/// `maybe_sent`, as SQLite's [`LEASE_HEAD`] does. Rows read: the users returned, and one reply each. The users' rows
 /// are written back by the row ids the lock read (a TID scan; on a table of a page or two the
 /// planner reads it whole instead, which costs the same).
 pub const CLAIM_POSTGRES: &str = "WITH due AS (
@@ -98,12 +101,13 @@ pub const CLAIM_POSTGRES: &str = "WITH due AS (
              ORDER BY id LIMIT 1
          ) AS head ON true
      ), leased AS (
-         UPDATE messages SET lease_until = ?2, attempts = messages.attempts + 1
+         UPDATE messages SET lease_until = ?2, attempts = messages.attempts + 1,
+             maybe_sent = CASE WHEN messages.lease_until > 0 THEN 1 ELSE messages.maybe_sent END
          FROM heads
          WHERE messages.id = heads.id AND heads.ready
            AND messages.status = 'pending' AND messages.lease_until <= ?1
          RETURNING messages.id, messages.app_id, messages.openid, messages.content,
-                   messages.attempts
+                   messages.attempts, messages.maybe_sent
      ), requeued AS (
          UPDATE outbox_queues AS q
          SET pending = CASE WHEN heads.id IS NULL THEN 0 ELSE q.pending END,
@@ -113,7 +117,7 @@ pub const CLAIM_POSTGRES: &str = "WITH due AS (
          FROM heads
          WHERE q.ctid = heads.queue_row
      )
-     SELECT id, app_id, openid, content, attempts FROM leased";
+     SELECT id, app_id, openid, content, attempts, maybe_sent FROM leased";
 
 /// Extends a lease if it is still the one the claimer holds (?1 id, ?2 held until, ?3 until).
 pub const RENEW_LEASE: &str = "UPDATE messages SET lease_until = ?3
@@ -126,14 +130,22 @@ pub const MARK_SENT: &str = "UPDATE messages
      SET status = 'sent', sent_at = ?3, lease_until = 0, errcode = NULL, error = NULL
      WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
-/// Schedules another attempt (?1 id, ?2 held until, ?3 errcode, ?4 error, ?5 next attempt).
+/// Schedules another attempt (?1 id, ?2 held until, ?3 errcode, ?4 error, ?5 next attempt,
+/// ?6 1 when the attempt may have reached WeChat: `maybe_sent` is kept once set).
 pub const MARK_RETRY: &str = "UPDATE messages
-     SET errcode = ?3, error = ?4, next_attempt_at = ?5, lease_until = 0
+     SET errcode = ?3, error = ?4, next_attempt_at = ?5, lease_until = 0,
+         maybe_sent = CASE WHEN ?6 = 1 THEN 1 ELSE maybe_sent END
      WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
 /// Gives up (?1 id, ?2 held until, ?3 errcode, ?4 error).
 pub const MARK_FAILED: &str = "UPDATE messages
      SET status = 'failed', errcode = ?3, error = ?4, lease_until = 0
+     WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
+
+/// Ends a subscribe message as `unconfirmed`: 43101 after an attempt that may have sent it
+/// (?1 id, ?2 held until, ?3 errcode, ?4 error).
+pub const MARK_UNCONFIRMED: &str = "UPDATE messages
+     SET status = 'unconfirmed', errcode = ?3, error = ?4, lease_until = 0
      WHERE id = ?1 AND lease_until = ?2 AND status = 'pending'";
 
 /// After an outcome (?1 the reply's id, ?2 how many pending replies it ends: 1 when sent or
@@ -146,7 +158,7 @@ pub const FINISH_QUEUE: &str = "UPDATE outbox_queues
      WHERE app_id = (SELECT app_id FROM messages WHERE id = ?1)
        AND openid = (SELECT openid FROM messages WHERE id = ?1)";
 
-/// One of [`MARK_SENT`], [`MARK_RETRY`] or [`MARK_FAILED`] and the user's queue row in one
+/// One of [`MARK_SENT`], [`MARK_RETRY`], [`MARK_FAILED`] or [`MARK_UNCONFIRMED`] and the user's queue row in one
 /// PostgreSQL statement (placeholders of the mark, then `ends` and `due` as in
 /// [`FINISH_QUEUE`], given as SQL); one row, the count of replies marked.
 pub fn finish_postgres(mark: &str, ends: &str, due: &str) -> String {

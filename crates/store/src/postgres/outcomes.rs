@@ -1,5 +1,6 @@
-//! Outbox outcomes on PostgreSQL, many per statement: each marks a reply sent, failed or due
-//! for a retry, only under the lease it was sent under, and moves its user's outbox queue on.
+//! Outbox outcomes on PostgreSQL, many per statement: each marks a reply sent, failed,
+//! unconfirmed or due for a retry, only under the lease it was sent under, and moves its user's
+//! outbox queue on.
 //! Every reply in flight goes to a different user, so a batch never touches a queue row twice.
 
 use async_trait::async_trait;
@@ -19,8 +20,9 @@ pub type Outcome = (MessageId, Timestamp, SendOutcome);
 /// (a failed reply's own due time for a failure). Answers the positions recorded.
 const RECORD_MANY: &str = "WITH input AS (
          SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::int8[], $5::int8[],
-                              $6::text[], $7::int8[])
-             WITH ORDINALITY AS t(id, held, outcome, at, errcode, error, next_attempt, position)
+                              $6::text[], $7::int8[], $8::int8[])
+             WITH ORDINALITY AS t(id, held, outcome, at, errcode, error, next_attempt, maybe_sent,
+                                  position)
      ), done AS (
          UPDATE messages AS m SET
              status = CASE input.outcome WHEN 'retry' THEN 'pending' ELSE input.outcome END,
@@ -29,7 +31,8 @@ const RECORD_MANY: &str = "WITH input AS (
              error = input.error,
              next_attempt_at = CASE WHEN input.outcome = 'retry' THEN input.next_attempt
                                     ELSE m.next_attempt_at END,
-             lease_until = 0
+             lease_until = 0,
+             maybe_sent = CASE WHEN input.maybe_sent = 1 THEN 1 ELSE m.maybe_sent END
          FROM input
          WHERE m.id = input.id AND m.lease_until = input.held AND m.status = 'pending'
          RETURNING input.position, m.app_id, m.openid, input.outcome, input.at,
@@ -53,6 +56,7 @@ struct Columns {
     errcode: Vec<Option<i64>>,
     error: Vec<Option<String>>,
     next_attempt: Vec<Option<i64>>,
+    maybe_sent: Vec<i64>,
 }
 
 impl Columns {
@@ -61,28 +65,39 @@ impl Columns {
         for (id, held, outcome) in outcomes {
             columns.id.push(id.0);
             columns.held.push(held.as_millis());
-            let (kind, at, errcode, error, next) = match outcome {
-                SendOutcome::Sent { at } => ("sent", Some(at.as_millis()), None, None, None),
+            let (kind, at, errcode, error, next, maybe_sent) = match outcome {
+                SendOutcome::Sent { at } => ("sent", Some(at.as_millis()), None, None, None, false),
                 SendOutcome::Retry {
                     errcode,
                     error,
                     next_attempt_at,
+                    maybe_sent,
                 } => (
                     "retry",
                     None,
                     *errcode,
                     Some(error.clone()),
                     Some(next_attempt_at.as_millis()),
+                    *maybe_sent,
                 ),
                 SendOutcome::Failed { errcode, error } => {
-                    ("failed", None, *errcode, Some(error.clone()), None)
+                    ("failed", None, *errcode, Some(error.clone()), None, false)
                 }
+                SendOutcome::Unconfirmed { errcode, error } => (
+                    "unconfirmed",
+                    None,
+                    Some(*errcode),
+                    Some(error.clone()),
+                    None,
+                    false,
+                ),
             };
             columns.outcome.push(kind);
             columns.at.push(at);
             columns.errcode.push(errcode);
             columns.error.push(error);
             columns.next_attempt.push(next);
+            columns.maybe_sent.push(i64::from(maybe_sent));
         }
         columns
     }
@@ -100,6 +115,7 @@ pub async fn record_many(pool: &PgPool, outcomes: &[&Outcome]) -> Result<Vec<boo
         .bind(columns.errcode)
         .bind(columns.error)
         .bind(columns.next_attempt)
+        .bind(columns.maybe_sent)
         .fetch_all(pool)
         .await
         .or_store_error()?;

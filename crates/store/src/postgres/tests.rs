@@ -745,6 +745,7 @@ async fn outcomes_recorded_together_each_count_only_under_their_lease() {
                 errcode: Some(-1),
                 error: "busy".to_owned(),
                 next_attempt_at: at(9_000),
+                maybe_sent: true,
             },
         ),
         (

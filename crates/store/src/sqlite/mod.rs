@@ -199,4 +199,76 @@ mod tests {
         assert_eq!(statistics_tables(&store).await, 1, "added with ANALYZE");
         store.close().await;
     }
+
+    /// A campaign brings one `subscribe_msg_sent_event` per message sent. They are written by
+    /// the group-commit writer, so they never queue behind the ordinary write connection (held
+    /// here for the whole test): 2,000 arriving at once are all recorded in batches, a retried
+    /// push is recognised, and each send result is kept.
+    #[tokio::test]
+    async fn sent_events_are_written_in_batches_not_queued_on_the_write_connection() {
+        use wxbase_core::messages::NewInbound;
+        use wxbase_core::subscriptions::SentReceipt;
+        use wxbase_core::SubscriptionStore;
+        use wxbase_wechat::{AppId, OpenId};
+
+        const EVENTS: usize = 2_000;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = SqliteStore::open(&dir.path().join("wxbase.db"), 2)
+            .await
+            .expect("opens");
+        let app_id = AppId::parse("wxd000000000000001").expect("an app id");
+        let event = move |n: usize| {
+            let openid = format!("o{n:027}");
+            let inbound = NewInbound {
+                app_id: app_id.clone(),
+                openid: OpenId::parse(openid.clone()).expect("an openid"),
+                msg_type: "event".to_owned(),
+                content: serde_json::json!({ "event": "subscribe_msg_sent_event" }),
+                raw: format!("<xml><FromUserName>{openid}</FromUserName></xml>"),
+                dedup_key: format!("evt:{openid}:1700000000:subscribe_msg_sent_event"),
+                received_at: Timestamp::from_millis(1_700_000_000_000),
+            };
+            let receipt = SentReceipt {
+                msg_id: format!("{}", 9_000_000 + n),
+                template_id: "tmplOrderShipped000000001".to_owned(),
+                error_code: 0,
+                error_status: "success".to_owned(),
+            };
+            (inbound, receipt)
+        };
+        let held = store.writer.acquire().await.expect("the write connection");
+        for round in ["first", "retried"] {
+            let mut recording = tokio::task::JoinSet::new();
+            for n in 0..EVENTS {
+                let (store, (inbound, receipt)) = (store.clone(), event(n));
+                recording.spawn(async move {
+                    store
+                        .record_subscribe_event(&inbound, &[], &[receipt])
+                        .await
+                });
+            }
+            let recorded = tokio::time::timeout(Duration::from_secs(60), async {
+                let mut recorded = 0;
+                while let Some(answer) = recording.join_next().await {
+                    let answer = answer.expect("no panic").expect("recorded");
+                    recorded += usize::from(answer.is_some());
+                }
+                recorded
+            })
+            .await
+            .expect("sent events do not wait for the ordinary write connection");
+            let expected = if round == "first" { EVENTS } else { 0 };
+            assert_eq!(recorded, expected, "{round} round: pushes recorded anew");
+        }
+        drop(held);
+        let (pushes, receipts): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'),
+                    (SELECT COUNT(*) FROM subscribe_receipts WHERE error_code = 0)",
+        )
+        .fetch_one(&store.readers)
+        .await
+        .expect("counts");
+        assert_eq!((pushes, receipts), (EVENTS as i64, EVENTS as i64));
+        store.close().await;
+    }
 }

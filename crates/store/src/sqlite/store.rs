@@ -977,6 +977,11 @@ impl SubscriptionStore for SqliteStore {
         changes: &[GrantChange],
         receipts: &[SentReceipt],
     ) -> Result<Option<MessageId>, StoreError> {
+        // A sent event (one per message sent) changes no grant and makes no webhook event: it
+        // goes to the group-commit writer with the outbox's writes.
+        if changes.is_empty() {
+            return self.fast.record_sent_event(inbound, receipts).await;
+        }
         subscriptions::record_subscribe_event(&self.writer, inbound, changes, receipts).await
     }
 

@@ -3,4 +3,4 @@
 //! method, generic over the backend).
 
 pub mod queries;
-mod sql;
+pub(crate) mod sql;

@@ -252,6 +252,7 @@ pub async fn campaign<DB: Backend>(
         pending: 0,
         sent: 0,
         refused: 0,
+        unconfirmed: 0,
         failed: 0,
         cancelled: 0,
         send_at: Timestamp::from_millis(row.read(5)?),
@@ -272,6 +273,7 @@ pub async fn campaign<DB: Backend>(
                 report.failed += all - refused;
             }
             Some(SendStatus::Cancelled) => report.cancelled += all,
+            Some(SendStatus::Unconfirmed) => report.unconfirmed += all,
             None => {}
         }
     }

@@ -14,6 +14,9 @@ use crate::{ErrCode, OpenId, Secret, WechatClient, WechatError};
 /// The endpoint, as errors name it.
 pub const SEND_ENDPOINT: &str = "/cgi-bin/message/subscribe/send";
 
+/// 43101: the user holds no grant for the template (refused, or one-time grants used up).
+pub const NO_GRANT: ErrCode = ErrCode(43101);
+
 /// One keyword's value: `{"value": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeywordValue {

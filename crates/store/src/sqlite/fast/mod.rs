@@ -1,7 +1,8 @@
 //! SQLite's hot paths without sqlx's per-statement thread hops (measured: most of a login's
 //! CPU went to context switches between tokio and sqlx's SQLite worker thread).
 //!
-//! - Logins and inbound pushes are written by one dedicated thread ([`writer`]) that takes
+//! - Logins, inbound pushes (subscribe-message sent events among them) and the outbox's claims
+//!   and outcomes are written by one dedicated thread ([`writer`]) that takes
 //!   every write queued since its last commit and writes them in one transaction (group
 //!   commit). A caller gets its answer only after the COMMIT.
 //! - Session lookups run inline on a small pool of read-only connections: indexed point
@@ -22,10 +23,11 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 use wxbase_core::messages::{ClaimedOutbound, MessageId, NewInbound, NewOutbound, SendOutcome};
+use wxbase_core::subscriptions::SentReceipt;
 use wxbase_core::{KeyedUser, LoginRecord, NewLogin, StoreError, Timestamp, TokenHash, User};
 use wxbase_wechat::Secret;
 
-use self::writer::{InboundWrite, Job, Slot};
+use self::writer::{InboundWrite, Job, SentEventWrite, Slot};
 use crate::users::{UserColumns, USER_COLUMNS};
 
 /// Read connections kept open for reuse.
@@ -170,6 +172,27 @@ impl FastPath {
             InboundWrite {
                 message: inbound.clone(),
                 replies: replies.to_vec(),
+            },
+            done,
+        )))?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Queues a `subscribe_msg_sent_event` push and its send results and waits for the commit;
+    /// `None` when the push's dedup key was already recorded. One of these follows every
+    /// subscribe message sent, so a campaign brings them at the outbox's rate: written here, in
+    /// the same batches as the outbox's own writes, rather than each in a transaction of its
+    /// own on the ordinary write connection, which waits on this thread's lock.
+    pub async fn record_sent_event(
+        &self,
+        event: &NewInbound,
+        receipts: &[SentReceipt],
+    ) -> Result<Option<MessageId>, StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.queue(Job::SentEvent(Slot::new(
+            SentEventWrite {
+                message: event.clone(),
+                receipts: receipts.to_vec(),
             },
             done,
         )))?;

@@ -10,6 +10,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 use wxbase_core::messages::{ClaimedOutbound, MessageId, NewInbound, NewOutbound};
+use wxbase_core::subscriptions::SentReceipt;
 use wxbase_core::{LoginRecord, NewLogin, StoreError};
 
 use super::backend;
@@ -24,6 +25,8 @@ pub(super) enum Job {
     Login(Slot<NewLogin, LoginRecord>),
     /// An inbound message and the replies its rules chose.
     Inbound(Slot<InboundWrite, Option<MessageId>>),
+    /// A `subscribe_msg_sent_event` push and the send results it carries.
+    SentEvent(Slot<SentEventWrite, Option<MessageId>>),
     /// A claim of due replies.
     Claim(Slot<writes::Claim, Vec<ClaimedOutbound>>),
     /// The outcome of a send.
@@ -34,6 +37,12 @@ pub(super) enum Job {
 pub(super) struct InboundWrite {
     pub message: NewInbound,
     pub replies: Vec<NewOutbound>,
+}
+
+/// A `subscribe_msg_sent_event` push and its send results.
+pub(super) struct SentEventWrite {
+    pub message: NewInbound,
+    pub receipts: Vec<SentReceipt>,
 }
 
 /// One write, the channel its answer goes to and its outcome until the batch commits.
@@ -78,6 +87,10 @@ impl Job {
                 let id = writes::inbound(conn, &slot.write.message, &slot.write.replies)?;
                 slot.outcome = Some(Ok(id));
             }
+            Job::SentEvent(slot) => {
+                let id = writes::sent_event(conn, &slot.write.message, &slot.write.receipts)?;
+                slot.outcome = Some(Ok(id));
+            }
             Job::Claim(slot) => {
                 let claimed = writes::claim(conn, &slot.write)?;
                 slot.outcome = Some(Ok(claimed));
@@ -95,6 +108,7 @@ impl Job {
         match self {
             Job::Login(slot) => slot.outcome = Some(Err(error)),
             Job::Inbound(slot) => slot.outcome = Some(Err(error)),
+            Job::SentEvent(slot) => slot.outcome = Some(Err(error)),
             Job::Claim(slot) => slot.outcome = Some(Err(error)),
             Job::Finish(slot) => slot.outcome = Some(Err(error)),
         }
@@ -104,6 +118,7 @@ impl Job {
         match self {
             Job::Login(slot) => slot.answer(commit_error),
             Job::Inbound(slot) => slot.answer(commit_error),
+            Job::SentEvent(slot) => slot.answer(commit_error),
             Job::Claim(slot) => slot.answer(commit_error),
             Job::Finish(slot) => slot.answer(commit_error),
         }

@@ -1,5 +1,6 @@
-//! The writes the writer thread makes: a login (user upsert and a new session) and an inbound
-//! message with its replies. Each runs inside the caller's transaction or savepoint.
+//! The writes the writer thread makes: a login (user upsert and a new session), an inbound
+//! message with its replies, a subscribe-message sent event with its send results, and the
+//! outbox's claims and outcomes. Each runs inside the caller's transaction or savepoint.
 //!
 //! None of these statements has a `RETURNING` clause. SQLite runs `RETURNING` as a trigger,
 //! which makes an insert a multi-row write that may abort, and such a statement inside a
@@ -12,11 +13,13 @@ use rusqlite::{params, Connection};
 use wxbase_core::messages::{
     ClaimedOutbound, MessageId, NewInbound, NewOutbound, SendOutcome, SendStatus,
 };
+use wxbase_core::subscriptions::SentReceipt;
 use wxbase_core::{NewLogin, Timestamp};
 use wxbase_wechat::{AppId, OpenId};
 
 use super::user_columns;
 use crate::messages::sql as messages_sql;
+use crate::subscriptions::sql as subscriptions_sql;
 use crate::users::{UserColumns, USER_COLUMNS};
 
 /// The SQL texts of the writes that embed [`USER_COLUMNS`], built once per writer: building
@@ -145,6 +148,31 @@ pub(super) fn inbound(
     Ok(Some(MessageId(id)))
 }
 
+/// Records a `subscribe_msg_sent_event` push and keeps each send result it carries, unless its
+/// dedup key is known (then `None`, and nothing is written).
+pub(super) fn sent_event(
+    conn: &Connection,
+    event: &NewInbound,
+    receipts: &[SentReceipt],
+) -> rusqlite::Result<Option<MessageId>> {
+    let Some(id) = inbound(conn, event, &[])? else {
+        return Ok(None);
+    };
+    let mut keep = conn.prepare_cached(subscriptions_sql::KEEP_RECEIPT)?;
+    for receipt in receipts {
+        keep.execute(params![
+            event.app_id.as_str(),
+            receipt.msg_id,
+            event.openid.as_str(),
+            receipt.template_id,
+            receipt.error_code,
+            receipt.error_status,
+            event.received_at.as_millis()
+        ])?;
+    }
+    Ok(Some(id))
+}
+
 /// A claim of the outbox: the time it is made at, the lease it takes and the most replies.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Claim {
@@ -184,9 +212,10 @@ pub(super) fn claim(conn: &Connection, claim: &Claim) -> rusqlite::Result<Vec<Cl
                             row.get::<_, String>(2)?,
                             row.get::<_, String>(3)?,
                             row.get::<_, i64>(4)?,
+                            row.get::<_, i64>(5)?,
                         ))
                     })?;
-            let (app, user, content, attempts) = job;
+            let (app, user, content, attempts, maybe_sent) = job;
             match (AppId::parse(app), OpenId::parse(user)) {
                 (Ok(app_id), Ok(openid)) => claimed.push(ClaimedOutbound {
                     id: MessageId(head),
@@ -194,6 +223,7 @@ pub(super) fn claim(conn: &Connection, claim: &Claim) -> rusqlite::Result<Vec<Cl
                     openid,
                     content,
                     attempts,
+                    maybe_sent: maybe_sent == 1,
                 }),
                 _ => tracing::error!(
                     message_id = head,
@@ -231,6 +261,7 @@ pub(super) fn finish(conn: &Connection, finish: &Finish) -> rusqlite::Result<boo
             errcode,
             error,
             next_attempt_at,
+            maybe_sent,
         } => (
             conn.prepare_cached(messages_sql::MARK_RETRY)?
                 .execute(params![
@@ -238,13 +269,20 @@ pub(super) fn finish(conn: &Connection, finish: &Finish) -> rusqlite::Result<boo
                     held,
                     errcode,
                     error,
-                    next_attempt_at.as_millis()
+                    next_attempt_at.as_millis(),
+                    i64::from(*maybe_sent)
                 ])?,
             0,
             Some(next_attempt_at.as_millis()),
         ),
         SendOutcome::Failed { errcode, error } => (
             conn.prepare_cached(messages_sql::MARK_FAILED)?
+                .execute(params![id, held, errcode, error])?,
+            1,
+            None,
+        ),
+        SendOutcome::Unconfirmed { errcode, error } => (
+            conn.prepare_cached(messages_sql::MARK_UNCONFIRMED)?
                 .execute(params![id, held, errcode, error])?,
             1,
             None,
