@@ -1,5 +1,5 @@
 //! The PostgreSQL store's hot paths, each behind its own [`Batcher`]: logins, session reads,
-//! inbound pushes and the outbox's outcomes. Everything else goes to the pool one statement at a
+//! inbound pushes, subscribe messages' sent events and the outbox's outcomes. Everything else goes to the pool one statement at a
 //! time.
 
 use std::fmt;
@@ -15,6 +15,7 @@ use super::inbound::{Inbound, InboundSql, InboundWrite};
 use super::logins::{LoginSql, Logins};
 use super::outcomes::{Outcome, Outcomes};
 use super::rounds::{run_in_rounds, together_or_alone, Statement};
+use super::sent_events::{SentEventWrite, SentEvents};
 use super::sessions::{SessionLookup, SessionSql, SessionUsers};
 
 /// Most requests one batched statement carries.
@@ -37,12 +38,13 @@ pub struct HotPaths {
     pub logins: Batcher<NewLogin, LoginRecord>,
     pub sessions: Batcher<SessionLookup, Option<KeyedUser>>,
     pub inbound: Batcher<InboundWrite, Option<MessageId>>,
+    pub sent_events: Batcher<SentEventWrite, Option<MessageId>>,
     pub outcomes: Batcher<Outcome, bool>,
 }
 
 impl fmt::Debug for HotPaths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("HotPaths { logins, sessions, inbound, outcomes }")
+        f.write_str("HotPaths { logins, sessions, inbound, sent_events, outcomes }")
     }
 }
 
@@ -90,6 +92,10 @@ impl HotPaths {
             sessions: start_reads(sessions, reads),
             // A push and its retry never share a statement: the retry must find the push.
             inbound: start_writes(inbound, writes, |(message, _)| {
+                (message.app_id.clone(), message.dedup_key.clone())
+            }),
+            // As pushes: a sent event and its retry never share a statement.
+            sent_events: start_writes(SentEvents { pool: pool.clone() }, writes, |(message, _)| {
                 (message.app_id.clone(), message.dedup_key.clone())
             }),
             // One reply's outcome comes once per lease; a stale worker's late one goes in a

@@ -8,6 +8,7 @@ mod logins;
 mod migrate;
 mod outcomes;
 mod rounds;
+mod sent_events;
 mod sessions;
 mod store;
 #[cfg(test)]

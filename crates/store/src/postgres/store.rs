@@ -905,6 +905,15 @@ impl SubscriptionStore for PostgresStore {
         changes: &[GrantChange],
         receipts: &[SentReceipt],
     ) -> Result<Option<MessageId>, StoreError> {
+        // A sent event (one per message sent) changes no grant and makes no webhook event: it
+        // is batched with the other sent events in flight.
+        if changes.is_empty() {
+            return self
+                .hot
+                .sent_events
+                .submit((inbound.clone(), receipts.to_vec()))
+                .await;
+        }
         subscriptions::record_subscribe_event(&self.pool, inbound, changes, receipts).await
     }
 

@@ -18,6 +18,7 @@ use wxbase_wechat::{AppId, OpenId, Secret, UnionId};
 use super::inbound::{Inbound, InboundSql};
 use super::logins::{LoginSql, Logins};
 use super::rounds::Statement;
+use super::sent_events::SentEvents;
 use super::sessions::{SessionSql, SessionUsers};
 use crate::testing::TestDatabase;
 
@@ -211,6 +212,74 @@ async fn batched_pushes_skip_known_keys_and_queue_the_replies_of_new_ones() {
             "{openid}: once, replies after the message"
         );
     }
+}
+
+/// A `subscribe_msg_sent_event` push with the send results it carries (message id, errcode).
+fn sent_event(
+    key: &str,
+    openid: &str,
+    results: &[(&str, i64)],
+) -> (NewInbound, Vec<wxbase_core::subscriptions::SentReceipt>) {
+    let (message, _) = push(key, openid);
+    let message = NewInbound {
+        msg_type: "event".to_owned(),
+        content: json!({ "event": "subscribe_msg_sent_event" }),
+        ..message
+    };
+    let receipts = results
+        .iter()
+        .map(
+            |(msg_id, error_code)| wxbase_core::subscriptions::SentReceipt {
+                msg_id: (*msg_id).to_owned(),
+                template_id: "tmplOrderShipped".to_owned(),
+                error_code: *error_code,
+                error_status: if *error_code == 0 { "success" } else { "fail" }.to_owned(),
+            },
+        )
+        .collect();
+    (message, receipts)
+}
+
+#[tokio::test]
+async fn batched_sent_events_skip_known_keys_and_keep_the_latest_result_per_message() {
+    let Some((_db, pool)) = fresh_pool().await else {
+        return;
+    };
+    let statement = SentEvents { pool: pool.clone() };
+    let known = sent_event("evt:known", "o-bob", &[("1001", 0)]);
+    statement
+        .alone(&known)
+        .await
+        .expect("recorded")
+        .expect("new");
+
+    let batch = [
+        sent_event("evt:1", "o-amy", &[("2001", 0), ("2002", 0)]),
+        sent_event("evt:known", "o-bob", &[("1001", 43101)]),
+        sent_event("evt:2", "o-cat", &[("3001", 0)]),
+        sent_event("evt:3", "o-cat", &[("3001", 43101)]),
+    ];
+    let members: Vec<_> = batch.iter().collect();
+    let ids = statement.together(&members).await.expect("one statement");
+    assert!(ids[0].is_some() && ids[2].is_some() && ids[3].is_some());
+    assert_eq!(ids[1], None, "the known push is recognised");
+
+    let receipts: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT msg_id, openid, error_code FROM subscribe_receipts ORDER BY msg_id")
+            .fetch_all(&pool)
+            .await
+            .expect("receipts");
+    let expected = [
+        ("1001", "o-bob", 0),
+        ("2001", "o-amy", 0),
+        ("2002", "o-amy", 0),
+        ("3001", "o-cat", 43101),
+    ]
+    .map(|(msg_id, openid, code)| (msg_id.to_owned(), openid.to_owned(), code));
+    assert_eq!(
+        receipts, expected,
+        "a known push changes nothing; the later of two results for one message is kept"
+    );
 }
 
 fn notes_collection() -> Collection {
