@@ -244,16 +244,12 @@ fn pack(archive: &Path, snapshot: &Path, files_dir: Option<&Path>) -> Result<u64
         .map_err(io_error(format!("cannot create {}", archive.display())))?;
     let mut builder = tar::Builder::new(io::BufWriter::new(file));
     builder.follow_symlinks(false);
+    builder.sparse(false);
     builder
         .append_path_with_name(snapshot, DATABASE_ENTRY)
         .map_err(io_error("cannot add the database to the archive"))?;
     if let Some(dir) = files_dir.filter(|dir| dir.is_dir()) {
-        builder
-            .append_dir_all(FILES_ENTRY, dir)
-            .map_err(io_error(format!(
-                "cannot add {} to the archive",
-                dir.display()
-            )))?;
+        append_stored_files(&mut builder, dir, Path::new(FILES_ENTRY))?;
     }
     let mut writer = builder
         .into_inner()
@@ -265,6 +261,50 @@ fn pack(archive: &Path, snapshot: &Path, files_dir: Option<&Path>) -> Result<u64
     file.sync_all()
         .map_err(io_error("cannot sync the archive"))?;
     Ok(file.metadata().map(|m| m.len()).unwrap_or_default())
+}
+
+/// Adds the stored files under `dir` to the archive as `entry/…`. Stored files never change
+/// once in place (an upload is written beside its final name and renamed), so the archive
+/// skips what is still being written (object_store stages an upload as `name#suffix`) and what
+/// is deleted while the archive is made: a backup taken while uploads come in holds every file
+/// complete, or not at all.
+fn append_stored_files<W: io::Write>(
+    builder: &mut tar::Builder<W>,
+    dir: &Path,
+    entry: &Path,
+) -> Result<(), BackupError> {
+    let unreadable = || io_error(format!("cannot read {}", dir.display()));
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(unreadable()(error)),
+    };
+    for child in entries {
+        let child = child.map_err(unreadable())?;
+        let name = child.file_name();
+        let (path, entry) = (child.path(), entry.join(&name));
+        let Ok(kind) = child.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            append_stored_files(builder, &path, &entry)?;
+        } else if kind.is_file() && !name.to_string_lossy().contains('#') {
+            let mut file = match fs::File::open(&path) {
+                Ok(file) => file,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                Err(error) => {
+                    return Err(io_error(format!("cannot read {}", path.display()))(error))
+                }
+            };
+            builder
+                .append_file(&entry, &mut file)
+                .map_err(io_error(format!(
+                    "cannot add {} to the archive",
+                    path.display()
+                )))?;
+        }
+    }
+    Ok(())
 }
 
 /// What a restore wrote.
@@ -340,4 +380,37 @@ pub fn restore(
         return Err(BackupError::NotABackup(archive.to_owned()));
     }
     Ok(Restored { files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An upload in progress is staged beside its final name as `name#suffix`, growing while
+    /// the archive is made: the archive leaves it out and keeps every file in place.
+    #[test]
+    fn the_archive_skips_uploads_still_being_written() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let files = dir.path().join("files");
+        fs::create_dir_all(files.join("photos/ab")).expect("the files directory");
+        fs::write(files.join("photos/ab/stored"), b"stored bytes").expect("a stored file");
+        fs::write(files.join("photos/ab/uploading#7"), b"half").expect("a staged upload");
+        let snapshot = dir.path().join("snapshot.db");
+        fs::write(&snapshot, b"database").expect("a snapshot");
+        let archive = dir.path().join("backup.tar");
+
+        pack(&archive, &snapshot, Some(&files)).expect("packed");
+
+        let mut entries = tar::Archive::new(fs::File::open(&archive).expect("the archive"));
+        let mut names: Vec<String> = entries
+            .entries()
+            .expect("entries")
+            .map(|entry| {
+                let entry = entry.expect("an entry");
+                entry.path().expect("a path").display().to_string()
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names, ["files/photos/ab/stored", DATABASE_ENTRY]);
+    }
 }
