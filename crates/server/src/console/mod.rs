@@ -125,6 +125,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/admin/moderation/{bucket}/{id}/reject",
             post(pages::moderation::reject),
         )
+        .route(
+            "/admin/backups",
+            get(pages::backups::page).post(pages::backups::create),
+        )
         .route("/admin/followers", get(pages::followers::page))
         .route("/admin/followers/sync", post(pages::followers::sync))
         .route(

@@ -53,6 +53,7 @@ const NAV: &[(&str, &str)] = &[
     ("/admin/webhooks", "nav.webhooks"),
     ("/admin/codes", "nav.codes"),
     ("/admin/admins", "nav.admins"),
+    ("/admin/backups", "nav.backups"),
 ];
 
 fn head(title: &str) -> Markup {

@@ -1,6 +1,6 @@
 //! The console's management pages, on both backends, through HTTP with the session cookie and
 //! the CSRF token as a browser sends them: subscribe messages, webhooks, codes and links,
-//! buckets and files, admin accounts, and WeChat's API errors on the dashboard. Each page
+//! buckets and files, admin accounts, backups, and WeChat's API errors on the dashboard. Each page
 //! renders, its forms do what they say, and a bad input shows an error and changes nothing.
 
 use std::net::SocketAddr;
@@ -715,6 +715,39 @@ async fn admins_are_managed_from_the_console(app: TestApp) {
     assert!(!page.contains("night-shift"), "{page}");
 }
 
+async fn backups_are_made_and_listed_from_the_console(app: TestApp) {
+    let (mut browser, csrf) = signed_in(&app).await;
+    let page = text(browser.get("/admin/backups").await).await;
+    assert!(page.contains("No backup yet."), "{page}");
+
+    let forged = browser.post("/admin/backups", &[], &[]).await;
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "a backup needs the CSRF token"
+    );
+    let made = location(
+        &browser
+            .post("/admin/backups", &[("csrf", &csrf)], &[])
+            .await,
+    );
+    let page = text(browser.get("/admin/backups").await).await;
+    if !app.db.url.starts_with("sqlite") {
+        assert!(made.contains("error="), "{made}");
+        assert!(
+            page.contains("pg_dump"),
+            "PostgreSQL points to pg_dump: {page}"
+        );
+        assert!(page.contains("No backup yet."), "{page}");
+    } else {
+        assert!(made.contains("notice="), "{made}");
+        assert!(!page.contains("No backup yet."), "{page}");
+        let listed = app.admin("GET", "/admin/api/backups", None).await;
+        let name = listed["data"][0]["name"].as_str().expect("one backup");
+        assert!(page.contains(name), "the page lists {name}: {page}");
+    }
+}
+
 async fn the_dashboard_shows_wechat_errors_of_every_instance(app: TestApp) {
     let (mut browser, _) = signed_in(&app).await;
     let quiet = text(browser.get("/admin").await).await;
@@ -764,6 +797,7 @@ wxbase_store::on_both_backends!(
     codes_and_links_are_made_from_the_console,
     buckets_and_files_are_managed_from_the_console,
     admins_are_managed_from_the_console,
+    backups_are_made_and_listed_from_the_console,
     the_dashboard_shows_wechat_errors_of_every_instance,
 );
 

@@ -379,4 +379,12 @@ pub const STRINGS: &[(&str, &str)] = &[
     ("webhooks.deleted", "The endpoint was deleted."),
     ("webhooks.test_delivered", "The endpoint accepted the ping."),
     ("webhooks.test_failed", "The endpoint did not accept the ping."),
+    ("nav.backups", "Backups"),
+    ("backups.help", "Archives of the database and the local files, made while wxbase serves (SQLite only; use pg_dump for PostgreSQL). Copy them off the machine: they hold users' session keys. Folder:"),
+    ("backups.none", "No backup yet."),
+    ("backups.name", "Archive"),
+    ("backups.bytes", "Bytes"),
+    ("backups.created", "Made at (UTC)"),
+    ("backups.create", "Back up now"),
+    ("backups.created_notice", "The backup was made."),
 ];

@@ -439,4 +439,12 @@ pub const STRINGS: &[(&str, &str)] = &[
     ("webhooks.deleted", "端点已删除。"),
     ("webhooks.test_delivered", "端点已接受 ping。"),
     ("webhooks.test_failed", "端点未接受 ping。"),
+    ("nav.backups", "备份"),
+    ("backups.help", "数据库与本地文件的归档，在 wxbase 运行时生成（仅 SQLite；PostgreSQL 请用 pg_dump）。请把归档复制到其他机器：其中含有用户的 session key。目录："),
+    ("backups.none", "还没有备份。"),
+    ("backups.name", "归档"),
+    ("backups.bytes", "字节"),
+    ("backups.created", "生成时间（UTC）"),
+    ("backups.create", "立即备份"),
+    ("backups.created_notice", "备份已生成。"),
 ];

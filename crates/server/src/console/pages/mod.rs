@@ -1,6 +1,7 @@
 //! One module per console page; each calls the core services directly.
 
 pub mod admins;
+pub mod backups;
 pub mod codes;
 pub mod collections;
 pub mod dashboard;
