@@ -3,7 +3,9 @@
 //! transaction.
 
 use async_trait::async_trait;
-use sqlx::{PgPool, Row};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgPool, Postgres, Row};
 use wxbase_core::messages::{MessageId, NewInbound, NewOutbound, SendStatus};
 use wxbase_core::StoreError;
 
@@ -171,24 +173,9 @@ pub async fn record_many(
     pool: &PgPool,
     writes: &[&InboundWrite],
 ) -> Result<Vec<Option<MessageId>>, StoreError> {
-    let messages = || writes.iter().map(|(message, _)| message);
     let replies = ReplyColumns::of(writes);
-    let rows = sqlx::query(RECORD_MANY)
-        .bind(messages().map(|m| m.app_id.as_str()).collect::<Vec<_>>())
-        .bind(messages().map(|m| m.openid.as_str()).collect::<Vec<_>>())
-        .bind(messages().map(|m| m.msg_type.as_str()).collect::<Vec<_>>())
-        .bind(
-            messages()
-                .map(|m| m.content.to_string())
-                .collect::<Vec<_>>(),
-        )
-        .bind(messages().map(|m| m.raw.as_str()).collect::<Vec<_>>())
-        .bind(messages().map(|m| m.dedup_key.as_str()).collect::<Vec<_>>())
-        .bind(
-            messages()
-                .map(|m| m.received_at.as_millis())
-                .collect::<Vec<_>>(),
-        )
+    let messages: Vec<&NewInbound> = writes.iter().map(|(message, _)| message).collect();
+    let rows = bind_messages(sqlx::query(RECORD_MANY), &messages)
         .bind(replies.message)
         .bind(replies.app_id)
         .bind(replies.openid)
@@ -206,6 +193,35 @@ pub async fn record_many(
         *answer_slot(&mut ids, row)? = Some(MessageId(id));
     }
     Ok(ids)
+}
+
+/// Binds pushes as the columns `$1` to `$7` of a batched statement: app, openid, type, content,
+/// raw body, dedup key, time.
+pub fn bind_messages<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    messages: &[&'q NewInbound],
+) -> Query<'q, Postgres, PgArguments> {
+    let column = |read: fn(&'q NewInbound) -> &'q str| -> Vec<&'q str> {
+        messages.iter().map(|m| read(m)).collect()
+    };
+    query
+        .bind(column(|m| m.app_id.as_str()))
+        .bind(column(|m| m.openid.as_str()))
+        .bind(column(|m| m.msg_type.as_str()))
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.content.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|m| m.raw.as_str()))
+        .bind(column(|m| m.dedup_key.as_str()))
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.received_at.as_millis())
+                .collect::<Vec<_>>(),
+        )
 }
 
 /// Inbound pushes, one at a time or many in one statement.

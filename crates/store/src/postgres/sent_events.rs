@@ -9,6 +9,7 @@ use wxbase_core::messages::{MessageId, NewInbound};
 use wxbase_core::subscriptions::SentReceipt;
 use wxbase_core::StoreError;
 
+use super::inbound::bind_messages;
 use super::rounds::{answer_slot, Statement};
 use crate::errors::SqlxResultExt;
 use crate::subscriptions::queries;
@@ -80,24 +81,9 @@ async fn record_many(
     pool: &PgPool,
     writes: &[&SentEventWrite],
 ) -> Result<Vec<Option<MessageId>>, StoreError> {
-    let messages = || writes.iter().map(|(message, _)| message);
     let receipts = ReceiptColumns::of(writes);
-    let rows = sqlx::query(RECORD_MANY)
-        .bind(messages().map(|m| m.app_id.as_str()).collect::<Vec<_>>())
-        .bind(messages().map(|m| m.openid.as_str()).collect::<Vec<_>>())
-        .bind(messages().map(|m| m.msg_type.as_str()).collect::<Vec<_>>())
-        .bind(
-            messages()
-                .map(|m| m.content.to_string())
-                .collect::<Vec<_>>(),
-        )
-        .bind(messages().map(|m| m.raw.as_str()).collect::<Vec<_>>())
-        .bind(messages().map(|m| m.dedup_key.as_str()).collect::<Vec<_>>())
-        .bind(
-            messages()
-                .map(|m| m.received_at.as_millis())
-                .collect::<Vec<_>>(),
-        )
+    let messages: Vec<&NewInbound> = writes.iter().map(|(message, _)| message).collect();
+    let rows = bind_messages(sqlx::query(RECORD_MANY), &messages)
         .bind(receipts.event)
         .bind(receipts.msg_id)
         .bind(receipts.template_id)
