@@ -38,6 +38,28 @@ pub fn minute_of(at: Timestamp) -> Timestamp {
 /// Counts not written yet, by (endpoint, errcode).
 type Pending = HashMap<(String, String), (u64, Timestamp)>;
 
+/// Adds `count` failures of one (endpoint, errcode), the latest at `last_seen`.
+fn add(pending: &mut Pending, key: (String, String), count: u64, last_seen: Timestamp) {
+    let entry = pending.entry(key).or_insert((0, last_seen));
+    entry.0 += count;
+    entry.1 = entry.1.max(last_seen);
+}
+
+/// The counts gathered in `pending`.
+fn counts_of(pending: &Pending) -> Vec<WechatErrorCount> {
+    pending
+        .iter()
+        .map(
+            |((endpoint, errcode), (count, last_seen))| WechatErrorCount {
+                endpoint: endpoint.clone(),
+                errcode: errcode.clone(),
+                count: *count,
+                last_seen: *last_seen,
+            },
+        )
+        .collect()
+}
+
 /// Records failed WeChat calls (as the client's [`CallObserver`]) and reads the recent ones.
 pub struct WechatErrorLog {
     store: Arc<dyn Store>,
@@ -62,11 +84,12 @@ impl WechatErrorLog {
     /// Counts one failed call at `at`.
     pub fn record(&self, endpoint: &str, errcode: &str, at: Timestamp) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = pending
-            .entry((endpoint.to_owned(), errcode.to_owned()))
-            .or_insert((0, at));
-        entry.0 += 1;
-        entry.1 = entry.1.max(at);
+        add(
+            &mut pending,
+            (endpoint.to_owned(), errcode.to_owned()),
+            1,
+            at,
+        );
     }
 
     fn take(&self) -> Pending {
@@ -74,18 +97,7 @@ impl WechatErrorLog {
     }
 
     fn pending_counts(&self) -> Vec<WechatErrorCount> {
-        let pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending
-            .iter()
-            .map(
-                |((endpoint, errcode), (count, last_seen))| WechatErrorCount {
-                    endpoint: endpoint.clone(),
-                    errcode: errcode.clone(),
-                    count: *count,
-                    last_seen: *last_seen,
-                },
-            )
-            .collect()
+        counts_of(&self.pending.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Writes the counts gathered since the last flush, each in the minute of its latest call,
@@ -96,30 +108,16 @@ impl WechatErrorLog {
         if taken.is_empty() {
             return Ok(());
         }
-        let counts: Vec<WechatErrorCount> = taken
-            .iter()
-            .map(
-                |((endpoint, errcode), (count, last_seen))| WechatErrorCount {
-                    endpoint: endpoint.clone(),
-                    errcode: errcode.clone(),
-                    count: *count,
-                    last_seen: *last_seen,
-                },
-            )
-            .collect();
+        let counts = counts_of(&taken);
         let forget_before = Timestamp::now().minus(RETENTION);
         if let Err(error) = self
             .store
             .record_wechat_errors(&counts, forget_before)
             .await
         {
-            for count in counts {
-                let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-                let entry = pending
-                    .entry((count.endpoint, count.errcode))
-                    .or_insert((0, count.last_seen));
-                entry.0 += count.count;
-                entry.1 = entry.1.max(count.last_seen);
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            for ((endpoint, errcode), (count, last_seen)) in taken {
+                add(&mut pending, (endpoint, errcode), count, last_seen);
             }
             return Err(error);
         }
