@@ -55,18 +55,7 @@ async fn msg_sec_check(
 
 fn check(state: &EmulatorState, body: &[u8]) -> Result<Value, WxError> {
     let request = json_object(body)?;
-    if request.get("version").and_then(Value::as_i64) != Some(2) {
-        return Err(reply::DATA_FORMAT_ERROR);
-    }
-    request
-        .get("openid")
-        .and_then(Value::as_str)
-        .filter(|openid| !openid.is_empty())
-        .ok_or(reply::INVALID_OPENID)?;
-    let scene = request.get("scene").and_then(Value::as_i64);
-    if !scene.is_some_and(|scene| (1..=4).contains(&scene)) {
-        return Err(reply::INVALID_SCENE);
-    }
+    checked_openid(&request)?;
     let content = request
         .get("content")
         .and_then(Value::as_str)
@@ -107,9 +96,9 @@ async fn media_check_async(
     })
 }
 
-/// The checked request's openid and media URL.
-fn media_request(body: &[u8]) -> Result<(String, String), WxError> {
-    let request = json_object(body)?;
+/// What both content checks require of a request: `version` 2, an `openid` (answered) and
+/// a `scene` from 1 to 4.
+fn checked_openid(request: &serde_json::Map<String, Value>) -> Result<&str, WxError> {
     if request.get("version").and_then(Value::as_i64) != Some(2) {
         return Err(reply::DATA_FORMAT_ERROR);
     }
@@ -122,6 +111,13 @@ fn media_request(body: &[u8]) -> Result<(String, String), WxError> {
     if !scene.is_some_and(|scene| (1..=4).contains(&scene)) {
         return Err(reply::INVALID_SCENE);
     }
+    Ok(openid)
+}
+
+/// The checked request's openid and media URL.
+fn media_request(body: &[u8]) -> Result<(String, String), WxError> {
+    let request = json_object(body)?;
+    let openid = checked_openid(&request)?;
     let media_type = request.get("media_type").and_then(Value::as_i64);
     if !matches!(media_type, Some(1 | 2)) {
         return Err(reply::INVALID_ARGS);
