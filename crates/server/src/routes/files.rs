@@ -123,28 +123,36 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    let mut form = match upload_form(request) {
-        Ok(form) => form,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
-    let mut upload = state.files.start_upload(caller);
+    match store_upload(&state.files, caller, request).await {
+        Ok(file) => {
+            Success(view(&state.files, &base_url(&state.files, &headers), file)).into_response()
+        }
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+/// Streams the upload form of `request` into storage as `caller` and records the file. A
+/// refused upload leaves nothing behind: its stored bytes are aborted and the rest of its body
+/// is read and dropped, so the client sees the answer instead of a reset connection.
+pub(crate) async fn store_upload(
+    files: &FileService,
+    caller: Caller,
+    request: Request,
+) -> Result<StoredFile, FileError> {
+    let mut form = upload_form(request)?;
+    let mut upload = files.start_upload(caller);
     match receive(&mut form, &mut upload).await {
-        Ok(name) => match upload.finish(name).await {
-            Ok(file) => {
-                Success(view(&state.files, &base_url(&state.files, &headers), file)).into_response()
-            }
-            Err(error) => ApiError::from(error).into_response(),
-        },
+        Ok(name) => upload.finish(name).await,
         Err(error) => {
             upload.abort().await;
             form.drain().await;
-            ApiError::from(error).into_response()
+            Err(error)
         }
     }
 }
 
 /// The upload form a request's body carries.
-pub(crate) fn upload_form(request: Request) -> Result<UploadForm, FileError> {
+fn upload_form(request: Request) -> Result<UploadForm, FileError> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -158,10 +166,7 @@ pub(crate) fn upload_form(request: Request) -> Result<UploadForm, FileError> {
 
 /// Reads the form (`bucket` and the part `file`, in either order), streaming the file into
 /// `upload`. Returns the file's checked name.
-pub(crate) async fn receive(
-    form: &mut UploadForm,
-    upload: &mut Upload,
-) -> Result<String, FileError> {
+async fn receive(form: &mut UploadForm, upload: &mut Upload) -> Result<String, FileError> {
     while let Some(part) = form.next_part().await? {
         match part {
             FormPart::Bucket(name) => upload.set_bucket(&name).await?,

@@ -251,22 +251,8 @@ pub async fn upload(
     request: Request,
 ) -> Response {
     let back = format!("/admin/files/{name}");
-    let mut form = match crate::routes::files::upload_form(request) {
-        Ok(form) => form,
-        Err(e) => return ui::after(&back, Err(e), ""),
-    };
-    let mut upload = state.files.start_upload(Caller::Admin);
-    match crate::routes::files::receive(&mut form, &mut upload).await {
-        Ok(file_name) => match upload.finish(file_name).await {
-            Ok(_) => ui::after(&back, Ok::<(), String>(()), "files.uploaded_notice"),
-            Err(e) => ui::after(&back, Err(e), ""),
-        },
-        Err(e) => {
-            upload.abort().await;
-            form.drain().await;
-            ui::after(&back, Err(e), "")
-        }
-    }
+    let stored = crate::routes::files::store_upload(&state.files, Caller::Admin, request).await;
+    ui::after(&back, stored.map(|_| ()), "files.uploaded_notice")
 }
 
 /// `POST /admin/files/{bucket}/files/{id}/delete`.
